@@ -1,0 +1,54 @@
+# Every target installs what it needs and skips what is already there.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CACHE ?= $(HOME)/.cache/tikv-operator
+
+.PHONY: install binaries test unit lint crds dev bench cluster-up cluster-down clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+# Kubernetes control plane, etcd, kwok and pd-server, built from the Go module proxy and
+# cached under $(CACHE)/bin/<component>-<version>/; a cold build takes a long time on 2 cores.
+binaries:
+	TIKV_OPERATOR_CACHE=$(CACHE) bash hack/build-binaries.sh
+
+# The whole suite: unit, integration (real control plane, real pd-server) and end-to-end.
+test: install binaries
+	$(PY) -m pytest -q -ra
+
+unit: install
+	$(PY) -m pytest -q tests/unit
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+crds: install
+	$(VENV)/bin/tikv-operator crds --output-dir manifests/crd
+
+# The operator's main job on an embedded local control plane.
+dev: install binaries
+	$(PY) -m hack.dev
+
+bench: install
+	$(PY) -m tests.bench
+
+cluster-up: install binaries
+	$(PY) -m hack.localcluster up
+
+cluster-down: install
+	$(PY) -m hack.localcluster down
+
+clean:
+	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache

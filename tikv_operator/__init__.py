@@ -1,0 +1,3 @@
+"""tikv-operator: a Kubernetes operator for TiKV clusters."""
+
+__version__ = "0.1.0"
