@@ -1,0 +1,41 @@
+"""Names of the objects generated for groups and instances, and the limits they impose.
+
+Kubernetes caps Pod, PVC and Service names (and label values) at 63 characters, so the
+CRDs limit the names users choose such that every generated name fits.
+"""
+
+from __future__ import annotations
+
+MAX_NAME = 63
+SUFFIX_LENGTH = 6
+"""Length of the random suffix in instance names."""
+
+
+def instance_name(group: str, component: str, suffix: str) -> str:
+    """Name of an instance CR, its Pod and its ConfigMap: <group>-<component>-<suffix>."""
+    return f"{group}-{component}-{suffix}"
+
+
+def pvc_name(volume: str, instance: str) -> str:
+    """Name of the PVC of one volume of one instance."""
+    return f"{volume}-{instance}"
+
+
+def peer_service_name(group: str, component: str) -> str:
+    """Name of the headless Service giving instances their DNS names."""
+    return f"{group}-{component}-peer"
+
+
+def client_service_name(group: str) -> str:
+    """Name of the PD client Service."""
+    return f"{group}-pd"
+
+
+def max_group_and_volume_length(component: str) -> int:
+    """Longest group name plus volume name for which every PVC name fits."""
+    return MAX_NAME - len(pvc_name("", instance_name("", component, "x" * SUFFIX_LENGTH)))
+
+
+def max_instance_and_volume_length() -> int:
+    """Longest instance name plus volume name for which every PVC name fits."""
+    return MAX_NAME - len(pvc_name("", ""))
