@@ -1,0 +1,58 @@
+"""The `tikv-operator` command: argument parsing and wiring (the composition root)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from apis import crd
+from tikv_operator import __version__
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def crds(args: argparse.Namespace) -> int:
+    """Print the CRDs as one YAML stream, or write one file per CRD."""
+    definitions = crd.all_crds()
+    if args.output_dir is None:
+        sys.stdout.write("---\n".join(crd.to_yaml(definition) for definition in definitions))
+        return 0
+    output_dir: Path = args.output_dir
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for definition in definitions:
+        (output_dir / crd.file_name(definition)).write_text(crd.to_yaml(definition))
+    return 0
+
+
+def _add_crds(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser("crds", help="print the CustomResourceDefinitions")
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        help="write one file per CRD into this directory instead of printing them",
+    )
+    parser.set_defaults(command=crds)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand; each sets `command` to the function that runs it."""
+    parser = argparse.ArgumentParser(
+        prog="tikv-operator", description="Kubernetes operator for TiKV clusters."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    _add_crds(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `tikv-operator` console script."""
+    args = build_parser().parse_args(argv)
+    command: Command = args.command
+    return command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
