@@ -1,0 +1,81 @@
+"""Resource kinds the operator touches, and the small facts about objects every layer needs.
+
+A `ResourceKind` is enough to build any REST path, so the client, informers and caches are
+generic over kinds and deal in plain dicts; controllers parse dicts into models themselves.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+Object = dict[str, Any]
+
+CRD_GROUP = "core.tikv.org"
+CRD_VERSION = "v1alpha1"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY = "tikv-operator"
+MANAGED_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
+CLUSTER_LABEL = "tikv.org/cluster"
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    group: str  # "" for the core API group
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool = True
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def path(self, namespace: str | None = None, name: str | None = None) -> str:
+        """The collection path (all namespaces when namespace is None) or one object's path."""
+        prefix = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace is not None:
+            prefix += f"/namespaces/{namespace}"
+        path = f"{prefix}/{self.plural}"
+        return f"{path}/{name}" if name is not None else path
+
+    def __str__(self) -> str:
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+CLUSTER = ResourceKind(CRD_GROUP, CRD_VERSION, "clusters", "Cluster")
+PDGROUP = ResourceKind(CRD_GROUP, CRD_VERSION, "pdgroups", "PDGroup")
+PD = ResourceKind(CRD_GROUP, CRD_VERSION, "pds", "PD")
+TIKVGROUP = ResourceKind(CRD_GROUP, CRD_VERSION, "tikvgroups", "TiKVGroup")
+TIKV = ResourceKind(CRD_GROUP, CRD_VERSION, "tikvs", "TiKV")
+
+POD = ResourceKind("", "v1", "pods", "Pod")
+PVC = ResourceKind("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim")
+CONFIGMAP = ResourceKind("", "v1", "configmaps", "ConfigMap")
+SERVICE = ResourceKind("", "v1", "services", "Service")
+NAMESPACE = ResourceKind("", "v1", "namespaces", "Namespace", namespaced=False)
+NODE = ResourceKind("", "v1", "nodes", "Node", namespaced=False)
+EVENT = ResourceKind("events.k8s.io", "v1", "events", "Event")
+LEASE = ResourceKind("coordination.k8s.io", "v1", "leases", "Lease")
+
+
+def object_key(obj: Object) -> str:
+    """The cache and work-queue key: `namespace/name`, or `name` for cluster-scoped objects."""
+    meta = obj["metadata"]
+    namespace = meta.get("namespace")
+    return f"{namespace}/{meta['name']}" if namespace else str(meta["name"])
+
+
+def split_key(key: str) -> tuple[str | None, str]:
+    namespace, sep, name = key.rpartition("/")
+    return (namespace if sep else None), name
+
+
+def controller_owner(obj: Object) -> Object | None:
+    """The ownerReference with controller=true, if any (there is at most one)."""
+    for ref in obj.get("metadata", {}).get("ownerReferences") or ():
+        if ref.get("controller"):
+            return dict(ref)
+    return None
+
+
+def resource_version(obj: Object) -> str:
+    return str(obj.get("metadata", {}).get("resourceVersion", ""))
