@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from apis import crd
+
+CRD_DIR = Path(__file__).resolve().parents[3] / "manifests" / "crd"
+CRDS = {definition["spec"]["names"]["kind"]: definition for definition in crd.all_crds()}
+GROUPS = ("PDGroup", "TiKVGroup")
+INSTANCES = ("PD", "TiKV")
+
+
+def _schema(kind: str) -> dict[str, Any]:
+    schema: dict[str, Any] = CRDS[kind]["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    return schema
+
+
+def _at(schema: dict[str, Any], path: str) -> dict[str, Any]:
+    for name in path.split("."):
+        schema = schema["properties"][name]
+    return schema
+
+
+def _nodes(schema: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    yield path, schema
+    for name, child in schema.get("properties", {}).items():
+        yield from _nodes(child, f"{path}.{name}")
+    if "items" in schema:
+        yield from _nodes(schema["items"], f"{path}[]")
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield from _nodes(schema["additionalProperties"], f"{path}{{}}")
+
+
+def _rules(schema: dict[str, Any]) -> dict[str, str]:
+    return {rule["message"]: rule["rule"] for rule in schema.get("x-kubernetes-validations", [])}
+
+
+def test_committed_crds_match_generation() -> None:
+    expected = {crd.file_name(d): crd.to_yaml(d) for d in crd.all_crds()}
+    committed = {path.name: path.read_text() for path in CRD_DIR.glob("*.yaml")}
+    assert committed == expected, "manifests/crd is stale: run `make crds`"
+
+
+def test_one_crd_per_kind_in_the_api_group() -> None:
+    assert sorted(CRDS) == ["Cluster", "PD", "PDGroup", "TiKV", "TiKVGroup"]
+    assert {d["metadata"]["name"] for d in CRDS.values()} == {
+        "clusters.core.tikv.org",
+        "pdgroups.core.tikv.org",
+        "pds.core.tikv.org",
+        "tikvgroups.core.tikv.org",
+        "tikvs.core.tikv.org",
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(CRDS))
+def test_schema_is_structural(kind: str) -> None:
+    for path, node in _nodes(_schema(kind)):
+        assert not {"$ref", "$defs", "title", "const"} & node.keys(), path
+        assert node.get("additionalProperties") is not True, path
+        if "anyOf" in node:
+            assert node.get("x-kubernetes-int-or-string") is True, path
+            assert {"type": "null"} not in node["anyOf"], path
+        else:
+            assert "type" in node, path
+
+
+def test_quantities_are_int_or_string_with_a_pattern() -> None:
+    volume = _at(_schema("TiKVGroup"), "spec.template.spec.volumes")["items"]
+    storage = volume["properties"]["storage"]
+    assert storage["x-kubernetes-int-or-string"] is True
+    assert storage["pattern"].startswith("^")
+
+
+def test_free_form_overlays_keep_unknown_fields() -> None:
+    pod = _at(_schema("PDGroup"), "spec.template.spec.overlay.pod.spec")
+    assert pod == {
+        "type": "object",
+        "x-kubernetes-preserve-unknown-fields": True,
+        "description": pod["description"],
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(CRDS))
+def test_conditions_are_a_list_map_keyed_by_type(kind: str) -> None:
+    conditions = _at(_schema(kind), "status.conditions")
+    assert conditions["x-kubernetes-list-type"] == "map"
+    assert conditions["x-kubernetes-list-map-keys"] == ["type"]
+    assert "maxItems" in conditions
+
+
+@pytest.mark.parametrize("kind", sorted(CRDS))
+def test_every_kind_has_status_subresource_short_name_and_category(kind: str) -> None:
+    spec = CRDS[kind]["spec"]
+    assert spec["versions"][0]["subresources"]["status"] == {}
+    assert spec["names"]["shortNames"]
+    assert spec["names"]["categories"] == ["tikv"]
+    assert spec["scope"] == "Namespaced"
+
+
+def test_short_names() -> None:
+    short = {kind: d["spec"]["names"]["shortNames"] for kind, d in CRDS.items()}
+    assert short == {
+        "Cluster": ["tc"],
+        "PDGroup": ["pdg"],
+        "PD": ["pd"],
+        "TiKVGroup": ["kvg"],
+        "TiKV": ["tikv"],
+    }
+
+
+@pytest.mark.parametrize("kind", GROUPS)
+def test_groups_have_the_scale_subresource(kind: str) -> None:
+    assert CRDS[kind]["spec"]["versions"][0]["subresources"]["scale"] == {
+        "specReplicasPath": ".spec.replicas",
+        "statusReplicasPath": ".status.replicas",
+        "labelSelectorPath": ".status.selector",
+    }
+
+
+@pytest.mark.parametrize("kind", ["Cluster", *INSTANCES])
+def test_only_groups_scale(kind: str) -> None:
+    assert "scale" not in CRDS[kind]["spec"]["versions"][0]["subresources"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "columns"),
+    [
+        ("Cluster", ["PD", "Available", "Version", "Age"]),
+        ("PDGroup", ["Desired", "Ready", "Updated", "Version", "Synced", "Age"]),
+        ("TiKVGroup", ["Desired", "Ready", "Updated", "Version", "Synced", "Age"]),
+        ("PD", ["Member", "Leader", "Ready", "Synced", "Version", "Age"]),
+        ("TiKV", ["Store", "State", "Ready", "Synced", "Leaders", "Regions", "Version", "Age"]),
+    ],
+)
+def test_printer_columns(kind: str, columns: list[str]) -> None:
+    printed = CRDS[kind]["spec"]["versions"][0]["additionalPrinterColumns"]
+    assert [column["name"] for column in printed] == columns
+
+
+def test_replicas_cannot_be_negative() -> None:
+    for kind in GROUPS:
+        assert _at(_schema(kind), "spec.replicas")["minimum"] == 0
+
+
+def test_version_must_be_semver_with_leading_v() -> None:
+    assert _at(_schema("TiKV"), "spec.version")["pattern"].startswith("^v")
+
+
+def test_enums() -> None:
+    strategy = _at(_schema("TiKVGroup"), "spec.template.spec.updateStrategy.config")
+    retention = _at(_schema("Cluster"), "spec.pvcRetentionPolicy")
+    assert strategy["enum"] == ["Restart", "HotReload"]
+    assert retention["enum"] == ["Retain", "Delete"]
+
+
+@pytest.mark.parametrize("kind", GROUPS + INSTANCES)
+def test_cluster_name_is_immutable(kind: str) -> None:
+    cluster = _at(_schema(kind), "spec.cluster")
+    assert _rules(cluster) == {"spec.cluster.name is immutable": "self.name == oldSelf.name"}
+
+
+@pytest.mark.parametrize("kind", INSTANCES)
+def test_instance_topology_is_immutable(kind: str) -> None:
+    topology = _at(_schema(kind), "spec.topology")
+    assert _rules(topology) == {"spec.topology is immutable": "self == oldSelf"}
+    # Transition rules only run when the old object has the field: defaulting it to {}
+    # stops a topology from being added to an instance that had none.
+    assert topology["default"] == {}
+    assert "maxProperties" in topology
+
+
+def test_tls_cluster_enabled_is_immutable() -> None:
+    schema = _schema("Cluster")
+    tls = _at(schema, "spec.tlsCluster")
+    assert list(_rules(tls).values()) == ["self.enabled == oldSelf.enabled"]
+    assert next(iter(_rules(tls))).startswith("spec.tlsCluster.enabled is immutable")
+    # Defaults all the way down, so turning TLS on later is a transition from false too.
+    assert _at(schema, "spec")["default"] == {}
+    assert tls["default"] == {}
+    assert tls["properties"]["enabled"]["default"] is False
+
+
+@pytest.mark.parametrize("kind", GROUPS)
+def test_groups_require_a_data_volume(kind: str) -> None:
+    volumes = _at(_schema(kind), "spec.template.spec.volumes")
+    assert _rules(volumes) == {
+        "a volume named 'data' is required": "self.exists(v, v.name == 'data')"
+    }
+    assert volumes["x-kubernetes-list-map-keys"] == ["name"]
+
+
+@pytest.mark.parametrize(("kind", "limit"), [("PDGroup", 52), ("TiKVGroup", 50)])
+def test_group_names_keep_pvc_names_within_63_characters(kind: str, limit: int) -> None:
+    (rule,) = _rules(_schema(kind)).values()
+    assert rule == (
+        "self.spec.template.spec.volumes.all(v, "
+        f"size(self.metadata.name) + size(v.name) <= {limit})"
+    )
+
+
+@pytest.mark.parametrize("kind", INSTANCES)
+def test_instance_names_keep_pvc_names_within_63_characters(kind: str) -> None:
+    (rule,) = _rules(_schema(kind)).values()
+    assert rule == "self.spec.volumes.all(v, size(self.metadata.name) + size(v.name) <= 62)"
+
+
+@pytest.mark.parametrize("kind", GROUPS)
+def test_strings_and_lists_under_cel_rules_are_bounded(kind: str) -> None:
+    # The API server rejects CRDs whose rules may cost too much to evaluate.
+    volumes = _at(_schema(kind), "spec.template.spec.volumes")
+    assert "maxItems" in volumes
+    assert "maxLength" in volumes["items"]["properties"]["name"]
+    assert "maxLength" in _at(_schema(kind), "spec.cluster.name")
+
+
+def test_descriptions_reach_the_schema() -> None:
+    volumes = _at(_schema("TiKVGroup"), "spec.template.spec.volumes")
+    assert "data" in volumes["description"]
+    assert "\n" not in volumes["items"]["properties"]["mounts"]["description"]
+
