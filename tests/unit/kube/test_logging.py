@@ -1,0 +1,59 @@
+import io
+import logging
+import json
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from tikv_operator.logging import configure_logging
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    structlog.reset_defaults()
+    root.handlers, root.level = handlers, level
+
+
+def test_json_lines_carry_the_bound_reconcile_context() -> None:
+    out = io.StringIO()
+    configure_logging("json", stream=out)
+    with structlog.contextvars.bound_contextvars(
+        controller="tikv", namespace="ns", name="a", reconcile_id="r1"
+    ):
+        structlog.get_logger().info("reconciled", tasks="ok")
+    line = json.loads(out.getvalue())
+    assert line["event"] == "reconciled"
+    assert line["level"] == "info"
+    assert {k: line[k] for k in ("controller", "namespace", "name", "reconcile_id")} == {
+        "controller": "tikv",
+        "namespace": "ns",
+        "name": "a",
+        "reconcile_id": "r1",
+    }
+
+
+def test_auto_format_is_json_when_not_writing_to_a_terminal() -> None:
+    out = io.StringIO()
+    configure_logging("auto", stream=out)
+    structlog.get_logger().warning("hello")
+    assert json.loads(out.getvalue())["event"] == "hello"
+
+
+def test_console_format_is_not_json() -> None:
+    out = io.StringIO()
+    configure_logging("console", stream=out)
+    structlog.get_logger().warning("hello")
+    assert "hello" in out.getvalue()
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(out.getvalue())
+
+
+def test_lines_below_the_level_are_dropped() -> None:
+    out = io.StringIO()
+    configure_logging("json", level="warning", stream=out)
+    structlog.get_logger().info("quiet")
+    assert out.getvalue() == ""
