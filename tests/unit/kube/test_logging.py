@@ -1,6 +1,6 @@
 import io
-import logging
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
