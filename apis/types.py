@@ -130,6 +130,7 @@ def parse_quantity(value: int | str) -> float:
     match = _QUANTITY_PARTS.match(value)
     assert match is not None  # the pattern check above accepts only this shape
     number, suffix = match.groups()
-    if suffix and suffix[0] in "eE":
-        return float(number + suffix)
-    return float(number) * _QUANTITY_SUFFIXES[suffix or ""]
+    suffix = suffix or ""
+    if suffix in _QUANTITY_SUFFIXES:
+        return float(number) * _QUANTITY_SUFFIXES[suffix]
+    return float(number + suffix)  # a decimal exponent, such as 1e3

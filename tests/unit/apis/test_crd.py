@@ -221,4 +221,3 @@ def test_descriptions_reach_the_schema() -> None:
     volumes = _at(_schema("TiKVGroup"), "spec.template.spec.volumes")
     assert "data" in volumes["description"]
     assert "\n" not in volumes["items"]["properties"]["mounts"]["description"]
-
