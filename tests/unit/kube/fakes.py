@@ -1,6 +1,7 @@
 """Scripted stand-ins for the API server, for informer and controller tests."""
 
 import asyncio
+import copy
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -54,3 +55,49 @@ class ScriptedListWatcher:
 
 def gone() -> ApiError:
     return ApiError(410, "Expired", "too old resource version")
+
+
+class FakeLeaseClient:
+    """Enough of Client for leader election: one object store with resourceVersion checks.
+    Set `failing` to make every call fail as if the API server were unreachable."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, Object] = {}
+        self.version = 0
+        self.failing = False
+
+    def _check(self) -> None:
+        if self.failing:
+            raise ConnectionRefusedError("API server unreachable")
+
+    def _stamp(self, obj: Object) -> Object:
+        self.version += 1
+        obj = copy.deepcopy(obj)
+        obj["metadata"]["resourceVersion"] = str(self.version)
+        self.objects[obj["metadata"]["name"]] = obj
+        return copy.deepcopy(obj)
+
+    async def get(self, kind: Any, name: str, namespace: str | None = None) -> Object:
+        self._check()
+        if name not in self.objects:
+            raise ApiError(404, "NotFound", name)
+        return copy.deepcopy(self.objects[name])
+
+    async def get_or_none(
+        self, kind: Any, name: str, namespace: str | None = None
+    ) -> Object | None:
+        self._check()
+        return copy.deepcopy(self.objects.get(name))
+
+    async def create(self, kind: Any, obj: Object) -> Object:
+        self._check()
+        if obj["metadata"]["name"] in self.objects:
+            raise ApiError(409, "AlreadyExists", obj["metadata"]["name"])
+        return self._stamp(obj)
+
+    async def replace(self, kind: Any, obj: Object, subresource: str = "") -> Object:
+        self._check()
+        current = self.objects[obj["metadata"]["name"]]
+        if current["metadata"]["resourceVersion"] != obj["metadata"].get("resourceVersion"):
+            raise ApiError(409, "Conflict", "the object has been modified")
+        return self._stamp(obj)
