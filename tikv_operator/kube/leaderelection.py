@@ -22,7 +22,7 @@ import structlog
 from tikv_operator import metrics
 from tikv_operator.kube.client import ApiError, Client
 from tikv_operator.kube.clock import Clock, MonotonicClock
-from tikv_operator.kube.resources import LEASE, Object
+from tikv_operator.kube.resources import LEASE, Object, micro_time
 
 log = structlog.get_logger(__name__)
 
@@ -33,11 +33,6 @@ class LeadershipLost(Exception):
 
 def default_identity() -> str:
     return f"{socket.gethostname()}_{uuid.uuid4()}"
-
-
-def micro_time(when: datetime.datetime) -> str:
-    """metav1.MicroTime: RFC 3339 in UTC with microseconds."""
-    return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)

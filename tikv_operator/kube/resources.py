@@ -4,6 +4,7 @@ A `ResourceKind` is enough to build any REST path, so the client, informers and 
 generic over kinds and deal in plain dicts; controllers parse dicts into models themselves.
 """
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,3 +80,8 @@ def controller_owner(obj: Object) -> Object | None:
 
 def resource_version(obj: Object) -> str:
     return str(obj.get("metadata", {}).get("resourceVersion", ""))
+
+
+def micro_time(when: datetime.datetime) -> str:
+    """metav1.MicroTime: RFC 3339 in UTC with microseconds."""
+    return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
