@@ -51,7 +51,11 @@ class ClusterSpec(ApiModel):
     revision_history_limit: int = Field(default=10, ge=0)
     """How many old revisions of each group to keep."""
 
-    tls_cluster: TLSCluster = Field(default_factory=TLSCluster, json_schema_extra={"default": {}})
+    # The API server checks a default against the rules below it without defaulting its
+    # fields first, so the default spells `enabled` out.
+    tls_cluster: TLSCluster = Field(
+        default_factory=TLSCluster, json_schema_extra={"default": {"enabled": False}}
+    )
     """TLS between components. Immutable."""
 
     pvc_retention_policy: Literal["Retain", "Delete"] = "Retain"
@@ -116,7 +120,7 @@ class Cluster(Resource):
     kind: Literal["Cluster"] = "Cluster"
     """Kind of the object."""
 
-    spec: ClusterSpec = Field(default_factory=ClusterSpec, json_schema_extra={"default": {}})
+    spec: ClusterSpec = Field(default_factory=ClusterSpec)
     """Desired state."""
 
     status: ClusterStatus = Field(default_factory=ClusterStatus)

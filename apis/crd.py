@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema
+from pydantic_core import core_schema
 
 from apis.cluster import Cluster
 from apis.meta import GROUP, VERSION, Resource
@@ -153,11 +156,25 @@ def to_yaml(definition: dict[str, Any]) -> str:
     return yaml.safe_dump(definition, sort_keys=True, width=100, allow_unicode=True)
 
 
+class _WithObjectDefaults(GenerateJsonSchema):
+    """Gives every object field that defaults to a model the default `{}`: the API server
+    applies the defaults of nested fields only below an object that exists."""
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> Any:
+        json_schema = super().default_schema(schema)
+        factory = schema.get("default_factory")
+        if isinstance(factory, type) and issubclass(factory, BaseModel):
+            json_schema["default"] = {}
+        return json_schema
+
+
 def openapi_schema(model: type[Resource]) -> dict[str, Any]:
     """The structural schema of a kind."""
-    raw = model.model_json_schema(mode="validation")
+    raw = model.model_json_schema(mode="validation", schema_generator=_WithObjectDefaults)
     schema = _structural(raw, raw.get("$defs", {}))
     properties = schema["properties"]
+    # Status is the controllers' to write, defaults and all.
+    properties["status"].pop("default", None)
     # The API server owns metadata's schema; apiVersion and kind are plain strings there.
     properties["metadata"] = {"type": "object"}
     for name in ("apiVersion", "kind"):

@@ -180,7 +180,7 @@ def test_tls_cluster_enabled_is_immutable() -> None:
     assert next(iter(_rules(tls))).startswith("spec.tlsCluster.enabled is immutable")
     # Defaults all the way down, so turning TLS on later is a transition from false too.
     assert _at(schema, "spec")["default"] == {}
-    assert tls["default"] == {}
+    assert tls["default"] == {"enabled": False}
     assert tls["properties"]["enabled"]["default"] is False
 
 
