@@ -65,15 +65,19 @@ build_kwok() {
     "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=v$KWOK_VERSION"
 }
 
+# github.com/tikv/pd is not served by the Go module proxy reachable here (every version of
+# it answers 403: PD's v8.x tags are not module versions and its pseudo-versions are
+# refused too), so pd-server cannot be built through the registries. It is not part of the
+# default targets; the PD contract tests use a pd-server binary only where one is present.
 build_pd() {
-  local p=github.com/tikv/pd/pkg/versioninfo
-  build "$here/pdbin" "$PD_BIN/pd-server" github.com/tikv/pd/cmd/pd-server \
-    "-s -w -X $p.PDReleaseVersion=v$PD_VERSION -X $p.PDGitHash=$PD_COMMIT -X $p.PDEdition=Community" \
-    without_dashboard
+  if [[ -x $PD_BIN/pd-server ]]; then log "have $PD_BIN/pd-server"; return; fi
+  log "pd-server cannot be built from the Go module proxy (github.com/tikv/pd answers 403);"
+  log "put a pd-server v$PD_VERSION binary at $PD_BIN/pd-server to run the real-PD contract tests"
+  return 1
 }
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok kubernetes pd)
+[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok kubernetes)
 for t in "${targets[@]}"; do
   "build_$t"
 done
