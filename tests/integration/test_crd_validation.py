@@ -20,7 +20,9 @@ from tests.unit.apis.bad_inputs import BAD_INPUTS, BadInput
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("crds")]
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "basic"
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples" / "basic"
+INSTALL = REPO / "manifests" / "default"
 SERVER_CHECKED = [case for case in BAD_INPUTS if case.server_message is not None]
 
 
@@ -131,4 +133,9 @@ async def test_other_changes_are_allowed(kube: Kube) -> None:
     assert (await kube.create(group)).returncode == 0
     patch = {"spec": {"replicas": 5, "template": {"spec": {"version": "v8.5.2"}}}}
     result = await kube.patch(group, patch)
+    assert result.returncode == 0, result.stderr
+
+
+async def test_install_manifests_pass_a_client_dry_run(kube: Kube) -> None:
+    result = await kube.run("apply", "-k", str(INSTALL), "--dry-run=client")
     assert result.returncode == 0, result.stderr
