@@ -1,0 +1,74 @@
+"""PersistentVolumeClaims of an instance: built from its volumes, created, expanded, removed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from apis.common import Volume, VolumeClaimOverlay
+from apis.meta import Resource
+from apis.names import pvc_name
+from apis.types import parse_quantity
+from controllers.common.objects import Object, child_metadata
+from tikv_operator.kube import resources
+from tikv_operator.kube.client import Client
+
+
+def build_pvcs(
+    instance: Resource,
+    volumes: Sequence[Volume],
+    overlays: Sequence[VolumeClaimOverlay],
+    pvc_labels: dict[str, str],
+) -> list[Object]:
+    by_name = {o.name: o for o in overlays}
+    out = []
+    for volume in volumes:
+        spec: dict[str, Any] = {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": str(volume.storage)}},
+        }
+        if volume.storage_class_name:
+            spec["storageClassName"] = volume.storage_class_name
+        overlay = by_name.get(volume.name)
+        meta = child_metadata(
+            instance, pvc_name(volume.name, str(instance.metadata.name)), pvc_labels
+        )
+        if overlay is not None:
+            meta["labels"] = {**overlay.metadata.labels, **pvc_labels}
+            meta["annotations"] = dict(overlay.metadata.annotations)
+            spec = {**overlay.spec, **spec}
+        out.append(
+            {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta, "spec": spec}
+        )
+    return out
+
+
+def requested_storage(pvc: Object) -> float:
+    return parse_quantity(pvc["spec"]["resources"]["requests"]["storage"])
+
+
+async def apply_pvcs(
+    client: Client, desired: Sequence[Object], existing: dict[str, Object]
+) -> list[str]:
+    """Create missing PVCs and expand those asking for more storage (never shrink: the API
+    server forbids it). Returns the names of PVCs changed."""
+    changed = []
+    for pvc in desired:
+        name = pvc["metadata"]["name"]
+        have = existing.get(name)
+        if have is None:
+            await client.create(resources.PVC, pvc)
+            changed.append(name)
+        elif requested_storage(pvc) > requested_storage(have):
+            patch = {"spec": {"resources": {"requests": pvc["spec"]["resources"]["requests"]}}}
+            await client.patch(resources.PVC, name, patch, pvc["metadata"]["namespace"])
+            changed.append(name)
+    return changed
+
+
+async def delete_pvcs(client: Client, pvcs: Sequence[Object]) -> None:
+    """Delete exactly these PVCs: the uid precondition makes sure a PVC recreated under the
+    same name (by a new instance) is never the one removed."""
+    for pvc in pvcs:
+        meta = pvc["metadata"]
+        await client.delete(resources.PVC, meta["name"], meta["namespace"], uid=meta["uid"])

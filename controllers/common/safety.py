@@ -1,0 +1,82 @@
+"""Guards in front of every destructive step (DESIGN §5 rules 10 to 12).
+
+- Fresh read: the objects a destructive decision rests on are re-read from the API server
+  (not the cache) and must still be the ones the decision was made about.
+- Identity fencing: PD must still answer with the cluster id recorded in Cluster status.
+- Safety brake: while the Cluster carries Blocked=True with a brake reason, nothing
+  destructive happens unless a user set the override annotation.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from apis import Cluster, labels
+from apis import conditions as cond
+from apis.meta import Resource
+from controllers.common.conditions import find
+from tikv_operator.kube import resources
+from tikv_operator.kube.client import Client
+from tikv_operator.kube.resources import ResourceKind
+
+R = TypeVar("R", bound=Resource)
+
+BRAKE_REASON_PREFIX = "SafetyBrake"
+"""Every Blocked reason the brake sets starts with this, e.g. SafetyBrakeClusterIDMismatch."""
+
+
+class UnsafeToProceed(Exception):
+    """A destructive step was refused; the message says why and what would unblock it."""
+
+
+class StaleDecision(UnsafeToProceed):
+    """The object changed (or went away) since the decision was made."""
+
+
+async def fresh_read(client: Client, kind: ResourceKind, model: type[R], seen: R) -> R:
+    """Re-read `seen` from the API server; refuse if its uid or generation moved on."""
+    meta = seen.metadata
+    current = await client.get_or_none(kind, str(meta.name), meta.namespace)
+    if current is None:
+        raise StaleDecision(f"{kind.kind} {meta.namespace}/{meta.name} is gone")
+    fresh = model.model_validate(current)
+    if fresh.metadata.uid != meta.uid:
+        raise StaleDecision(f"{kind.kind} {meta.namespace}/{meta.name} was recreated")
+    if fresh.metadata.generation != meta.generation:
+        raise StaleDecision(f"{kind.kind} {meta.namespace}/{meta.name} changed since the decision")
+    return fresh
+
+
+def brake_reason(cluster: Cluster) -> str | None:
+    """Why destructive steps are stopped for this cluster, or None when they may go ahead."""
+    blocked = find(cluster.status.conditions, cond.BLOCKED)
+    if blocked is None or blocked.status != "True":
+        return None
+    if not blocked.reason.startswith(BRAKE_REASON_PREFIX):
+        return None
+    if cluster.metadata.annotations.get(labels.OVERRIDE_SAFETY_BRAKE):
+        return None
+    return f"{blocked.reason}: {blocked.message}"
+
+
+def check_cluster_identity(cluster: Cluster, pd_cluster_id: int | str) -> None:
+    """Refuse when PD answers for another cluster than the one recorded at first contact."""
+    recorded = cluster.status.id
+    if recorded is not None and recorded != str(pd_cluster_id):
+        raise UnsafeToProceed(
+            f"PD reports cluster id {pd_cluster_id} but this Cluster recorded {recorded}; "
+            "refusing destructive actions until the PD URL points at the right cluster"
+        )
+
+
+async def guard_destructive(client: Client, cluster: Cluster, pd_cluster_id: int | str) -> Cluster:
+    """Everything rule 10 to 12 demand before a destructive PD call or deletion.
+
+    Returns the freshly read Cluster.
+    """
+    fresh = await fresh_read(client, resources.CLUSTER, Cluster, cluster)
+    reason = brake_reason(fresh)
+    if reason is not None:
+        raise UnsafeToProceed(f"safety brake engaged ({reason})")
+    check_cluster_identity(fresh, pd_cluster_id)
+    return fresh
