@@ -1,0 +1,136 @@
+"""Follow a Kubernetes namespace: Running PD Pods are members, Running TiKV Pods are stores.
+
+The simulator stands in for the PD that would run inside those Pods (kwok runs no
+containers): a PD Pod that becomes Running joins as a member named after the Pod, a TiKV
+Pod that becomes Running registers its advertise address and heartbeats, and a Pod that
+stops running or is deleted stops answering (unhealthy member, silent store). Members are
+never removed here: removing them is the operator's job, as with real PD.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from hack.pdsim.model import PDCluster
+
+log = logging.getLogger("pdsim.follow")
+
+COMPONENT = "app.kubernetes.io/component"
+MANAGED_BY = "app.kubernetes.io/managed-by"
+CLUSTER = "tikv.org/cluster"
+GROUP = "tikv.org/group"
+
+
+@dataclass(frozen=True)
+class PodView:
+    """What the follower needs to know about one Pod."""
+
+    name: str
+    namespace: str
+    labels: dict[str, str]
+    running: bool
+
+
+@dataclass(frozen=True)
+class PDMemberSpec:
+    name: str
+    peer_urls: list[str]
+    client_urls: list[str]
+
+
+@dataclass(frozen=True)
+class TiKVStoreSpec:
+    address: str
+    status_address: str
+
+
+def label_selector(cluster: str | None) -> str:
+    selector = f"{MANAGED_BY}=tikv-operator,{COMPONENT} in (pd,tikv)"
+    return selector + (f",{CLUSTER}={cluster}" if cluster else "")
+
+
+def role_of(pod: PodView) -> PDMemberSpec | TiKVStoreSpec | None:
+    """The PD member or TiKV store a Pod stands for, from its labels and DNS names."""
+    group = pod.labels.get(GROUP, "")
+    component = pod.labels.get(COMPONENT)
+    if component == "pd":
+        host = f"{pod.name}.{group}-pd-peer.{pod.namespace}"
+        return PDMemberSpec(pod.name, [f"http://{host}:2380"], [f"http://{host}:2379"])
+    if component == "tikv":
+        host = f"{pod.name}.{group}-tikv-peer.{pod.namespace}"
+        return TiKVStoreSpec(f"{host}:20160", f"{host}:20180")
+    return None
+
+
+def apply(cluster: PDCluster, pod: PodView, present: bool) -> None:
+    """Reflect one Pod's state (or its deletion, `present=False`) in the simulated cluster."""
+    role = role_of(pod)
+    alive = present and pod.running
+    if isinstance(role, PDMemberSpec):
+        if alive:
+            cluster.add_member(role.name, role.peer_urls, role.client_urls)
+        else:
+            cluster.set_member_health(role.name, False)
+    elif isinstance(role, TiKVStoreSpec):
+        if alive:
+            cluster.put_store(role.address, role.status_address)
+        else:
+            cluster.stop_heartbeat(role.address)
+
+
+def view(pod: Any) -> PodView:
+    """A PodView of a kubernetes_asyncio V1Pod; a Pod being deleted no longer counts."""
+    meta, status = pod.metadata, pod.status
+    running = (status is not None and status.phase == "Running") and not meta.deletion_timestamp
+    return PodView(meta.name, meta.namespace, dict(meta.labels or {}), running)
+
+
+async def follow(
+    cluster: PDCluster, namespace: str, kubeconfig: str | None, cluster_name: str | None
+) -> None:
+    """List and watch the namespace's PD and TiKV Pods until cancelled."""
+    import aiohttp
+    from kubernetes_asyncio import client, config, watch
+    from kubernetes_asyncio.client.exceptions import ApiException
+
+    configuration = client.Configuration()
+    await config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
+    selector = label_selector(cluster_name)
+    known: dict[str, PodView] = {}
+    async with client.ApiClient(configuration) as api:
+        core = client.CoreV1Api(api)
+        while True:
+            try:
+                listed = await core.list_namespaced_pod(namespace, label_selector=selector)
+                current = {p.metadata.name: view(p) for p in listed.items}
+                for name in set(known) - set(current):
+                    apply(cluster, known.pop(name), present=False)
+                for name, pod in current.items():
+                    known[name] = pod
+                    apply(cluster, pod, present=True)
+                async with watch.Watch().stream(
+                    core.list_namespaced_pod,
+                    namespace,
+                    label_selector=selector,
+                    resource_version=listed.metadata.resource_version,
+                    timeout_seconds=300,
+                ) as stream:
+                    async for event in stream:
+                        if event["type"] not in ("ADDED", "MODIFIED", "DELETED"):
+                            continue
+                        pod = view(event["object"])
+                        present = event["type"] != "DELETED"
+                        if present:
+                            known[pod.name] = pod
+                        else:
+                            known.pop(pod.name, None)
+                        apply(cluster, pod, present)
+            except asyncio.CancelledError:
+                raise
+            except (ApiException, aiohttp.ClientError, OSError, ValueError) as err:
+                # 410 Gone and dropped connections alike: list again from scratch.
+                log.warning("pod watch failed, listing again: %s", err)
+                await asyncio.sleep(1.0)

@@ -1,0 +1,489 @@
+"""The simulated PD cluster: members, leadership, stores, regions as counts, schedulers.
+
+Pure state and rules, no I/O: the HTTP layer (`hack.pdsim.app`) renders it, the follower
+(`hack.pdsim.follow`) feeds it, and a ticker calls `PDCluster.tick` to let the schedulers
+move regions and leaders. Errors carry the status code and message real PD would answer.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from hack.pdsim.clock import Clock
+
+DISCONNECTED_AFTER = 20.0
+DEFAULT_MAX_STORE_DOWN_TIME = 30 * 60.0
+VERSION = "v8.5.1"
+GIT_HASH = "5036cc277fc8c0e7fa1219265ae407de80b950b7"
+
+
+class StoreState(IntEnum):
+    UP = 0
+    OFFLINE = 1
+    TOMBSTONE = 2
+
+
+class NodeState(IntEnum):
+    PREPARING = 0
+    SERVING = 1
+    REMOVING = 2
+    REMOVED = 3
+
+
+class SimError(Exception):
+    """An error answer: HTTP status and PD's message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+NOT_BOOTSTRAPPED = (
+    "[PD:cluster:ErrNotBootstrapped]TiKV cluster not bootstrapped, please start TiKV first"
+)
+NO_LEADER = "[PD:apiutil:ErrRedirectNoLeader]redirect finds no leader"
+
+
+def store_not_found(store_id: int) -> SimError:
+    return SimError(404, f"[PD:core:ErrStoreNotFound]store {store_id} not found")
+
+
+def store_removed(store_id: int) -> SimError:
+    return SimError(410, f"[PD:core:ErrStoreRemoved]store {store_id} has been removed")
+
+
+@dataclass(frozen=True)
+class Event:
+    time: float
+    kind: str
+    subject: str
+    detail: str = ""
+
+
+@dataclass
+class Member:
+    name: str
+    member_id: int
+    peer_urls: list[str]
+    client_urls: list[str]
+    joined_at: float
+    healthy: bool = True
+
+
+@dataclass
+class Store:
+    id: int
+    address: str
+    status_address: str
+    version: str
+    start_timestamp: int
+    last_heartbeat: float
+    state: StoreState = StoreState.UP
+    node_state: NodeState = NodeState.PREPARING
+    labels: dict[str, str] = field(default_factory=dict)
+    heartbeating: bool = True
+    region_count: int = 0
+    leader_count: int = 0
+    state_name: str = "Up"
+
+
+@dataclass
+class Settings:
+    max_replicas: int = 3
+    location_labels: list[str] = field(default_factory=list)
+    max_store_down_time: float = DEFAULT_MAX_STORE_DOWN_TIME
+    disconnected_after: float = DISCONNECTED_AFTER
+    regions: int = 12
+    """Regions in the cluster once bootstrapped; each has up to max-replicas peers."""
+    moves_per_tick: int = 2
+    """Peer or leader moves the schedulers make per tick."""
+
+
+class PDCluster:
+    def __init__(
+        self,
+        clock: Clock,
+        settings: Settings | None = None,
+        *,
+        cluster_id: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.clock = clock
+        self.settings = settings or Settings()
+        self._rng = rng or random.Random()
+        # Real cluster ids are 64-bit and above 2^53, which is what breaks float parsers.
+        self.cluster_id = cluster_id or (self._rng.getrandbits(62) | 1 << 60)
+        self.start_timestamp = int(clock.now())
+        self.members: list[Member] = []
+        self.leader: Member | None = None
+        self.stores: dict[int, Store] = {}
+        self.evict_leader_stores: set[int] = set()
+        self.events: list[Event] = []
+        self._next_store_id = 1
+
+    def record(self, kind: str, subject: str, detail: str = "") -> None:
+        self.events.append(Event(self.clock.now(), kind, subject, detail))
+
+    # Members.
+
+    def add_member(self, name: str, peer_urls: list[str], client_urls: list[str]) -> Member:
+        """A pd-server started with --initial-cluster or --join (idempotent by name)."""
+        existing = self.member_by_name(name)
+        if existing is not None:
+            existing.peer_urls, existing.client_urls = peer_urls, client_urls
+            self.set_member_health(name, True)
+            return existing
+        member = Member(name, self._new_member_id(), peer_urls, client_urls, self.clock.now())
+        self.members.append(member)
+        self.record("member-joined", name)
+        self._elect_if_needed()
+        return member
+
+    def member_by_name(self, name: str) -> Member | None:
+        return next((m for m in self.members if m.name == name), None)
+
+    def set_member_health(self, name: str, healthy: bool) -> None:
+        member = self.member_by_name(name)
+        if member is None or member.healthy == healthy:
+            return
+        member.healthy = healthy
+        self.record("member-healthy" if healthy else "member-unhealthy", name)
+        if not healthy and member is self.leader:
+            self._set_leader(None)
+        self._elect_if_needed()
+
+    def remove_member_by_name(self, name: str) -> None:
+        member = self.member_by_name(name)
+        if member is None:
+            raise SimError(404, f"not found, pd: {name}")
+        self._remove_member(member)
+
+    def remove_member_by_id(self, member_id: int) -> None:
+        member = next((m for m in self.members if m.member_id == member_id), None)
+        if member is None:
+            raise SimError(500, "etcdserver: member not found")
+        self._remove_member(member)
+
+    def transfer_leader(self, name: str) -> None:
+        self._require_leader()
+        target = next((m for m in self.members if m.name == name and m.healthy), None)
+        if target is None:
+            raise SimError(500, "no valid pd to transfer etcd leader")
+        self._set_leader(target)
+
+    def resign_leader(self) -> None:
+        leader = self._require_leader()
+        others = [m for m in self.members if m is not leader and m.healthy]
+        if others:
+            self._set_leader(min(others, key=lambda m: m.joined_at))
+
+    def has_quorum(self) -> bool:
+        return sum(m.healthy for m in self.members) * 2 > len(self.members)
+
+    def _require_leader(self) -> Member:
+        if self.leader is None:
+            raise SimError(503, NO_LEADER)
+        return self.leader
+
+    def _remove_member(self, member: Member) -> None:
+        self.members.remove(member)
+        self.record("member-removed", member.name, str(member.member_id))
+        if member is self.leader:
+            self._set_leader(None)
+        self._elect_if_needed()
+
+    def _elect_if_needed(self) -> None:
+        if self.leader is not None or not self.has_quorum():
+            return
+        candidates = [m for m in self.members if m.healthy]
+        if candidates:
+            self._set_leader(min(candidates, key=lambda m: m.joined_at))
+
+    def _set_leader(self, member: Member | None) -> None:
+        if member is self.leader:
+            return
+        self.leader = member
+        self.record("leader-changed", member.name if member else "")
+
+    def _new_member_id(self) -> int:
+        return self._rng.getrandbits(63) | 1 << 60
+
+    # Stores.
+
+    @property
+    def bootstrapped(self) -> bool:
+        return bool(self.stores)
+
+    def require_bootstrapped(self) -> None:
+        if not self.bootstrapped:
+            raise SimError(500, NOT_BOOTSTRAPPED)
+
+    def put_store(self, address: str, status_address: str = "", version: str = VERSION) -> Store:
+        """A TiKV registering (or restarting at the same address) and starting to heartbeat."""
+        store = self.store_by_address(address)
+        now = self.clock.now()
+        if store is None:
+            store = Store(
+                id=self._next_store_id,
+                address=address,
+                status_address=status_address,
+                version=version,
+                start_timestamp=int(now),
+                last_heartbeat=now,
+            )
+            self._next_store_id += 1
+            if not self.stores:
+                # The first TiKV bootstraps the cluster and holds every region at first.
+                store.region_count = store.leader_count = self.settings.regions
+                store.node_state = NodeState.SERVING
+            self.stores[store.id] = store
+            self.record("store-registered", address, str(store.id))
+        elif not store.heartbeating:
+            store.start_timestamp = int(now)
+        store.heartbeating = True
+        store.last_heartbeat = now
+        self._refresh_state_name(store)
+        return store
+
+    def store_by_address(self, address: str) -> Store | None:
+        live = (s for s in self.stores.values() if s.state != StoreState.TOMBSTONE)
+        return next((s for s in live if s.address == address), None)
+
+    def stop_heartbeat(self, address: str) -> None:
+        store = self.store_by_address(address)
+        if store is not None and store.heartbeating:
+            store.heartbeating = False
+            self.record("store-stopped", address, str(store.id))
+
+    def get_store(self, store_id: int) -> Store:
+        self.require_bootstrapped()
+        store = self.stores.get(store_id)
+        if store is None:
+            raise store_not_found(store_id)
+        return store
+
+    def remove_store(self, store_id: int) -> None:
+        store = self.get_store(store_id)
+        if store.state == StoreState.OFFLINE:
+            return
+        if store.state == StoreState.TOMBSTONE:
+            raise store_removed(store_id)
+        up = [s.id for s in self.stores.values() if s.state == StoreState.UP]
+        remaining = len(up) - 1
+        if remaining < self.settings.max_replicas:
+            raise SimError(
+                400,
+                f"[PD:core:ErrStoresNotEnough]can not remove store {store_id} since the number "
+                f"of up stores would be {remaining} while need {self.settings.max_replicas}",
+            )
+        if all(s in self.evict_leader_stores for s in up if s != store_id):
+            raise SimError(
+                400,
+                f"[PD:core:ErrNoStoreForRegionLeader]can not remove store {store_id} since "
+                "there are no extra up store to store the leader",
+            )
+        store.state, store.node_state = StoreState.OFFLINE, NodeState.REMOVING
+        self._refresh_state_name(store)
+        self.record("store-offline", store.address, str(store_id))
+
+    def up_store(self, store_id: int) -> None:
+        store = self.get_store(store_id)
+        if store.state == StoreState.TOMBSTONE:
+            raise store_removed(store_id)
+        if store.state == StoreState.UP:
+            return
+        store.state, store.node_state = StoreState.UP, NodeState.SERVING
+        self._refresh_state_name(store)
+        self.record("store-up", store.address, str(store_id))
+
+    def set_store_labels(self, store_id: int, labels: dict[str, str]) -> None:
+        store = self.get_store(store_id)
+        store.labels.update(labels)
+        self.record("store-labels", store.address, ",".join(f"{k}={v}" for k, v in labels.items()))
+
+    def remove_tombstones(self) -> None:
+        self.require_bootstrapped()
+        for store in [s for s in self.stores.values() if s.state == StoreState.TOMBSTONE]:
+            del self.stores[store.id]
+            self.record("tombstone-removed", store.address, str(store.id))
+
+    # Evict-leader scheduler.
+
+    def add_evict_leader(self, store_id: int) -> None:
+        self.get_store(store_id)
+        if store_id not in self.evict_leader_stores:
+            self.evict_leader_stores.add(store_id)
+            self.record("scheduler-added", f"evict-leader-scheduler-{store_id}")
+
+    def remove_evict_leader(self, store_id: int) -> None:
+        self.require_bootstrapped()
+        if store_id not in self.evict_leader_stores:
+            raise SimError(404, "[PD:scheduler:ErrSchedulerNotFound]scheduler not found")
+        self.evict_leader_stores.discard(store_id)
+        self.record("scheduler-removed", f"evict-leader-scheduler-{store_id}")
+
+    # Time passing.
+
+    def tick(self) -> None:
+        """Heartbeats, state names, and up to `moves_per_tick` scheduler moves."""
+        now = self.clock.now()
+        for store in self.stores.values():
+            if store.heartbeating and store.state != StoreState.TOMBSTONE:
+                store.last_heartbeat = now
+            self._refresh_state_name(store)
+        for _ in range(self.settings.moves_per_tick):
+            if not self._schedule_one():
+                break
+        for store in self.stores.values():
+            self._finish_removal(store)
+            self._finish_preparing(store)
+
+    def is_alive(self, store: Store) -> bool:
+        return self.clock.now() - store.last_heartbeat < self.settings.disconnected_after
+
+    def is_down(self, store: Store) -> bool:
+        return self.clock.now() - store.last_heartbeat > self.settings.max_store_down_time
+
+    def _refresh_state_name(self, store: Store) -> None:
+        name = store.state.name.capitalize()
+        # Like PD, heartbeat age refines only the name of an Up store.
+        if store.state == StoreState.UP and self.is_down(store):
+            name = "Down"
+        elif store.state == StoreState.UP and not self.is_alive(store):
+            name = "Disconnected"
+        if name == store.state_name:
+            return
+        previous, store.state_name = store.state_name, name
+        if name in ("Disconnected", "Down"):
+            self.record(f"store-{name.lower()}", store.address, str(store.id))
+        elif name == "Up" and previous in ("Disconnected", "Down"):
+            self.record("store-reconnected", store.address, str(store.id))
+
+    def _finish_removal(self, store: Store) -> None:
+        if store.state == StoreState.OFFLINE and store.region_count == 0:
+            store.state, store.node_state = StoreState.TOMBSTONE, NodeState.REMOVED
+            store.leader_count = 0
+            self._refresh_state_name(store)
+            self.record("store-tombstone", store.address, str(store.id))
+
+    def _finish_preparing(self, store: Store) -> None:
+        if store.node_state != NodeState.PREPARING or not self._placeable(store):
+            return
+        if store.region_count >= self._expected_share() - 1:
+            store.node_state = NodeState.SERVING
+
+    def _placeable(self, store: Store) -> bool:
+        return store.state == StoreState.UP and self.is_alive(store)
+
+    def _may_lead(self, store: Store) -> bool:
+        return self._placeable(store) and store.id not in self.evict_leader_stores
+
+    def _expected_share(self) -> float:
+        placeable = [s for s in self.stores.values() if self._placeable(s)]
+        if not placeable:
+            return 0.0
+        replicas = min(self.settings.max_replicas, len(placeable))
+        return self.settings.regions * replicas / len(placeable)
+
+    def _schedule_one(self) -> bool:
+        return (
+            self._move_leader_off_unfit_store()
+            or self._move_peer_off_leaving_store()
+            or self._add_missing_peer()
+            or self._balance_peers()
+            or self._balance_leaders()
+        )
+
+    def _peer_target(self, exclude: Store | None = None) -> Store | None:
+        candidates = [
+            s
+            for s in self.stores.values()
+            if s is not exclude and self._placeable(s) and s.region_count < self.settings.regions
+        ]
+        return min(candidates, key=lambda s: (s.region_count, s.id), default=None)
+
+    def _leader_target(self, exclude: Store) -> Store | None:
+        candidates = [
+            s
+            for s in self.stores.values()
+            if s is not exclude and self._may_lead(s) and s.leader_count < s.region_count
+        ]
+        return min(candidates, key=lambda s: (s.leader_count, s.id), default=None)
+
+    def _move_leader_off_unfit_store(self) -> bool:
+        for store in self.stores.values():
+            if store.leader_count > 0 and not self._may_lead(store):
+                target = self._leader_target(store)
+                if target is not None:
+                    store.leader_count -= 1
+                    target.leader_count += 1
+                    return True
+        return False
+
+    def _move_peer_off_leaving_store(self) -> bool:
+        for store in self.stores.values():
+            leaving = store.state == StoreState.OFFLINE or (
+                store.state == StoreState.UP and self.is_down(store)
+            )
+            if not leaving or store.region_count == 0:
+                continue
+            target = self._peer_target(store)
+            if target is None:
+                continue
+            store.region_count -= 1
+            target.region_count += 1
+            if store.leader_count > store.region_count:
+                store.leader_count -= 1
+                target.leader_count += 1
+            return True
+        return False
+
+    def _add_missing_peer(self) -> bool:
+        placeable = [s for s in self.stores.values() if self._placeable(s)]
+        want = self.settings.regions * min(self.settings.max_replicas, len(placeable))
+        have = sum(s.region_count for s in self.stores.values() if s.state == StoreState.UP)
+        if have >= want:
+            return False
+        target = self._peer_target()
+        if target is None:
+            return False
+        target.region_count += 1
+        return True
+
+    def _balance_peers(self) -> bool:
+        placeable = [s for s in self.stores.values() if self._placeable(s)]
+        if len(placeable) < 2:
+            return False
+        most = max(placeable, key=lambda s: (s.region_count, -s.id))
+        least = min(placeable, key=lambda s: (s.region_count, s.id))
+        if most.region_count - least.region_count <= 1:
+            return False
+        most.region_count -= 1
+        least.region_count += 1
+        if most.leader_count > most.region_count:
+            most.leader_count -= 1
+            least.leader_count += 1
+        return True
+
+    def _balance_leaders(self) -> bool:
+        leaders = [s for s in self.stores.values() if self._may_lead(s)]
+        if len(leaders) < 2:
+            return False
+        most = max(leaders, key=lambda s: (s.leader_count, -s.id))
+        least = self._leader_target(most)
+        if least is None or most.leader_count - least.leader_count <= 1:
+            return False
+        most.leader_count -= 1
+        least.leader_count += 1
+        return True
+
+    def down_peer_stores(self) -> list[Store]:
+        """Stores whose peers the region leaders report as down (no heartbeat for 20 s)."""
+        return [
+            s
+            for s in self.stores.values()
+            if s.state != StoreState.TOMBSTONE and s.region_count > 0 and not self.is_alive(s)
+        ]

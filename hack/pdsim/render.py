@@ -1,0 +1,163 @@
+"""The simulator's state as PD's JSON shapes (Go encoding/json: zero values omitted)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from hack.pdsim.model import GIT_HASH, VERSION, Member, PDCluster, Store, StoreState
+
+
+def body(value: Any) -> bytes:
+    """PD's reply encoding: 2-space indented JSON with a trailing newline."""
+    return (json.dumps(value, indent=2) + "\n").encode()
+
+
+def omit_zero(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v not in (0, "", None, [], {})}
+
+
+def member(m: Member, deploy_path: str = "/pd") -> dict[str, Any]:
+    return omit_zero(
+        {
+            "name": m.name,
+            "member_id": m.member_id,
+            "peer_urls": m.peer_urls,
+            "client_urls": m.client_urls,
+            "deploy_path": deploy_path,
+            "binary_version": VERSION,
+            "git_hash": GIT_HASH,
+        }
+    )
+
+
+def leader(m: Member) -> dict[str, Any]:
+    # PD's /leader is the leader key it keeps in etcd, which carries no build details.
+    return omit_zero(
+        {
+            "name": m.name,
+            "member_id": m.member_id,
+            "peer_urls": m.peer_urls,
+            "client_urls": m.client_urls,
+        }
+    )
+
+
+def members(cluster: PDCluster) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "header": {"cluster_id": cluster.cluster_id},
+        "members": [member(m) for m in cluster.members],
+    }
+    if cluster.leader is not None:
+        answer["leader"] = answer["etcd_leader"] = member(cluster.leader)
+    return answer
+
+
+def health(cluster: PDCluster) -> list[dict[str, Any]]:
+    return [
+        omit_zero({"name": m.name, "member_id": m.member_id, "client_urls": m.client_urls})
+        | {"health": m.healthy}
+        for m in cluster.members
+    ]
+
+
+def rfc3339(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def go_duration(seconds: float) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{secs:.9f}".rstrip("0").rstrip(".") + "s"
+    if minutes or hours:
+        text = f"{int(minutes)}m" + text
+    if hours:
+        text = f"{int(hours)}h" + text
+    return text
+
+
+def store(cluster: PDCluster, s: Store) -> dict[str, Any]:
+    now = cluster.clock.now()
+    meta = omit_zero(
+        {
+            "id": s.id,
+            "address": s.address,
+            "state": int(s.state),
+            "labels": [{"key": k, "value": v} for k, v in s.labels.items()],
+            "version": s.version.removeprefix("v"),
+            "status_address": s.status_address,
+            "git_hash": GIT_HASH,
+            "start_timestamp": s.start_timestamp,
+            "deploy_path": "/",
+            "last_heartbeat": int(s.last_heartbeat * 1e9),
+            "node_state": int(s.node_state),
+        }
+    )
+    meta["state_name"] = s.state_name
+    status: dict[str, Any] = {
+        "capacity": "100GiB",
+        "available": "90GiB",
+        "used_size": f"{s.region_count}MiB",
+        "leader_count": s.leader_count,
+        "leader_weight": 1,
+        "leader_score": s.leader_count,
+        "leader_size": s.leader_count,
+        "region_count": s.region_count,
+        "region_weight": 1,
+        "region_score": s.region_count,
+        "region_size": s.region_count,
+        "start_ts": rfc3339(s.start_timestamp),
+        "last_heartbeat_ts": rfc3339(s.last_heartbeat),
+    }
+    if s.heartbeating and s.state != StoreState.TOMBSTONE:
+        status["uptime"] = go_duration(max(0.0, now - s.start_timestamp))
+    return {"store": meta, "status": status}
+
+
+def stores(cluster: PDCluster, states: set[StoreState]) -> dict[str, Any]:
+    chosen = [store(cluster, s) for s in cluster.stores.values() if s.state in states]
+    return {"count": len(chosen), "stores": chosen}
+
+
+def replication(cluster: PDCluster) -> dict[str, Any]:
+    return {
+        "max-replicas": cluster.settings.max_replicas,
+        "location-labels": ",".join(cluster.settings.location_labels),
+        "strictly-match-label": "false",
+        "enable-placement-rules": "true",
+        "enable-placement-rules-cache": "false",
+        "isolation-level": "",
+    }
+
+
+def config(cluster: PDCluster) -> dict[str, Any]:
+    return {
+        "cluster-version": VERSION.removeprefix("v"),
+        "replication": replication(cluster),
+        "schedule": {"max-store-down-time": go_duration(cluster.settings.max_store_down_time)},
+    }
+
+
+def down_peer_regions(cluster: PDCluster) -> dict[str, Any]:
+    regions = []
+    for s in cluster.down_peer_stores():
+        down_seconds = int(cluster.clock.now() - s.last_heartbeat)
+        for i in range(s.region_count):
+            peer = {"id": s.id * 1000 + i + 1, "store_id": s.id}
+            regions.append(
+                {
+                    "id": s.id * 1000 + i,
+                    "down_peers": [{"peer": peer, "down_seconds": down_seconds}],
+                }
+            )
+    return {"count": len(regions), "regions": regions}
+
+
+def evict_leader_list(cluster: PDCluster) -> dict[str, Any]:
+    return {
+        "store-id-ranges": {
+            str(i): [{"start-key": "", "end-key": ""}] for i in sorted(cluster.evict_leader_stores)
+        },
+        "batch": 3,
+    }

@@ -1,0 +1,168 @@
+"""Fixtures for PD processes: the in-process simulator and real pd-server clusters on loopback.
+
+Import the fixtures you use into a test module (``from tests.pd_fixtures import simulator``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hack.pdsim.app import Simulator
+from hack.pdsim.clock import ManualClock
+from hack.pdsim.model import PDCluster, Settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class SimulatorHandle:
+    sim: Simulator
+    clock: ManualClock
+
+    @property
+    def url(self) -> str:
+        return self.sim.url
+
+    @property
+    def cluster(self) -> PDCluster:
+        return self.sim.cluster
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[SimulatorHandle]:
+    """A simulator on a free loopback port whose clock and scheduler move only when told."""
+    clock = ManualClock()
+    sim = Simulator(PDCluster(clock, Settings()), tick_interval=0)
+    await sim.start("127.0.0.1", 0)
+    try:
+        yield SimulatorHandle(sim, clock)
+    finally:
+        await sim.stop()
+
+
+def _versions() -> dict[str, str]:
+    text = (REPO / "hack" / "versions.sh").read_text()
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs if not k.startswith("#")}
+
+
+def pd_server_binary() -> Path:
+    """The pd-server built by `make binaries`; a missing binary fails with instructions."""
+    cache = Path(os.environ.get("TIKV_OPERATOR_CACHE", Path.home() / ".cache/tikv-operator"))
+    path = cache / "bin" / f"pd-v{_versions()['PD_VERSION']}" / "pd-server"
+    if not os.access(path, os.X_OK):
+        pytest.fail(
+            f"pd-server not found at {path}; build it with `make binaries` "
+            "(hack/build-binaries.sh pd)",
+            pytrace=False,
+        )
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class PDServer:
+    name: str
+    client_port: int
+    peer_port: int
+    data_dir: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def client_url(self) -> str:
+        return f"http://127.0.0.1:{self.client_port}"
+
+    @property
+    def peer_url(self) -> str:
+        return f"http://127.0.0.1:{self.peer_port}"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class PDServerCluster:
+    binary: Path
+    workdir: Path
+    members: list[PDServer] = field(default_factory=list)
+
+    def start(self, names: list[str]) -> None:
+        """Start a fresh cluster bootstrapped with `--initial-cluster` and wait for a leader."""
+        self.members = [PDServer(n, free_port(), free_port(), self.workdir / n) for n in names]
+        initial = ",".join(f"{m.name}={m.peer_url}" for m in self.members)
+        for m in self.members:
+            log = (self.workdir / f"{m.name}.log").open("wb")
+            m.process = subprocess.Popen(
+                [
+                    str(self.binary),
+                    f"--name={m.name}",
+                    f"--data-dir={m.data_dir}",
+                    f"--client-urls={m.client_url}",
+                    f"--peer-urls={m.peer_url}",
+                    f"--initial-cluster={initial}",
+                    f"--log-file={self.workdir / (m.name + '.pd.log')}",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.wait_for_leader()
+
+    @property
+    def url(self) -> str:
+        return self.members[0].client_url
+
+    def wait_for_leader(self, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        last = ""
+        while time.monotonic() < deadline:
+            for m in self.members:
+                if m.process is not None and m.process.poll() is not None:
+                    log = (self.workdir / f"{m.name}.pd.log").read_text(errors="replace")
+                    pytest.fail(f"pd-server {m.name} exited:\n{log[-3000:]}", pytrace=False)
+            try:
+                r = httpx.get(f"{self.url}/pd/api/v1/leader", timeout=2)
+                if r.status_code == 200 and r.json().get("name"):
+                    name: str = r.json()["name"]
+                    return name
+                last = r.text
+            except httpx.HTTPError as err:
+                last = str(err)
+            time.sleep(0.3)
+        pytest.fail(f"PD elected no leader within {timeout}s: {last}", pytrace=False)
+
+    def stop(self) -> None:
+        for m in self.members:
+            m.stop()
+
+
+@pytest.fixture
+def pd_servers(tmp_path: Path) -> Iterator[PDServerCluster]:
+    """Real pd-server processes on loopback; call `.start([...names])` in the test."""
+    cluster = PDServerCluster(pd_server_binary(), tmp_path)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(tmp_path, ignore_errors=True)
