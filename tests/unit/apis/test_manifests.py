@@ -67,7 +67,7 @@ def test_default_install_has_crds_rbac_and_manager_in_one_namespace() -> None:
 
 
 def test_crd_kustomization_lists_every_generated_crd() -> None:
-    kustomization = yaml.safe_load((MANIFESTS / "crd" / "kustomization.yaml").read_text())
+    kustomization = yaml.safe_load((MANIFESTS / "crd" / "Kustomization").read_text())
     assert sorted(kustomization["resources"]) == sorted(crd.file_name(d) for d in crd.all_crds())
 
 
