@@ -103,14 +103,14 @@ async def test_cache_converges_across_server_side_watch_timeouts(
         )
 
 
-class ExpiredOnce:
-    """Its first watch starts from resourceVersion 1, older than the API server's watch cache,
-    so the server answers 410 Gone; `meanwhile` runs first, to change things unseen."""
+class BreaksOnce:
+    """Its first watch runs `meanwhile` (changes the informer does not see) and then fails
+    like a dropped connection, so the informer must list again."""
 
     def __init__(self, inner: KindListWatcher, meanwhile: Any) -> None:
         self.inner = inner
         self.meanwhile = meanwhile
-        self.expired = False
+        self.broken = False
 
     async def list(self) -> ObjectList:
         return await self.inner.list()
@@ -118,15 +118,15 @@ class ExpiredOnce:
     async def watch(
         self, resource_version: str, timeout_seconds: int
     ) -> AsyncGenerator[WatchEvent, None]:
-        if not self.expired:
-            self.expired = True
+        if not self.broken:
+            self.broken = True
             await self.meanwhile()
-            resource_version = "1"
+            raise ConnectionResetError("connection reset by peer")
         async for event in self.inner.watch(resource_version, timeout_seconds):
             yield event
 
 
-async def test_gone_relists_and_reports_changes_missed_meanwhile(
+async def test_a_broken_watch_relists_and_reports_changes_missed_meanwhile(
     kube: Client, namespace: str
 ) -> None:
     await kube.create(CONFIGMAP, configmap(namespace, "stays"))
@@ -136,12 +136,12 @@ async def test_gone_relists_and_reports_changes_missed_meanwhile(
         await kube.delete(CONFIGMAP, "goes", namespace)
         await kube.create(CONFIGMAP, configmap(namespace, "comes"))
 
-    source = ExpiredOnce(KindListWatcher(kube, CONFIGMAP, namespace), meanwhile)
+    source = BreaksOnce(KindListWatcher(kube, CONFIGMAP, namespace), meanwhile)
     informer = Informer("configmaps", [source])
     async with running(informer) as seen:
         await eventually(lambda: data(informer, namespace) == {"stays": "1", "comes": "1"})
         await kube.create(CONFIGMAP, configmap(namespace, "after"))  # and the new watch works
         await eventually(lambda: "after" in data(informer, namespace))
-    assert source.expired
+    assert source.broken
     changes = [(e.type, e.object["metadata"]["name"]) for e in seen[2:]]
     assert changes == [("DELETED", "goes"), ("ADDED", "comes"), ("ADDED", "after")]
