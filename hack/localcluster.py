@@ -175,12 +175,16 @@ class LocalCluster:
         kubectl = shutil.which("kubectl")
         if kubectl is None:
             raise ControlPlaneError("kubectl is not on PATH")
-        return subprocess.run(
+        done = subprocess.run(
             [kubectl, "--kubeconfig", str(self.kubeconfig), *args],
-            check=check,
             capture_output=True,
             text=True,
         )
+        if check and done.returncode != 0:
+            raise ControlPlaneError(
+                f"kubectl {' '.join(args)} exited {done.returncode}: {done.stderr.strip()}"
+            )
+        return done
 
     def api(self) -> httpx.Client:
         return httpx.Client(
