@@ -18,15 +18,11 @@ from tikv_operator.kube.informer import (
 )
 from tikv_operator.kube.resources import CONFIGMAP, MANAGED_SELECTOR
 
+from .test_runtime_manager import eventually
+
 pytestmark = pytest.mark.integration
 
 LABELS = {"app.kubernetes.io/managed-by": "tikv-operator"}
-
-
-async def eventually(check: Any, within: float = 30.0) -> None:
-    async with asyncio.timeout(within):
-        while not check():  # noqa: ASYNC110 - polling the cache is what a reader does
-            await asyncio.sleep(0.05)
 
 
 def configmap(
