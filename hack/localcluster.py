@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -189,10 +190,13 @@ class LocalCluster:
     def api(self) -> httpx.Client:
         return httpx.Client(
             base_url=self.server,
-            verify=str(self.ca_file),
+            verify=self._tls(),
             headers={"Authorization": f"Bearer {self.token}"},
             timeout=10.0,
         )
+
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca_file))
 
     # ---- state for detached mode ---------------------------------------------------------
 
@@ -236,7 +240,7 @@ class LocalCluster:
     def _wait_http(self, url: str, name: str) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         headers = {"Authorization": f"Bearer {self.token}"}
-        verify: str | bool = str(self.ca_file) if url.startswith("https") else False
+        verify: ssl.SSLContext | bool = self._tls() if url.startswith("https") else False
         last = ""
         while time.monotonic() < deadline:
             self._check_alive(name)
