@@ -11,6 +11,7 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import httpx
 import pytest
 
 from hack.pdsim.app import Simulator
-from hack.pdsim.clock import ManualClock
+from hack.pdsim.clock import Clock, ManualClock, ScaledClock
 from hack.pdsim.model import PDCluster, Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 @dataclass
 class SimulatorHandle:
     sim: Simulator
-    clock: ManualClock
+    clock: Clock
 
     @property
     def url(self) -> str:
@@ -38,16 +39,28 @@ class SimulatorHandle:
         return self.sim.cluster
 
 
-@pytest.fixture
-async def simulator() -> AsyncIterator[SimulatorHandle]:
-    """A simulator on a free loopback port whose clock and scheduler move only when told."""
-    clock = ManualClock()
-    sim = Simulator(PDCluster(clock, Settings()), tick_interval=0)
+@asynccontextmanager
+async def running_simulator(clock: Clock, tick_interval: float) -> AsyncIterator[SimulatorHandle]:
+    sim = Simulator(PDCluster(clock, Settings()), tick_interval=tick_interval)
     await sim.start("127.0.0.1", 0)
     try:
         yield SimulatorHandle(sim, clock)
     finally:
         await sim.stop()
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[SimulatorHandle]:
+    """A simulator on a free loopback port whose clock and scheduler move only when told."""
+    async with running_simulator(ManualClock(), tick_interval=0) as handle:
+        yield handle
+
+
+@pytest.fixture
+async def live_simulator() -> AsyncIterator[SimulatorHandle]:
+    """A simulator on wall-clock time with its schedulers ticking, like a real PD."""
+    async with running_simulator(ScaledClock(), tick_interval=0.2) as handle:
+        yield handle
 
 
 def _versions() -> dict[str, str]:

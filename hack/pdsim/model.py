@@ -14,6 +14,8 @@ from enum import IntEnum
 from hack.pdsim.clock import Clock
 
 DISCONNECTED_AFTER = 20.0
+# etcd counts a peer as active only once it has been connected for HealthInterval.
+ETCD_HEALTH_INTERVAL = 5.0
 DEFAULT_MAX_STORE_DOWN_TIME = 30 * 60.0
 VERSION = "v8.5.1"
 GIT_HASH = "5036cc277fc8c0e7fa1219265ae407de80b950b7"
@@ -71,6 +73,7 @@ class Member:
     client_urls: list[str]
     joined_at: float
     healthy: bool = True
+    healthy_since: float = 0.0
 
 
 @dataclass
@@ -136,7 +139,8 @@ class PDCluster:
             existing.peer_urls, existing.client_urls = peer_urls, client_urls
             self.set_member_health(name, True)
             return existing
-        member = Member(name, self._new_member_id(), peer_urls, client_urls, self.clock.now())
+        now = self.clock.now()
+        member = Member(name, self._new_member_id(), peer_urls, client_urls, now, True, now)
         self.members.append(member)
         self.record("member-joined", name)
         self._elect_if_needed()
@@ -150,6 +154,7 @@ class PDCluster:
         if member is None or member.healthy == healthy:
             return
         member.healthy = healthy
+        member.healthy_since = self.clock.now()
         self.record("member-healthy" if healthy else "member-unhealthy", name)
         if not healthy and member is self.leader:
             self._set_leader(None)
@@ -189,11 +194,29 @@ class PDCluster:
         return self.leader
 
     def _remove_member(self, member: Member) -> None:
+        self._check_quorum_survives_removal()
         self.members.remove(member)
         self.record("member-removed", member.name, str(member.member_id))
         if member is self.leader:
             self._set_leader(None)
         self._elect_if_needed()
+
+    def _check_quorum_survives_removal(self) -> None:
+        # etcd's strict reconfig check: the removal must leave a quorum of peers that have
+        # been connected for a while, so a freshly started (or restarted) member does not
+        # count yet and PD answers 500.
+        settled = self.clock.now() - ETCD_HEALTH_INTERVAL
+        active = sum(
+            1
+            for m in self.members
+            if m is self.leader or (m.healthy and m.healthy_since <= settled)
+        )
+        if active - 1 < 1 + (len(self.members) - 1) // 2:
+            raise SimError(
+                500,
+                "[PD:etcd:ErrEtcdMemberRemove]etcdserver: unhealthy cluster: "
+                "etcdserver: unhealthy cluster",
+            )
 
     def _elect_if_needed(self) -> None:
         if self.leader is not None or not self.has_quorum():

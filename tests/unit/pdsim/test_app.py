@@ -75,6 +75,7 @@ async def test_transfer_leader_is_visible_in_leader(
 
 async def test_delete_member_shrinks_health(simulator: SimulatorHandle, pd: PDClient) -> None:
     three_members(simulator)
+    simulator.clock.advance(5)
     await pd.delete_member_by_name("pd-1")
     assert [h.name for h in await pd.get_health()] == ["pd-0", "pd-2"]
 

@@ -55,9 +55,34 @@ def test_deleting_the_leader_elects_the_longest_serving_healthy_member() -> None
     for name in ("pd-0", "pd-1", "pd-2"):
         cluster.add_member(name, [], [])
         clock.advance(1)
+    clock.advance(5)
     cluster.remove_member_by_name("pd-0")
     assert cluster.leader is not None and cluster.leader.name == "pd-1"
     assert "member-removed" in kinds(cluster)
+
+
+def test_deleting_a_member_before_peers_settle_is_refused_like_etcd() -> None:
+    cluster, clock = new_cluster()
+    for name in ("pd-0", "pd-1", "pd-2"):
+        cluster.add_member(name, [], [])
+    clock.advance(4)
+    with pytest.raises(SimError) as err:
+        cluster.remove_member_by_name("pd-2")
+    assert err.value.status == 500
+    assert "unhealthy cluster" in err.value.message
+    clock.advance(1)
+    cluster.remove_member_by_name("pd-2")
+    assert [m.name for m in cluster.members] == ["pd-0", "pd-1"]
+
+
+def test_deleting_a_member_that_would_break_quorum_is_refused() -> None:
+    cluster, clock = new_cluster()
+    for name in ("pd-0", "pd-1", "pd-2"):
+        cluster.add_member(name, [], [])
+    clock.advance(10)
+    cluster.set_member_health("pd-1", False)
+    with pytest.raises(SimError):
+        cluster.remove_member_by_name("pd-2")
 
 
 def test_deleting_an_unknown_member_is_a_404() -> None:
