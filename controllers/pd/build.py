@@ -1,0 +1,195 @@
+"""Pure builders of a PD instance's children: its pd.toml, ConfigMap and Pod."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apis import PD, labels
+from apis.common import DATA_VOLUME
+from apis.config import PD_MANAGED_KEYS, render_config
+from apis.names import pvc_name
+from apis.pd import COMPONENT
+from controllers.common.objects import Object, child_metadata, managed_labels
+from controllers.common.revision import revision_hash
+from controllers.pd.overlay import merge
+from controllers.pd.pdview import CLIENT_PORT, PEER_PORT, client_url
+
+INITIAL_CLUSTER_ANNOTATION = "tikv.org/pd-initial-cluster"
+"""On a PD CR of a new cluster's first members: the comma-separated names of every initial
+member. Such a member starts with `initial-cluster`; every other member with `join`."""
+
+POD_HASH_ANNOTATION = "tikv.org/pod-hash"
+"""Hash of what the Pod was built from; a different hash means the Pod must be recreated."""
+
+CONFIG_FILE = "pd.toml"
+CONFIG_DIR = "/etc/pd"
+DATA_DIR = "/var/lib/pd"
+CONTAINER = "pd"
+CONFIG_VOLUME = "config"
+# From v8.5.2 PD answers /pd/api/v2/ready for its own readiness; /health must not be used,
+# since it is proxied to the leader and reports on every member.
+READY_API_SINCE = (8, 5, 2)
+
+
+def group_of(pd: PD) -> str:
+    """The PDGroup the instance belongs to (its label, else derived from its subdomain)."""
+    group = pd.metadata.labels.get(labels.GROUP)
+    return group if group else pd.spec.subdomain.removesuffix("-pd-peer")
+
+
+def peer_host(pd: PD, name: str | None = None) -> str:
+    """Stable DNS name of an instance's Pod through the headless peer Service."""
+    return f"{name or pd.metadata.name}.{pd.spec.subdomain}.{pd.metadata.namespace}"
+
+
+def data_dir(pd: PD) -> str:
+    for volume in pd.spec.volumes:
+        for mount in volume.mounts:
+            if mount.type == "data":
+                return mount.mount_path or DATA_DIR
+    return DATA_DIR
+
+
+def initial_members(pd: PD) -> list[str]:
+    text = pd.metadata.annotations.get(INITIAL_CLUSTER_ANNOTATION, "")
+    return [name for name in text.split(",") if name]
+
+
+def config_values(pd: PD) -> dict[str, Any]:
+    """The operator-managed keys of pd.toml."""
+    host = peer_host(pd)
+    values: dict[str, Any] = {
+        "name": pd.metadata.name,
+        "data-dir": data_dir(pd),
+        "client-urls": f"http://0.0.0.0:{CLIENT_PORT}",
+        "peer-urls": f"http://0.0.0.0:{PEER_PORT}",
+        "advertise-client-urls": f"http://{host}:{CLIENT_PORT}",
+        "advertise-peer-urls": f"http://{host}:{PEER_PORT}",
+    }
+    initial = initial_members(pd)
+    if initial:
+        values["initial-cluster"] = ",".join(
+            f"{name}=http://{peer_host(pd, name)}:{PEER_PORT}" for name in initial
+        )
+    else:
+        # The Service name, not a status URL: pd.toml must not change (and restart the Pod)
+        # when the Cluster's recorded URL appears or changes.
+        values["join"] = client_url(str(pd.metadata.namespace), group_of(pd))
+    return values
+
+
+def build_config(pd: PD) -> str:
+    return render_config(pd.spec.config, PD_MANAGED_KEYS, config_values(pd))
+
+
+def child_labels(pd: PD) -> dict[str, str]:
+    return managed_labels(
+        pd.spec.cluster.name,
+        COMPONENT,
+        group=group_of(pd),
+        instance=pd.metadata.name,
+        revision=pd.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
+    )
+
+
+def build_configmap(pd: PD, config: str) -> Object:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": child_metadata(pd, str(pd.metadata.name), child_labels(pd)),
+        "data": {CONFIG_FILE: config},
+    }
+
+
+def _version(text: str) -> tuple[int, int, int]:
+    match = re.match(r"^v(\d+)\.(\d+)\.(\d+)", text)
+    if match is None:
+        return (0, 0, 0)
+    major, minor, patch = match.groups()
+    return (int(major), int(minor), int(patch))
+
+
+def readiness_probe(version: str) -> Object:
+    if _version(version) >= READY_API_SINCE:
+        handler: Object = {"httpGet": {"path": "/pd/api/v2/ready", "port": CLIENT_PORT}}
+    else:
+        handler = {"tcpSocket": {"port": CLIENT_PORT}}
+    return {**handler, "periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 3}
+
+
+def _volumes_and_mounts(pd: PD) -> tuple[list[Object], list[Object]]:
+    name = str(pd.metadata.name)
+    volumes: list[Object] = [{"name": CONFIG_VOLUME, "configMap": {"name": name}}]
+    mounts: list[Object] = [{"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True}]
+    for volume in pd.spec.volumes:
+        volumes.append(
+            {
+                "name": volume.name,
+                "persistentVolumeClaim": {"claimName": pvc_name(volume.name, name)},
+            }
+        )
+        if not volume.mounts and volume.name == DATA_VOLUME:
+            mounts.append({"name": volume.name, "mountPath": DATA_DIR})
+        for mount in volume.mounts:
+            entry: Object = {"name": volume.name, "mountPath": mount.mount_path or DATA_DIR}
+            if mount.sub_path:
+                entry["subPath"] = mount.sub_path
+            mounts.append(entry)
+    return volumes, mounts
+
+
+def _resources(pd: PD) -> Object:
+    amounts = {
+        k: str(v)
+        for k, v in (("cpu", pd.spec.resources.cpu), ("memory", pd.spec.resources.memory))
+        if v is not None
+    }
+    return {"requests": amounts, "limits": dict(amounts)} if amounts else {}
+
+
+def pod_hash(pd: PD, pod_spec: Object, config: str) -> str:
+    """What a running Pod must match. With HotReload a config change only rewrites the
+    ConfigMap, so the config is left out."""
+    hot = pd.spec.update_strategy.config == "HotReload"
+    return revision_hash({"spec": pod_spec, "config": None if hot else config})
+
+
+def build_pod(pd: PD, config: str) -> Object:
+    name = str(pd.metadata.name)
+    volumes, mounts = _volumes_and_mounts(pd)
+    container: Object = {
+        "name": CONTAINER,
+        "image": f"{pd.spec.image}:{pd.spec.version}",
+        "command": ["/pd-server", f"--config={CONFIG_DIR}/{CONFIG_FILE}"],
+        "ports": [
+            {"name": "client", "containerPort": CLIENT_PORT},
+            {"name": "peer", "containerPort": PEER_PORT},
+        ],
+        "readinessProbe": readiness_probe(pd.spec.version),
+        "volumeMounts": mounts,
+    }
+    resources = _resources(pd)
+    if resources:
+        container["resources"] = resources
+    spec: Object = {
+        "hostname": name,
+        "subdomain": pd.spec.subdomain,
+        "containers": [container],
+        "volumes": volumes,
+    }
+    overlay = pd.spec.overlay.pod
+    spec = merge(spec, overlay.spec)
+    if pd.spec.topology:
+        # The group placed the instance in this topology; a user overlay must not move it.
+        spec["nodeSelector"] = {**spec.get("nodeSelector", {}), **pd.spec.topology}
+    meta = child_metadata(
+        pd,
+        name,
+        {**overlay.metadata.labels, **child_labels(pd)},
+        annotations={
+            **overlay.metadata.annotations,
+            POD_HASH_ANNOTATION: pod_hash(pd, spec, config),
+        },
+    )
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}

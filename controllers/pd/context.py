@@ -1,0 +1,65 @@
+"""The state one reconcile of a PD instance works on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from apis import PD, Cluster
+from controllers.common.deps import Deps
+from controllers.common.objects import Object
+from controllers.pd.pdview import PDView
+from tikv_operator.kube.resources import split_key
+from tikv_operator.pdapi import PDError
+
+
+@dataclass
+class PDContext:
+    deps: Deps
+    key: str
+    loaded: PD | None = None
+    loaded_cluster: Cluster | None = None
+    view: PDView | None = None
+    """PD's answer, when PD could be asked."""
+    pd_error: PDError | None = None
+    """Why PD could not be asked; destructive PD-dependent steps wait while it is set."""
+    pod: Object | None = None
+    config: str = ""
+    desired_pod: Object | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def namespace(self) -> str:
+        namespace, _ = split_key(self.key)
+        return namespace or ""
+
+    @property
+    def name(self) -> str:
+        return split_key(self.key)[1]
+
+    @property
+    def pd(self) -> PD:
+        assert self.loaded is not None, "the load task runs first"
+        return self.loaded
+
+    @property
+    def cluster(self) -> Cluster:
+        assert self.loaded_cluster is not None, "the load task runs first"
+        return self.loaded_cluster
+
+    @property
+    def deleting(self) -> bool:
+        return self.loaded is not None and self.loaded.metadata.deletion_timestamp is not None
+
+    @property
+    def cluster_deleting(self) -> bool:
+        """The whole cluster is going away: its PD members need not leave one by one."""
+        c = self.loaded_cluster
+        return c is None or c.metadata.deletion_timestamp is not None
+
+    @property
+    def is_member(self) -> bool:
+        return self.view is not None and self.view.member(self.name) is not None
+
+    @property
+    def is_leader(self) -> bool:
+        return self.view is not None and self.view.leader == self.name

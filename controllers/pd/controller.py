@@ -1,0 +1,114 @@
+"""The PD instance controller: watches, and the reconcile as a task list (DESIGN §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import structlog
+
+from controllers.common.deps import Deps
+from controllers.common.runner import Fail, Step, run_tasks, task, when
+from controllers.pd.context import PDContext
+from controllers.pd.outcome import to_result
+from controllers.pd.tasks.children import add_finalizer, apply_configmap, apply_pvcs
+from controllers.pd.tasks.delete import (
+    delete_pod,
+    delete_pvcs_per_retention,
+    drop_finalizer,
+    is_deleting,
+    leave_membership,
+)
+from controllers.pd.tasks.load import load, stop_if_paused
+from controllers.pd.tasks.pdinfo import read_pd_info
+from controllers.pd.tasks.pod import apply_pod
+from controllers.pd.tasks.status import write_status
+from tikv_operator.kube import cache, resources
+from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
+from tikv_operator.kube.manager import Manager
+from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
+
+log = structlog.get_logger(__name__)
+
+NAME = "pd"
+RESYNC = 15.0
+"""Seconds between reconciles of a settled instance, to follow PD health and leadership."""
+
+INFORMERS: dict[ResourceKind, str | None] = {
+    resources.CLUSTER: None,
+    resources.PD: None,
+    resources.POD: MANAGED_SELECTOR,
+    resources.CONFIGMAP: MANAGED_SELECTOR,
+    resources.PVC: MANAGED_SELECTOR,
+}
+"""The informers (kind → label selector) this controller watches; Deps.caches must hold
+the stores of `manager.informer(kind, label_selector=selector)` for each."""
+
+PD_TASKS: list[Step[PDContext]] = [
+    task("load", load),
+    task("paused", stop_if_paused),
+    task("pd-info", read_pd_info),
+    when(
+        "deleting",
+        is_deleting,
+        task("leave-pd", leave_membership),
+        task("delete-pod", delete_pod),
+        task("delete-pvcs", delete_pvcs_per_retention),
+        task("drop-finalizer", drop_finalizer),
+    ),
+    task("finalizer", add_finalizer),
+    task("configmap", apply_configmap),
+    task("pvcs", apply_pvcs),
+    task("pod", apply_pod),
+]
+STATUS_TASKS: list[Step[PDContext]] = [task("status", write_status)]
+
+
+def wants_status(ctx: PDContext) -> bool:
+    return (
+        ctx.loaded is not None
+        and ctx.loaded_cluster is not None
+        and not ctx.deleting
+        and not ctx.cluster.spec.paused
+    )
+
+
+async def reconcile_pd(deps: Deps, key: str, resync: float = RESYNC) -> Result:
+    ctx = PDContext(deps, key)
+    summary = await run_tasks(PD_TASKS, ctx)
+    final = summary.final
+    if wants_status(ctx):
+        # Status is written however the tasks above ended: a Wait is exactly when the
+        # conditions must say why.
+        status = await run_tasks(STATUS_TASKS, ctx)
+        summary.records.extend(status.records)
+        if isinstance(status.final, Fail):
+            final = status.final
+    log.info("reconciled", tasks=summary.table())
+    return to_result(final, resync)
+
+
+def instances_of_cluster(pds: cache.Reader) -> Callable[[Object], Iterable[str]]:
+    def keys(cluster: Object) -> Iterable[str]:
+        meta = cluster["metadata"]
+        value = f"{meta.get('namespace')}/{meta['name']}"
+        return [object_key(p) for p in pds.by_index(cache.BY_CLUSTER, value)]
+
+    return keys
+
+
+def setup(manager: Manager, deps: Deps, *, workers: int = 4, resync: float = RESYNC) -> Controller:
+    """Create the PD instance controller, wire its watches and add it to the manager."""
+
+    async def reconcile(key: str) -> Result:
+        return await reconcile_pd(deps, key, resync)
+
+    controller = Controller(NAME, reconcile, workers=workers)
+    informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
+    controller.watch(informers[resources.PD])
+    for kind in (resources.POD, resources.CONFIGMAP, resources.PVC):
+        controller.watch(informers[kind], controlling_owner(resources.PD))
+    controller.watch(
+        informers[resources.CLUSTER], mapped(instances_of_cluster(informers[resources.PD].store))
+    )
+    manager.add_controller(controller)
+    return controller

@@ -1,0 +1,56 @@
+"""Decisions about PD membership (DESIGN §5 rules 3 and 4): plain functions over data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class MemberState:
+    """One PD member as PD reports it. An added but never started member has name ""."""
+
+    name: str
+    healthy: bool
+
+
+def quorum(count: int) -> int:
+    """Members needed for a majority of `count`."""
+    return count // 2 + 1
+
+
+def keeps_quorum_without(members: Sequence[MemberState], leaving: str) -> bool:
+    """Whether the members other than `leaving` still hold a healthy majority of the
+    membership that remains once `leaving` is gone (or down, for a restart).
+
+    The last member can never go: etcd keeps at least one, and there would be no quorum.
+    """
+    remaining = [m for m in members if m.name != leaving]
+    if not remaining:
+        return False
+    healthy = sum(1 for m in remaining if m.healthy)
+    return healthy >= quorum(len(remaining))
+
+
+@dataclass(frozen=True)
+class TransferCandidate:
+    """A member that might take over leadership."""
+
+    name: str
+    healthy: bool
+    ready_since: datetime | None
+    """When its instance last became Ready; None when it is not Ready."""
+
+
+def leader_transfer_target(candidates: Sequence[TransferCandidate], leader: str) -> str | None:
+    """The member to hand leadership to: the healthy, Ready one that has been Ready the
+    longest (the least likely to be mid-restart), ties broken by name. None if no member
+    qualifies, in which case the leader must stay."""
+    eligible = [
+        c for c in candidates if c.name != leader and c.healthy and c.ready_since is not None
+    ]
+    if not eligible:
+        return None
+    best = min(eligible, key=lambda c: (c.ready_since, c.name))
+    return best.name

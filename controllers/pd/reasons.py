@@ -1,0 +1,25 @@
+"""Condition and event reasons of the PD instance controller (CamelCase constants)."""
+
+# Conditions.
+POD_READY = "PodReady"
+POD_NOT_READY = "PodNotReady"
+POD_MISSING = "PodMissing"
+MEMBER_UNHEALTHY = "MemberUnhealthy"
+MEMBER_NOT_JOINED = "MemberNotJoined"
+PD_UNAVAILABLE = "PDUnavailable"
+SYNCED = "PodUpToDate"
+POD_OUTDATED = "PodOutdated"
+JOINED = "MemberJoined"
+NOT_JOINED = "MemberNotJoined"
+
+# Events.
+LEADER_TRANSFERRED = "LeaderTransferred"
+LEADER_TRANSFER_BLOCKED = "LeaderTransferBlocked"
+MEMBER_DELETED = "MemberDeleted"
+MEMBER_DELETE_BLOCKED = "MemberDeleteBlocked"
+POD_CREATED = "PodCreated"
+POD_DELETED = "PodDeleted"
+POD_RESTARTED = "PodRestarted"
+RESTART_BLOCKED = "RestartBlocked"
+PVCS_DELETED = "PVCsDeleted"
+UNSAFE = "UnsafeToProceed"

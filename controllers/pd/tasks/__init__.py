@@ -1,0 +1,1 @@
+"""The tasks of a PD instance reconcile, one concern per module."""

@@ -1,0 +1,99 @@
+"""Deleting a PD instance: leave PD membership safely, then remove the Pod, the PVCs per
+the retention policy, and the finalizer."""
+
+from __future__ import annotations
+
+from controllers.common.finalizer import remove_finalizer
+from controllers.common.pvc import delete_pvcs
+from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.common.safety import UnsafeToProceed
+from controllers.pd import reasons
+from controllers.pd.context import PDContext
+from controllers.pd.decisions import keeps_quorum_without
+from controllers.pd.tasks.events import record
+from controllers.pd.tasks.guard import guard
+from controllers.pd.tasks.leadership import transfer_leadership
+from controllers.pd.tasks.pdinfo import pd_client
+from tikv_operator.kube import cache, resources
+from tikv_operator.pdapi import NotFound, PDError
+
+PD_RETRY = 5.0
+BLOCKED_RETRY = 15.0
+UNSAFE_RETRY = 30.0
+
+
+def is_deleting(ctx: PDContext) -> bool:
+    return ctx.deleting
+
+
+async def leave_membership(ctx: PDContext) -> TaskResult:
+    if ctx.cluster_deleting:
+        return Complete("the Cluster is being deleted; PD membership goes with it")
+    if ctx.view is None:
+        return Retry(
+            PD_RETRY,
+            f"PD cannot be asked ({ctx.pd_error}); the member is removed only once PD "
+            "confirms the rest keep a quorum",
+        )
+    if not ctx.is_member:
+        return Complete("not a PD member")
+    if ctx.is_leader:
+        return await transfer_leadership(ctx, "removed")
+    if not keeps_quorum_without(ctx.view.states(), ctx.name):
+        note = (
+            f"removing PD member {ctx.name} would leave the other members without a healthy "
+            "quorum; waiting until enough of them are healthy"
+        )
+        record(ctx, "Warning", reasons.MEMBER_DELETE_BLOCKED, "DeleteMember", note)
+        return Retry(BLOCKED_RETRY, note)
+    try:
+        await guard(ctx)
+    except UnsafeToProceed as error:
+        record(ctx, "Warning", reasons.UNSAFE, "DeleteMember", str(error))
+        return Retry(UNSAFE_RETRY, str(error))
+    try:
+        await pd_client(ctx).delete_member_by_name(ctx.name)
+    except NotFound:
+        return Complete("PD no longer lists the member")
+    except PDError as error:
+        return Retry(PD_RETRY, f"deleting the PD member failed: {error}")
+    record(ctx, "Normal", reasons.MEMBER_DELETED, "DeleteMember", f"{ctx.name} left PD")
+    return Complete("member deleted from PD")
+
+
+async def delete_pod(ctx: PDContext) -> TaskResult:
+    pod = ctx.deps.cache(resources.POD).get(ctx.key)
+    if pod is None:
+        return Complete("no Pod")
+    try:
+        await guard(ctx)
+    except UnsafeToProceed as error:
+        record(ctx, "Warning", reasons.UNSAFE, "DeletePod", str(error))
+        return Retry(UNSAFE_RETRY, str(error))
+    meta = pod["metadata"]
+    await ctx.deps.client.delete(resources.POD, ctx.name, ctx.namespace, uid=meta.get("uid"))
+    record(ctx, "Normal", reasons.POD_DELETED, "DeletePod", f"Pod {ctx.name} deleted")
+    return Complete("Pod deleted")
+
+
+async def delete_pvcs_per_retention(ctx: PDContext) -> TaskResult:
+    policy = ctx.cluster.spec.pvc_retention_policy if ctx.loaded_cluster else "Retain"
+    if policy != "Delete":
+        return Complete("PVCs retained")
+    pvcs = ctx.deps.cache(resources.PVC).by_index(cache.BY_OWNER_UID, str(ctx.pd.metadata.uid))
+    if not pvcs:
+        return Complete("no PVCs")
+    try:
+        await guard(ctx)
+    except UnsafeToProceed as error:
+        record(ctx, "Warning", reasons.UNSAFE, "DeletePVCs", str(error))
+        return Retry(UNSAFE_RETRY, str(error))
+    await delete_pvcs(ctx.deps.client, pvcs)
+    names = ", ".join(p["metadata"]["name"] for p in pvcs)
+    record(ctx, "Normal", reasons.PVCS_DELETED, "DeletePVCs", f"deleted PVCs {names}")
+    return Complete("PVCs deleted")
+
+
+async def drop_finalizer(ctx: PDContext) -> TaskResult:
+    await remove_finalizer(ctx.deps.client, resources.PD, ctx.pd)
+    return Complete()

@@ -1,0 +1,99 @@
+"""The Pod of a PD instance: create it, and recreate it when what it was built from changed
+(after handing leadership away, and only if the other members keep a quorum)."""
+
+from __future__ import annotations
+
+from controllers.common.objects import Object
+from controllers.common.runner import Complete, Retry, TaskResult, Wait
+from controllers.common.safety import UnsafeToProceed
+from controllers.pd import reasons
+from controllers.pd.build import POD_HASH_ANNOTATION, build_pod
+from controllers.pd.context import PDContext
+from controllers.pd.decisions import keeps_quorum_without
+from controllers.pd.tasks.events import record
+from controllers.pd.tasks.guard import guard
+from controllers.pd.tasks.leadership import transfer_leadership
+from tikv_operator.kube import resources
+from tikv_operator.kube.client import ApiError
+
+PD_RETRY = 5.0
+BLOCKED_RETRY = 15.0
+UNSAFE_RETRY = 30.0
+
+
+def pod_hash(pod: Object | None) -> str | None:
+    if pod is None:
+        return None
+    annotations = pod["metadata"].get("annotations") or {}
+    value = annotations.get(POD_HASH_ANNOTATION)
+    return str(value) if value is not None else None
+
+
+async def apply_pod(ctx: PDContext) -> TaskResult:
+    desired = build_pod(ctx.pd, ctx.config)
+    ctx.desired_pod = desired
+    pod = ctx.deps.cache(resources.POD).get(ctx.key)
+    ctx.pod = pod
+    if pod is None:
+        return await _create(ctx, desired)
+    if pod["metadata"].get("deletionTimestamp"):
+        return Wait("the Pod is terminating; it is created again once it is gone")
+    if pod_hash(pod) != pod_hash(desired):
+        return await _restart(ctx, pod)
+    return await _sync_labels(ctx, pod, desired)
+
+
+async def _create(ctx: PDContext, desired: Object) -> TaskResult:
+    try:
+        await ctx.deps.client.create(resources.POD, desired)
+    except ApiError as error:
+        if not error.conflict:
+            raise
+        return Retry(1.0, "a Pod exists that the cache has not seen yet")
+    record(ctx, "Normal", reasons.POD_CREATED, "CreatePod", f"Pod {ctx.name} created")
+    return Complete("Pod created")
+
+
+async def _restart(ctx: PDContext, pod: Object) -> TaskResult:
+    if ctx.view is None:
+        return Retry(
+            PD_RETRY,
+            f"the Pod needs a restart but PD cannot be asked ({ctx.pd_error}); a member is "
+            "restarted only once PD confirms it does not lead and the rest keep a quorum",
+        )
+    if ctx.is_leader:
+        return await transfer_leadership(ctx, "restarted")
+    if ctx.is_member and not keeps_quorum_without(ctx.view.states(), ctx.name):
+        note = (
+            f"the Pod of {ctx.name} needs a restart, but the other members would not keep a "
+            "healthy quorum meanwhile; waiting until enough of them are healthy"
+        )
+        record(ctx, "Warning", reasons.RESTART_BLOCKED, "RestartPod", note)
+        return Retry(BLOCKED_RETRY, note)
+    try:
+        await guard(ctx)
+    except UnsafeToProceed as error:
+        record(ctx, "Warning", reasons.UNSAFE, "RestartPod", str(error))
+        return Retry(UNSAFE_RETRY, str(error))
+    uid = pod["metadata"].get("uid")
+    await ctx.deps.client.delete(resources.POD, ctx.name, ctx.namespace, uid=uid)
+    record(
+        ctx,
+        "Normal",
+        reasons.POD_RESTARTED,
+        "RestartPod",
+        f"Pod {ctx.name} deleted to apply a changed spec; it is created again once gone",
+    )
+    return Wait("Pod deleted for a restart; it is created again once it is gone")
+
+
+async def _sync_labels(ctx: PDContext, pod: Object, desired: Object) -> TaskResult:
+    """Labels may change in place (e.g. the revision label after a metadata-only update)."""
+    have = pod["metadata"].get("labels") or {}
+    want = desired["metadata"]["labels"]
+    if all(have.get(k) == v for k, v in want.items()):
+        return Complete()
+    await ctx.deps.client.patch(
+        resources.POD, ctx.name, {"metadata": {"labels": want}}, ctx.namespace
+    )
+    return Complete("Pod labels updated")

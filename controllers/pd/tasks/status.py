@@ -1,0 +1,84 @@
+"""Status of a PD instance: member id, leadership, health and conditions."""
+
+from __future__ import annotations
+
+from apis import PDStatus
+from apis import conditions as cond
+from apis.labels import INSTANCE_REVISION_HASH
+from apis.meta import Condition
+from controllers.common.conditions import Status, is_true, set_condition
+from controllers.common.objects import Object
+from controllers.common.runner import Complete, TaskResult
+from controllers.pd import reasons
+from controllers.pd.build import build_config, build_pod
+from controllers.pd.context import PDContext
+from controllers.pd.tasks.pod import pod_hash
+from tikv_operator.kube import resources
+
+
+def pod_ready(pod: Object | None) -> bool:
+    if pod is None or pod["metadata"].get("deletionTimestamp"):
+        return False
+    for c in (pod.get("status") or {}).get("conditions") or ():
+        if c.get("type") == "Ready":
+            return bool(c.get("status") == "True")
+    return False
+
+
+def ready_condition(ctx: PDContext, pod: Object | None) -> tuple[Status, str, str]:
+    if pod is None:
+        return "False", reasons.POD_MISSING, "the Pod does not exist yet"
+    if not pod_ready(pod):
+        return "False", reasons.POD_NOT_READY, "the Pod is not Ready"
+    if ctx.view is None:
+        return "False", reasons.PD_UNAVAILABLE, f"PD cannot be asked: {ctx.pd_error}"
+    if not ctx.is_member:
+        return "False", reasons.MEMBER_NOT_JOINED, "PD does not list this member yet"
+    if not ctx.view.healthy(ctx.name):
+        return "False", reasons.MEMBER_UNHEALTHY, "PD reports this member unhealthy"
+    return "True", reasons.POD_READY, "the Pod is Ready and PD reports the member healthy"
+
+
+def conditions(ctx: PDContext, pod: Object | None) -> list[Condition]:
+    pd = ctx.pd
+    now, gen = ctx.deps.now(), pd.metadata.generation
+    out = list(pd.status.conditions)
+    status, reason, message = ready_condition(ctx, pod)
+    out = set_condition(out, cond.READY, status, reason, message, generation=gen, now=now)
+    desired = ctx.desired_pod or build_pod(pd, ctx.config or build_config(pd))
+    if pod is not None and pod_hash(pod) == pod_hash(desired):
+        synced: tuple[Status, str, str] = ("True", reasons.SYNCED, "the Pod matches the spec")
+    else:
+        synced = ("False", reasons.POD_OUTDATED, "the Pod does not match the spec yet")
+    out = set_condition(out, cond.SYNCED, *synced, generation=gen, now=now)
+    if ctx.is_member or is_true(out, cond.INITIALIZED):
+        init: tuple[Status, str, str] = ("True", reasons.JOINED, "the member joined PD")
+    else:
+        init = ("False", reasons.NOT_JOINED, "the member has not joined PD yet")
+    return set_condition(out, cond.INITIALIZED, *init, generation=gen, now=now)
+
+
+def desired_status(ctx: PDContext) -> PDStatus:
+    pd = ctx.pd
+    pod = ctx.deps.cache(resources.POD).get(ctx.key)
+    status = pd.status.model_copy(deep=True)
+    status.observed_generation = pd.metadata.generation
+    status.conditions = conditions(ctx, pod)
+    status.update_revision = pd.metadata.labels.get(INSTANCE_REVISION_HASH)
+    if pod is not None:
+        status.current_revision = (pod["metadata"].get("labels") or {}).get(INSTANCE_REVISION_HASH)
+    if ctx.view is not None:
+        member = ctx.view.member(ctx.name)
+        status.id = str(member.member_id) if member is not None else status.id
+        status.is_leader = ctx.is_leader
+        status.health = ctx.view.healthy(ctx.name)
+    return status
+
+
+async def write_status(ctx: PDContext) -> TaskResult:
+    status = desired_status(ctx)
+    if status == ctx.pd.status:
+        return Complete()
+    body = {"status": status.model_dump(mode="json", by_alias=True, exclude_none=True)}
+    await ctx.deps.client.patch_status(resources.PD, ctx.name, body, ctx.namespace)
+    return Complete("status written")
