@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from apis import crd
-from tikv_operator import __version__
+from tikv_operator import __version__, operator
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -36,6 +36,17 @@ def _add_crds(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     parser.set_defaults(command=crds)
 
 
+def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "run",
+        help="run the operator",
+        description="Run the controllers until SIGTERM. Every flag can also be set by an "
+        "environment variable TIKV_OPERATOR_<FLAG> (e.g. TIKV_OPERATOR_NAMESPACE=a,b).",
+    )
+    operator.add_run_arguments(parser)
+    parser.set_defaults(command=operator.run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand; each sets `command` to the function that runs it."""
     parser = argparse.ArgumentParser(
@@ -44,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     _add_crds(commands)
+    _add_run(commands)
     return parser
 
 

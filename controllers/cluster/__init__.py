@@ -1,0 +1,1 @@
+"""The Cluster controller: aggregated status, PD identity, the safety brake, ordered deletion."""

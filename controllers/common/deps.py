@@ -47,6 +47,16 @@ class PDClients:
         self._clients.clear()
 
 
+@dataclass(frozen=True)
+class ControllerSettings:
+    """Knobs the composition root passes every controller (`tikv-operator run` flags)."""
+
+    workers: int = 4
+    """Concurrent reconciles per controller (--max-concurrent-reconciles)."""
+    pd_poll_interval: float = 15.0
+    """Seconds between polls of each cluster's PD (--pd-poll-interval)."""
+
+
 @dataclass
 class Deps:
     client: Client
@@ -54,6 +64,7 @@ class Deps:
     caches: Mapping[ResourceKind, Reader]
     pd: PDClients
     now: Callable[[], datetime] = utc_now
+    settings: ControllerSettings = field(default_factory=ControllerSettings)
 
     def cache(self, kind: ResourceKind) -> Reader:
         return self.caches[kind]

@@ -47,26 +47,54 @@ async def fresh_read(client: Client, kind: ResourceKind, model: type[R], seen: R
     return fresh
 
 
-def brake_reason(cluster: Cluster) -> str | None:
-    """Why destructive steps are stopped for this cluster, or None when they may go ahead."""
+def engaged_brake(cluster: Cluster) -> tuple[str, str] | None:
+    """(reason, message) of the safety brake on this cluster, overridden or not."""
     blocked = find(cluster.status.conditions, cond.BLOCKED)
     if blocked is None or blocked.status != "True":
         return None
     if not blocked.reason.startswith(BRAKE_REASON_PREFIX):
         return None
-    if cluster.metadata.annotations.get(labels.OVERRIDE_SAFETY_BRAKE):
+    return blocked.reason, blocked.message
+
+
+def is_overridden(cluster: Cluster, reason: str) -> bool:
+    """Whether a user set the override annotation for this brake reason.
+
+    The annotation names the reason it overrides (`SafetyBrakeClusterIDMismatch`, or just
+    `ClusterIDMismatch`; `*` overrides any), so an override set for one problem does not
+    silently let the operator past a different one found later.
+    """
+    value = cluster.metadata.annotations.get(labels.OVERRIDE_SAFETY_BRAKE, "").strip()
+    if not value:
+        return False
+    short = reason.removeprefix(BRAKE_REASON_PREFIX)
+    return value in ("*", reason, short)
+
+
+def brake_reason(cluster: Cluster) -> str | None:
+    """Why destructive steps are stopped for this cluster, or None when they may go ahead."""
+    brake = engaged_brake(cluster)
+    if brake is None or is_overridden(cluster, brake[0]):
         return None
-    return f"{blocked.reason}: {blocked.message}"
+    return f"{brake[0]}: {brake[1]}"
+
+
+IDENTITY_BRAKE_REASON = f"{BRAKE_REASON_PREFIX}ClusterIDMismatch"
+"""The brake reason of an identity mismatch; its override also lets the fencing check pass."""
 
 
 def check_cluster_identity(cluster: Cluster, pd_cluster_id: int | str) -> None:
     """Refuse when PD answers for another cluster than the one recorded at first contact."""
     recorded = cluster.status.id
-    if recorded is not None and recorded != str(pd_cluster_id):
-        raise UnsafeToProceed(
-            f"PD reports cluster id {pd_cluster_id} but this Cluster recorded {recorded}; "
-            "refusing destructive actions until the PD URL points at the right cluster"
-        )
+    if recorded is None or recorded == str(pd_cluster_id):
+        return
+    if is_overridden(cluster, IDENTITY_BRAKE_REASON):
+        return
+    raise UnsafeToProceed(
+        f"PD reports cluster id {pd_cluster_id} but this Cluster recorded {recorded}; "
+        "refusing destructive actions until the PD URL points at the right cluster "
+        f"(or the annotation {labels.OVERRIDE_SAFETY_BRAKE}={IDENTITY_BRAKE_REASON} is set)"
+    )
 
 
 async def guard_destructive(client: Client, cluster: Cluster, pd_cluster_id: int | str) -> Cluster:
@@ -77,6 +105,9 @@ async def guard_destructive(client: Client, cluster: Cluster, pd_cluster_id: int
     fresh = await fresh_read(client, resources.CLUSTER, Cluster, cluster)
     reason = brake_reason(fresh)
     if reason is not None:
-        raise UnsafeToProceed(f"safety brake engaged ({reason})")
+        raise UnsafeToProceed(
+            f"safety brake engaged ({reason}); it lifts when the state resolves or when "
+            f"the annotation {labels.OVERRIDE_SAFETY_BRAKE}=<reason> is set on the Cluster"
+        )
     check_cluster_identity(fresh, pd_cluster_id)
     return fresh

@@ -1,0 +1,94 @@
+"""The safety brake decision (DESIGN §5 rule 12): a pure function over what PD says and
+which instances the operator manages.
+
+The brake is for states the operator cannot resolve safely on its own; acting on them
+(offlining a store, removing a member) could destroy data of a cluster that is not ours or
+fight with someone else's changes. Each finding names the objects involved so that a human
+can decide, and either fix the state or set the override annotation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from controllers.cluster import reasons
+from controllers.cluster.pdinfo import PDInfo
+
+TIKV_PORT = 20160
+
+
+@dataclass(frozen=True)
+class Brake:
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Instances:
+    """The instances the operator manages for one cluster."""
+
+    namespace: str
+    pd_names: Collection[str]
+    tikv_addresses: Mapping[str, str]
+    """Advertise address → TiKV instance name."""
+    tikv_subdomains: Collection[str]
+    """Headless Services of the cluster's TiKV groups (`<group>-tikv-peer`)."""
+
+
+def tikv_address(name: str, subdomain: str, namespace: str) -> str:
+    """The advertise address of a TiKV instance (DESIGN §3)."""
+    return f"{name}.{subdomain}.{namespace}:{TIKV_PORT}"
+
+
+def _is_ours(address: str, instances: Instances) -> bool:
+    """Whether the address has the shape of one of our TiKV Pods' addresses."""
+    host, _, port = address.rpartition(":")
+    if port != str(TIKV_PORT):
+        return False
+    _, _, domain = host.partition(".")
+    return any(domain == f"{sub}.{instances.namespace}" for sub in instances.tikv_subdomains)
+
+
+def detect_brake(recorded_id: str | None, pd: PDInfo, instances: Instances) -> Brake | None:
+    """The first unsafe state found, most fundamental first, or None."""
+    if recorded_id is not None and recorded_id != str(pd.cluster_id):
+        return Brake(
+            reasons.BRAKE_CLUSTER_ID_MISMATCH,
+            f"PD answers with cluster id {pd.cluster_id}, but this Cluster recorded "
+            f"{recorded_id} at first contact: the PD URL may point at another cluster. "
+            "Nothing is offlined or deleted until PD answers with the recorded id again.",
+        )
+    if len(pd.leaders) > 1:
+        return Brake(
+            reasons.BRAKE_MULTIPLE_LEADERS,
+            f"PD reports more than one leader ({', '.join(pd.leaders)}). "
+            "Membership changes wait until PD agrees on one leader.",
+        )
+    unknown = sorted(set(pd.members) - set(instances.pd_names))
+    if unknown:
+        return Brake(
+            reasons.BRAKE_UNKNOWN_MEMBER,
+            f"PD has members no PD instance of this Cluster accounts for: {', '.join(unknown)}. "
+            "Remove them from PD (or restore their PD objects) before the operator changes "
+            "membership again.",
+        )
+    orphans = sorted(
+        f"store {s.id} at {s.address}"
+        for s in pd.live_stores
+        if _is_ours(s.address, instances) and s.address not in instances.tikv_addresses
+    )
+    if orphans:
+        return Brake(
+            reasons.BRAKE_ORPHAN_STORE,
+            f"PD has stores at this Cluster's TiKV addresses that no TiKV instance owns: "
+            f"{'; '.join(orphans)}. Offline them in PD (or recreate their TiKV objects).",
+        )
+    return None
+
+
+def may_record_id(pd: PDInfo, instances: Instances) -> bool:
+    """At first contact, record PD's cluster id only when PD's members are all ours:
+    otherwise the URL may answer for another cluster, and recording its id would fence
+    out our own."""
+    return bool(pd.members) and set(pd.members) <= set(instances.pd_names)

@@ -1,0 +1,85 @@
+"""The state one reconcile of a Cluster works on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from apis import PD, Cluster, PDGroup, TiKV, TiKVGroup
+from apis.meta import Condition
+from controllers.cluster.brake import Instances, tikv_address
+from controllers.cluster.build import Verdict
+from controllers.cluster.pdinfo import PDInfo
+from controllers.common.conditions import set_condition
+from controllers.common.deps import Deps
+from controllers.common.events import record
+from controllers.common.objects import Object
+from tikv_operator.kube.resources import split_key
+from tikv_operator.pdapi import PDError
+
+
+@dataclass
+class ClusterContext:
+    deps: Deps
+    key: str
+    raw: Object | None = None
+    """The Cluster as read (events are recorded about it)."""
+    loaded: Cluster | None = None
+    pd_groups: list[PDGroup] = field(default_factory=list)
+    tikv_groups: list[TiKVGroup] = field(default_factory=list)
+    pds: list[PD] = field(default_factory=list)
+    tikvs: list[TiKV] = field(default_factory=list)
+    pods: list[Object] = field(default_factory=list)
+    pd_info: PDInfo | None = None
+    pd_error: PDError | None = None
+    recorded_id: str | None = None
+    """status.id after this reconcile: recorded at first contact, never overwritten."""
+    conditions: list[Condition] = field(default_factory=list)
+    """The conditions being built; written by the status task."""
+
+    @property
+    def namespace(self) -> str:
+        return split_key(self.key)[0] or ""
+
+    @property
+    def name(self) -> str:
+        return split_key(self.key)[1]
+
+    @property
+    def cluster(self) -> Cluster:
+        assert self.loaded is not None, "the load task runs first"
+        return self.loaded
+
+    @property
+    def deleting(self) -> bool:
+        return self.loaded is not None and self.loaded.metadata.deletion_timestamp is not None
+
+    def set(self, type_: str, verdict: Verdict) -> None:
+        self.conditions = set_condition(
+            self.conditions,
+            type_,
+            verdict.status,
+            verdict.reason,
+            verdict.message,
+            generation=self.cluster.metadata.generation,
+            # metav1.Time keeps whole seconds; so must we, or every comparison with the
+            # stored status differs and the status is rewritten forever.
+            now=self.deps.now().replace(microsecond=0),
+        )
+
+    def event(self, warning: bool, reason: str, action: str, note: str) -> None:
+        assert self.raw is not None, "the load task runs first"
+        record(self.deps, self.raw, warning, reason, action, note)
+
+    def instances(self) -> Instances:
+        return Instances(
+            namespace=self.namespace,
+            pd_names={str(p.metadata.name) for p in self.pds},
+            tikv_addresses={
+                tikv_address(str(t.metadata.name), t.spec.subdomain, self.namespace): str(
+                    t.metadata.name
+                )
+                for t in self.tikvs
+            },
+            tikv_subdomains={f"{g.metadata.name}-tikv-peer" for g in self.tikv_groups}
+            | {t.spec.subdomain for t in self.tikvs},
+        )

@@ -1,0 +1,1 @@
+"""The Cluster controller's tasks, one concern per module."""
