@@ -55,9 +55,12 @@ async def following(
 
 
 async def eventually(check: Callable[[], bool]) -> None:
-    async with asyncio.timeout(30):
-        while not check():
-            await asyncio.sleep(0.2)
+    """Poll `check` for up to 30 s: the watch delivers Pod changes asynchronously."""
+    for _ in range(150):
+        if check():
+            return
+        await asyncio.sleep(0.2)
+    pytest.fail("condition not reached within 30 s")
 
 
 async def test_running_pd_and_tikv_pods_become_members_and_stores(
