@@ -20,6 +20,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tick", type=float, default=0.5, help="real seconds between scheduler ticks")
     p.add_argument("--max-replicas", type=int, default=3)
     p.add_argument("--regions", type=int, default=12)
+    p.add_argument("--moves-per-tick", type=int, default=2, help="peer/leader moves per tick")
     p.add_argument("--max-store-down-time", type=float, default=1800.0, help="seconds")
     p.add_argument("--cluster-id", type=int, default=None)
     p.add_argument("--follow-namespace", help="follow the PD/TiKV Pods of this namespace")
@@ -32,6 +33,7 @@ async def run(args: argparse.Namespace) -> None:
     settings = Settings(
         max_replicas=args.max_replicas,
         regions=args.regions,
+        moves_per_tick=args.moves_per_tick,
         max_store_down_time=args.max_store_down_time,
     )
     cluster = PDCluster(ScaledClock(args.speed), settings, cluster_id=args.cluster_id)
