@@ -1,0 +1,1 @@
+"""The TiKV instance controller: one store's Pod, PVCs and ConfigMap, and its life in PD."""

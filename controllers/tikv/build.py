@@ -1,0 +1,206 @@
+"""Pure builders of a TiKV instance's children: ConfigMap, Pod, PVCs, and the names in them."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from apis import TiKV, labels
+from apis.common import DATA_VOLUME
+from apis.config import TIKV_MANAGED_KEYS, render_config
+from apis.names import pvc_name
+from controllers.common.objects import Object, child_metadata, managed_labels
+from controllers.common.pvc import build_pvcs
+from controllers.common.revision import revision_hash
+
+COMPONENT = "tikv"
+CONTAINER = "tikv"
+CLIENT_PORT = 20160
+STATUS_PORT = 20180
+DATA_DIR = "/var/lib/tikv"
+CONFIG_DIR = "/etc/tikv"
+CONFIG_FILE = "tikv.toml"
+CONFIG_VOLUME = "config"
+
+
+def host_of(tikv: TiKV) -> str:
+    """The Pod's stable DNS name through the group's headless Service."""
+    meta = tikv.metadata
+    return f"{meta.name}.{tikv.spec.subdomain}.{meta.namespace}"
+
+
+def advertise_address(tikv: TiKV) -> str:
+    """The address the store registers in PD; how the instance finds its store."""
+    return f"{host_of(tikv)}:{CLIENT_PORT}"
+
+
+def advertise_status_address(tikv: TiKV) -> str:
+    return f"{host_of(tikv)}:{STATUS_PORT}"
+
+
+def group_of(tikv: TiKV) -> str | None:
+    return tikv.metadata.labels.get(labels.GROUP)
+
+
+def instance_labels(tikv: TiKV, revision: str | None = None) -> dict[str, str]:
+    return managed_labels(
+        tikv.spec.cluster.name,
+        COMPONENT,
+        group=group_of(tikv),
+        instance=tikv.metadata.name,
+        revision=revision,
+    )
+
+
+def data_mount_path(tikv: TiKV) -> str:
+    for volume in tikv.spec.volumes:
+        for mount in volume.mounts:
+            if mount.type == DATA_VOLUME and mount.mount_path:
+                return mount.mount_path
+    return DATA_DIR
+
+
+def render_tikv_config(tikv: TiKV, pd_url: str) -> str:
+    values: dict[str, Any] = {
+        "server.addr": f"0.0.0.0:{CLIENT_PORT}",
+        "server.advertise-addr": advertise_address(tikv),
+        "server.status-addr": f"0.0.0.0:{STATUS_PORT}",
+        "server.advertise-status-addr": advertise_status_address(tikv),
+        "storage.data-dir": data_mount_path(tikv),
+        "pd.endpoints": [pd_url],
+    }
+    assert set(values) == TIKV_MANAGED_KEYS
+    return render_config(tikv.spec.config, TIKV_MANAGED_KEYS, values)
+
+
+def build_configmap(tikv: TiKV, pd_url: str) -> Object:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": child_metadata(tikv, str(tikv.metadata.name), instance_labels(tikv)),
+        "data": {CONFIG_FILE: render_tikv_config(tikv, pd_url)},
+    }
+
+
+def build_instance_pvcs(tikv: TiKV) -> list[Object]:
+    return build_pvcs(
+        tikv, tikv.spec.volumes, tikv.spec.overlay.volume_claims, instance_labels(tikv)
+    )
+
+
+def pod_revision(tikv: TiKV) -> str:
+    """Hash of everything in the spec that only a new Pod can apply.
+
+    Store labels, the eviction timeout and `offline` never restart a Pod; with the
+    HotReload strategy a config change only rewrites the ConfigMap.
+    """
+    spec = tikv.spec
+    relevant: dict[str, Any] = {
+        "version": spec.version,
+        "image": spec.image,
+        "resources": spec.resources.model_dump(mode="json"),
+        "volumes": [v.model_dump(mode="json") for v in spec.volumes],
+        "overlay": spec.overlay.model_dump(mode="json"),
+        "topology": spec.topology,
+        "subdomain": spec.subdomain,
+    }
+    if spec.update_strategy.config == "Restart":
+        relevant["config"] = spec.config
+    return revision_hash(relevant)
+
+
+def _resources(tikv: TiKV) -> Object:
+    amounts = {
+        k: str(v)
+        for k, v in (("cpu", tikv.spec.resources.cpu), ("memory", tikv.spec.resources.memory))
+        if v is not None
+    }
+    return {"requests": dict(amounts), "limits": dict(amounts)} if amounts else {}
+
+
+def _mounts(tikv: TiKV) -> tuple[list[Object], list[Object]]:
+    name = str(tikv.metadata.name)
+    mounts: list[Object] = [{"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True}]
+    volumes: list[Object] = [{"name": CONFIG_VOLUME, "configMap": {"name": name}}]
+    for volume in tikv.spec.volumes:
+        volumes.append(
+            {
+                "name": volume.name,
+                "persistentVolumeClaim": {"claimName": pvc_name(volume.name, name)},
+            }
+        )
+        if not volume.mounts and volume.name == DATA_VOLUME:
+            mounts.append({"name": volume.name, "mountPath": DATA_DIR})  # a bare data volume
+        for mount in volume.mounts:
+            path = mount.mount_path or data_mount_path(tikv)
+            entry: Object = {"name": volume.name, "mountPath": path}
+            if mount.sub_path:
+                entry["subPath"] = mount.sub_path
+            mounts.append(entry)
+    return mounts, volumes
+
+
+def build_pod(tikv: TiKV) -> Object:
+    name = str(tikv.metadata.name)
+    revision = pod_revision(tikv)
+    overlay = tikv.spec.overlay.pod
+    mounts, volumes = _mounts(tikv)
+    container: Object = {
+        "name": CONTAINER,
+        "image": f"{tikv.spec.image}:{tikv.spec.version}",
+        "command": ["/tikv-server", "--config", f"{CONFIG_DIR}/{CONFIG_FILE}"],
+        "ports": [
+            {"name": "client", "containerPort": CLIENT_PORT, "protocol": "TCP"},
+            {"name": "status", "containerPort": STATUS_PORT, "protocol": "TCP"},
+        ],
+        "readinessProbe": {
+            "httpGet": {"path": "/status", "port": STATUS_PORT},
+            "periodSeconds": 5,
+            "failureThreshold": 3,
+        },
+        "volumeMounts": mounts,
+    }
+    resources = _resources(tikv)
+    if resources:
+        container["resources"] = resources
+    spec: Object = {
+        "hostname": name,
+        "subdomain": tikv.spec.subdomain,
+        "containers": [container],
+        "volumes": volumes,
+        # TiKV flushes and hands over on SIGTERM; give it time before the kill.
+        "terminationGracePeriodSeconds": 120,
+    }
+    if tikv.spec.topology:
+        spec["nodeSelector"] = dict(tikv.spec.topology)
+    spec = merge_overlay(spec, overlay.spec)
+    pod_labels = {**overlay.metadata.labels, **instance_labels(tikv, revision)}
+    meta = child_metadata(tikv, name, pod_labels)
+    if overlay.metadata.annotations:
+        meta["annotations"] = dict(overlay.metadata.annotations)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+
+
+def merge_overlay(base: Any, overlay: Any) -> Any:
+    """`overlay` merged onto `base`: maps key by key, lists of named items by name, anything
+    else replaced. The result is a new object; neither input changes."""
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        out = copy.deepcopy(base)
+        for key, value in overlay.items():
+            out[key] = merge_overlay(out[key], value) if key in out else copy.deepcopy(value)
+        return out
+    if isinstance(base, list) and isinstance(overlay, list) and _named(base) and _named(overlay):
+        out_list = copy.deepcopy(base)
+        index = {item["name"]: i for i, item in enumerate(out_list)}
+        for item in overlay:
+            if item["name"] in index:
+                i = index[item["name"]]
+                out_list[i] = merge_overlay(out_list[i], item)
+            else:
+                out_list.append(copy.deepcopy(item))
+        return out_list
+    return copy.deepcopy(overlay)
+
+
+def _named(items: list[Any]) -> bool:
+    return all(isinstance(i, dict) and "name" in i for i in items)

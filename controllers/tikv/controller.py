@@ -1,0 +1,178 @@
+"""The TiKV instance controller: watches, and the reconcile as a task list (DESIGN §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import structlog
+
+from controllers.common.deps import Deps
+from controllers.common.runner import Complete, Fail, Retry, Step, TaskResult, run_tasks, task, when
+from controllers.tikv.context import Context
+from controllers.tikv.tasks.configmap import add_finalizer, apply_configmap
+from controllers.tikv.tasks.eviction import end_leader_eviction
+from controllers.tikv.tasks.finalize import offline_before_removal, remove_instance
+from controllers.tikv.tasks.load import load, stop_if_paused
+from controllers.tikv.tasks.offline import apply_offline
+from controllers.tikv.tasks.pdinfo import read_store
+from controllers.tikv.tasks.pod import apply_pod
+from controllers.tikv.tasks.pvcs import ensure_pvcs
+from controllers.tikv.tasks.status import write_status
+from controllers.tikv.tasks.storelabels import sync_store_labels
+from tikv_operator.kube import cache, resources
+from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
+from tikv_operator.kube.informer import Event
+from tikv_operator.kube.manager import Manager
+from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
+
+log = structlog.get_logger(__name__)
+
+NAME = "tikv"
+RESYNC = 30.0
+"""Seconds between reconciles of a settled instance: PD's view of the store changes
+without any Kubernetes event to wake us."""
+
+INFORMERS: dict[ResourceKind, str | None] = {
+    resources.CLUSTER: None,
+    resources.TIKV: None,
+    resources.POD: MANAGED_SELECTOR,
+    resources.CONFIGMAP: MANAGED_SELECTOR,
+    resources.PVC: MANAGED_SELECTOR,
+}
+"""The informers (kind → label selector) this controller watches; Deps.caches must hold
+the stores of `manager.informer(kind, label_selector=selector)` for each (and may hold
+NODE; without it nodes are read from the API server)."""
+
+
+def is_deleting(ctx: Context) -> bool:
+    return ctx.deleting
+
+
+TIKV_TASKS: list[Step[Context]] = [
+    task("load", load),
+    task("paused", stop_if_paused),
+    task("pd-info", read_store),
+    when(
+        "deleting",
+        is_deleting,
+        task("offline-before-removal", offline_before_removal),
+        task("remove", remove_instance),
+    ),
+    task("finalizer", add_finalizer),
+    task("offline", apply_offline),
+    task("configmap", apply_configmap),
+    task("pvcs", ensure_pvcs),
+    task("pod", apply_pod),
+    task("store-labels", sync_store_labels),
+    task("end-eviction", end_leader_eviction),
+]
+STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
+
+
+def wants_status(ctx: Context) -> bool:
+    """Status is written however the tasks ended (a wait is exactly when the conditions must
+    say why), except when the instance or its Cluster is going away or paused."""
+    return (
+        ctx.tikv_ is not None
+        and ctx.cluster_ is not None
+        and not ctx.cluster_deleting
+        and not ctx.cluster_.spec.paused
+    )
+
+
+def to_result(final: TaskResult, requeue_after: float | None, resync: float) -> Result:
+    match final:
+        case Fail(error=error):
+            raise error
+        case Retry(after=after):
+            wait = after
+        case _:
+            wait = resync
+    if requeue_after is not None:
+        wait = min(wait, requeue_after)
+    return Result(requeue_after=wait)
+
+
+async def reconcile_tikv(deps: Deps, key: str, resync: float = RESYNC) -> Result:
+    ctx = Context(deps, key)
+    summary = await run_tasks(TIKV_TASKS, ctx)
+    final = summary.final
+    if wants_status(ctx) and not (ctx.deleting and isinstance(final, Complete)):
+        status = await run_tasks(STATUS_TASKS, ctx)
+        summary.records.extend(status.records)
+        if isinstance(status.final, Fail) and not isinstance(final, Fail):
+            final = status.final
+    log.info("reconciled", tasks=summary.table())
+    if ctx.tikv_ is None:
+        return Result()
+    return to_result(final, ctx.requeue_after, resync)
+
+
+def spec_or_metadata_changed(event: Event) -> bool:
+    """Our own status writes (store counts, heartbeats) must not wake us again: that would
+    loop. Spec, labels, finalizers and deletion do."""
+    if event.type != "MODIFIED" or event.old is None:
+        return True
+    old, new = event.old["metadata"], event.object["metadata"]
+    keys = ("generation", "labels", "annotations", "finalizers", "deletionTimestamp")
+    return any(old.get(k) != new.get(k) for k in keys)
+
+
+def instances_of_cluster(tikvs: cache.Reader) -> Callable[[Object], Iterable[str]]:
+    def keys(cluster: Object) -> Iterable[str]:
+        meta = cluster["metadata"]
+        namespace = meta.get("namespace")
+        return [
+            object_key(t)
+            for t in tikvs.by_index(cache.BY_NAMESPACE, str(namespace))
+            if (t.get("spec") or {}).get("cluster", {}).get("name") == meta["name"]
+        ]
+
+    return keys
+
+
+def siblings_of(tikvs: cache.Reader) -> Callable[[Object], Iterable[str]]:
+    """A sibling becoming Ready (or unready) may let a waiting restart go (rule 5)."""
+
+    def keys(tikv: Object) -> Iterable[str]:
+        owner = resources.controller_owner(tikv)
+        if owner is None or not owner.get("uid"):
+            return []
+        return [
+            object_key(t)
+            for t in tikvs.by_index(cache.BY_OWNER_UID, owner["uid"])
+            if object_key(t) != object_key(tikv)
+        ]
+
+    return keys
+
+
+def setup(manager: Manager, deps: Deps, *, resync: float = RESYNC) -> Controller:
+    """Create the TiKV instance controller, wire its watches and add it to the manager."""
+
+    async def reconcile(key: str) -> Result:
+        return await reconcile_tikv(deps, key, resync)
+
+    controller = Controller(NAME, reconcile, workers=deps.settings.workers)
+    informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
+    tikvs = informers[resources.TIKV]
+    controller.watch(tikvs, predicate=spec_or_metadata_changed)
+    controller.watch(tikvs, mapped(siblings_of(tikvs.store)), predicate=_ready_changed)
+    for kind in (resources.POD, resources.CONFIGMAP, resources.PVC):
+        controller.watch(informers[kind], controlling_owner(resources.TIKV))
+    controller.watch(informers[resources.CLUSTER], mapped(instances_of_cluster(tikvs.store)))
+    manager.add_controller(controller)
+    return controller
+
+
+def _ready_changed(event: Event) -> bool:
+    if event.old is None:
+        return event.type != "ADDED"
+    return _ready(event.old) != _ready(event.object)
+
+
+def _ready(obj: Object) -> str | None:
+    for c in (obj.get("status") or {}).get("conditions") or ():
+        if c.get("type") == "Ready":
+            return str(c.get("status"))
+    return None

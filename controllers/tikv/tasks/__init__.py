@@ -1,0 +1,1 @@
+"""The tasks of a TiKV instance reconcile, one concern per module."""

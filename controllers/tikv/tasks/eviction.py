@@ -1,0 +1,35 @@
+"""End a leader eviction the operator began, once the store is back in service (rule 9)."""
+
+from __future__ import annotations
+
+from apis import conditions as cond
+from controllers.common.runner import Complete, TaskResult
+from controllers.tikv import reasons
+from controllers.tikv.context import Context
+from controllers.tikv.decisions import pod_ready
+from tikv_operator.pdapi.models import StoreStateName
+
+
+async def end_leader_eviction(ctx: Context) -> TaskResult:
+    pd = ctx.pd_client()
+    store = ctx.store
+    if pd is None or ctx.pd is None or store is None:
+        return Complete()
+    if ctx.tikv.spec.offline or ctx.restart_pending:
+        return Complete("eviction still needed")
+    if store.store.id not in ctx.pd.evicting:
+        if ctx.condition_reason(cond.LEADERS_EVICTED) != reasons.NOT_EVICTING:
+            ctx.condition(cond.LEADERS_EVICTED, "False", reasons.NOT_EVICTING, "no eviction")
+        return Complete()
+    if not pod_ready(ctx.pod) or store.store.state_name != StoreStateName.UP:
+        ctx.requeue(5)
+        return Complete("waiting for the new Pod to serve before leaders return")
+    await pd.end_evict_leader(store.store.id)
+    ctx.condition(cond.LEADERS_EVICTED, "False", reasons.NOT_EVICTING, "leaders may return")
+    ctx.event(
+        "Normal",
+        reasons.EVENT_EVICT_END,
+        "EndEviction",
+        f"store {store.store.id} takes leaders again",
+    )
+    return Complete("eviction ended")

@@ -1,0 +1,102 @@
+"""Deleting a TiKV instance: its store leaves PD first, then its Pod and volumes go (rule 1).
+
+The one exception is the deletion of the whole Cluster: there is nowhere to move the data,
+so nothing is offlined; Pods go and PVCs follow the retention policy.
+"""
+
+from __future__ import annotations
+
+from apis import TiKV
+from apis.names import pvc_name
+from controllers.common.finalizer import remove_finalizer
+from controllers.common.objects import Object
+from controllers.common.pvc import delete_pvcs
+from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.common.safety import UnsafeToProceed
+from controllers.tikv import reasons
+from controllers.tikv.context import Context
+from controllers.tikv.decisions import is_tombstone, removal_decision
+from controllers.tikv.tasks.guard import fresh_instance, guard
+from controllers.tikv.tasks.offline import POLL, advance_offline
+from tikv_operator.kube import resources
+from tikv_operator.kube.resources import controller_owner
+
+
+async def offline_before_removal(ctx: Context) -> TaskResult:
+    if ctx.cluster_deleting:
+        return Complete("the Cluster is being deleted: nothing is offlined")
+    if ctx.pd is None:
+        return Complete(f"PD unavailable: {ctx.pd_error}")
+    if ctx.store is None or is_tombstone(ctx.store):
+        return Complete("no live store")
+    step = await advance_offline(ctx, offline=True)
+    return Complete(step.value if step else "")
+
+
+async def remove_instance(ctx: Context) -> TaskResult:
+    if ctx.cluster_deleting:
+        return await _remove_with_cluster(ctx)
+    decision = removal_decision(ctx.store, pd_answered=ctx.pd is not None)
+    if not decision.allowed:
+        return Retry(POLL, decision.message)
+    pd = ctx.pd_client()
+    assert pd is not None and ctx.pd is not None  # pd_answered above
+    try:
+        fresh = await guard(ctx, pd)
+    except UnsafeToProceed as e:
+        ctx.event("Warning", reasons.EVENT_UNSAFE, "Remove", f"not removing the instance: {e}")
+        return Retry(15, str(e))
+    if ctx.pod is not None:
+        await _delete_pod(ctx, ctx.pod)
+        if ctx.store is None:
+            # A TiKV that was starting may have registered just before its Pod went: look
+            # at PD once more before the volumes go.
+            return Retry(2, "Pod deleted; confirming with PD that no store registered")
+    if ctx.store is not None and ctx.store.store.id in ctx.pd.evicting:
+        await pd.end_evict_leader(ctx.store.store.id)
+    await _release_pvcs(ctx, fresh, ctx.cluster.spec.pvc_retention_policy)
+    await remove_finalizer(ctx.deps.client, resources.TIKV, fresh)
+    ctx.event("Normal", reasons.EVENT_REMOVED, "Remove", decision.message + "; instance removed")
+    return Complete("removed")
+
+
+async def _remove_with_cluster(ctx: Context) -> TaskResult:
+    fresh = await fresh_instance(ctx)
+    if ctx.pod is not None:
+        await _delete_pod(ctx, ctx.pod)
+    policy = ctx.cluster_.spec.pvc_retention_policy if ctx.cluster_ is not None else "Retain"
+    await _release_pvcs(ctx, fresh, policy)
+    await remove_finalizer(ctx.deps.client, resources.TIKV, fresh)
+    return Complete("removed with the Cluster")
+
+
+async def _delete_pod(ctx: Context, pod: Object) -> None:
+    meta = pod["metadata"]
+    await ctx.deps.client.delete(resources.POD, meta["name"], meta["namespace"], uid=meta["uid"])
+
+
+def _own_pvcs(ctx: Context, tikv: TiKV) -> list[Object]:
+    cache = ctx.deps.cache(resources.PVC)
+    out = []
+    for volume in tikv.spec.volumes:
+        pvc = cache.get(f"{ctx.namespace}/{pvc_name(volume.name, ctx.name)}")
+        owner = controller_owner(pvc) if pvc is not None else None
+        # A PVC of this name that another object controls is not ours to touch.
+        if pvc is not None and owner is not None and owner.get("uid") == tikv.metadata.uid:
+            out.append(pvc)
+    return out
+
+
+async def _release_pvcs(ctx: Context, tikv: TiKV, policy: str) -> None:
+    pvcs = _own_pvcs(ctx, tikv)
+    if policy == "Delete":
+        await delete_pvcs(ctx.deps.client, pvcs)
+        return
+    # Retain: the PVCs carry our owner reference, so the garbage collector would delete them
+    # with the instance; drop it first.
+    for pvc in pvcs:
+        meta = pvc["metadata"]
+        refs = [r for r in meta.get("ownerReferences") or () if r.get("uid") != tikv.metadata.uid]
+        # The uid makes the patch fail on a PVC recreated under the same name meanwhile.
+        patch = {"metadata": {"uid": meta["uid"], "ownerReferences": refs or None}}
+        await ctx.deps.client.patch(resources.PVC, meta["name"], patch, meta["namespace"])

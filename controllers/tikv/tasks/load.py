@@ -1,0 +1,66 @@
+"""Load the instance, its Cluster, its Pod and its sibling instances."""
+
+from __future__ import annotations
+
+from apis import Cluster, TiKV
+from controllers.common.runner import Complete, TaskResult, Wait
+from controllers.tikv.context import Context
+from tikv_operator.kube import resources
+from tikv_operator.kube.cache import BY_OWNER_UID
+from tikv_operator.kube.resources import controller_owner
+
+
+async def load(ctx: Context) -> TaskResult:
+    raw = ctx.deps.cache(resources.TIKV).get(ctx.key)
+    if raw is None:
+        return Wait("the TiKV object is gone")
+    ctx.raw = raw
+    ctx.tikv_ = TiKV.model_validate(raw)
+    ctx.conditions = list(ctx.tikv_.status.conditions)
+    cluster_key = f"{ctx.namespace}/{ctx.tikv_.spec.cluster.name}"
+    cluster = ctx.deps.cache(resources.CLUSTER).get(cluster_key)
+    if cluster is None:
+        # The cache may lag a fresh Cluster; only the API server can say it is really gone.
+        cluster = await ctx.deps.client.get_or_none(
+            resources.CLUSTER, ctx.tikv_.spec.cluster.name, ctx.namespace
+        )
+    if cluster is None:
+        if not ctx.deleting:
+            return Wait(f"Cluster {ctx.tikv_.spec.cluster.name} does not exist")
+        ctx.cluster_deleting = True
+    else:
+        ctx.cluster_ = Cluster.model_validate(cluster)
+        ctx.cluster_deleting = ctx.cluster_.metadata.deletion_timestamp is not None
+    ctx.pod = _own_pod(ctx)
+    ctx.siblings = _siblings(ctx)
+    return Complete()
+
+
+def _own_pod(ctx: Context) -> dict[str, object] | None:
+    pod = ctx.deps.cache(resources.POD).get(ctx.key)
+    if pod is None:
+        return None
+    owner = controller_owner(pod)
+    if owner is None or owner.get("uid") != ctx.tikv.metadata.uid:
+        raise ForeignPod(f"Pod {ctx.key} exists but is not controlled by this TiKV")
+    return pod
+
+
+def _siblings(ctx: Context) -> list[TiKV]:
+    owner = controller_owner(ctx.raw or {})
+    if owner is None or not owner.get("uid"):
+        return []
+    objs = ctx.deps.cache(resources.TIKV).by_index(BY_OWNER_UID, owner["uid"])
+    return [
+        TiKV.model_validate(o) for o in objs if o["metadata"].get("uid") != ctx.tikv.metadata.uid
+    ]
+
+
+class ForeignPod(Exception):
+    """A Pod with the instance's name belongs to someone else; it is never touched."""
+
+
+async def stop_if_paused(ctx: Context) -> TaskResult:
+    if ctx.cluster_ is not None and ctx.cluster_.spec.paused:
+        return Wait("the Cluster is paused")
+    return Complete()

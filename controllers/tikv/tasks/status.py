@@ -1,0 +1,85 @@
+"""The instance's status: what PD says of its store, and its conditions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apis import conditions as cond
+from controllers.common.runner import Complete, TaskResult
+from controllers.tikv import reasons
+from controllers.tikv.build import pod_revision
+from controllers.tikv.context import Context
+from controllers.tikv.decisions import NODE_STATE_NAMES, pod_ready
+from controllers.tikv.tasks.pod import pod_revision_of
+from tikv_operator.kube import resources
+from tikv_operator.pdapi.models import StoreStateName
+
+STEADY_POLL = 30.0
+"""Without a PD poller, a steady instance still looks at PD this often."""
+
+
+async def write_status(ctx: Context) -> TaskResult:
+    tikv = ctx.tikv
+    old = tikv.status
+    update: dict[str, Any] = {"observed_generation": tikv.metadata.generation}
+    if ctx.pd is not None:
+        store = ctx.store
+        update |= {
+            "id": str(store.store.id) if store else None,
+            "state": NODE_STATE_NAMES[store.store.node_state] if store else None,
+            "state_name": store.store.state_name.value if store else None,
+            "leader_count": store.status.leader_count if store else None,
+            "region_count": store.status.region_count if store else None,
+            "last_heartbeat_time": store.status.last_heartbeat_ts if store else None,
+        }
+    want = pod_revision(tikv)
+    have = pod_revision_of(ctx.pod) if ctx.pod is not None else None
+    update |= {"update_revision": want, "current_revision": have}
+    _set_ready(ctx)
+    _set_synced(ctx, have, want)
+    update["conditions"] = ctx.conditions
+    new = old.model_copy(update=update)
+    ctx.requeue(STEADY_POLL)
+    if new.model_dump(mode="json") == old.model_dump(mode="json"):
+        return Complete("unchanged")
+    await ctx.deps.client.patch_status(
+        resources.TIKV, ctx.name, {"status": new.model_dump(mode="json")}, ctx.namespace
+    )
+    return Complete("written")
+
+
+def _set_ready(ctx: Context) -> None:
+    if not pod_ready(ctx.pod):
+        ctx.condition(cond.READY, "False", reasons.POD_NOT_READY, "the Pod is missing or not Ready")
+    elif ctx.pd is None:
+        # Keep what we knew: a PD outage alone does not make a serving store unready.
+        if ctx.condition_reason(cond.READY) is None:
+            ctx.condition(cond.READY, "Unknown", reasons.PD_UNAVAILABLE, str(ctx.pd_error))
+    elif ctx.store is None:
+        ctx.condition(
+            cond.READY, "False", reasons.STORE_NOT_REGISTERED, "the store has not registered in PD"
+        )
+    elif ctx.store.store.state_name != StoreStateName.UP:
+        ctx.condition(
+            cond.READY,
+            "False",
+            reasons.STORE_NOT_UP,
+            f"store {ctx.store.store.id} is {ctx.store.store.state_name.value}",
+        )
+    else:
+        ctx.condition(cond.READY, "True", reasons.READY, "the Pod is Ready and the store is Up")
+
+
+def _set_synced(ctx: Context, have: str | None, want: str) -> None:
+    if ctx.pod is None:
+        ctx.condition(cond.SYNCED, "False", reasons.POD_MISSING, "the Pod does not exist yet")
+    elif have != want:
+        ctx.condition(
+            cond.SYNCED,
+            "False",
+            reasons.POD_OUTDATED,
+            f"the Pod is at revision {have}, the spec asks for {want}; it is restarted once "
+            "leaders are evicted and the rest of the group is Ready",
+        )
+    else:
+        ctx.condition(cond.SYNCED, "True", reasons.SYNCED, "the Pod matches the spec")
