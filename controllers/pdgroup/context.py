@@ -1,0 +1,56 @@
+"""The state one reconcile of a PDGroup works on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from apis import PD, Cluster, PDGroup
+from controllers.common.deps import Deps
+from controllers.pd.pdview import PDView
+from controllers.pdgroup.decisions import Hold
+from tikv_operator.kube.resources import split_key
+from tikv_operator.pdapi import PDError
+
+
+@dataclass
+class GroupContext:
+    deps: Deps
+    key: str
+    loaded: PDGroup | None = None
+    loaded_cluster: Cluster | None = None
+    instances: list[PD] = field(default_factory=list)
+    """The group's PD instances, from the cache."""
+    view: PDView | None = None
+    pd_error: PDError | None = None
+    revision: str = ""
+    blocked: Hold | None = None
+    """Set when a requested change is unsafe now; becomes the Blocked condition."""
+    finalized: bool = False
+    """The finalizer is gone: the group may vanish any moment, so no status is written."""
+
+    @property
+    def namespace(self) -> str:
+        return split_key(self.key)[0] or ""
+
+    @property
+    def name(self) -> str:
+        return split_key(self.key)[1]
+
+    @property
+    def group(self) -> PDGroup:
+        assert self.loaded is not None, "the load task runs first"
+        return self.loaded
+
+    @property
+    def cluster(self) -> Cluster:
+        assert self.loaded_cluster is not None, "the load task runs first"
+        return self.loaded_cluster
+
+    @property
+    def deleting(self) -> bool:
+        return self.loaded is not None and self.loaded.metadata.deletion_timestamp is not None
+
+    @property
+    def cluster_deleting(self) -> bool:
+        c = self.loaded_cluster
+        return c is None or c.metadata.deletion_timestamp is not None

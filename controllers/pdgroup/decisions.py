@@ -1,0 +1,200 @@
+"""Decisions of the PDGroup updater: plain functions over data, table-tested.
+
+- scale_step: add one member, remove one member, or hold (rules 3 and 13);
+- scale_in_victim: which instance leaves first;
+- update_step: which instance takes the new template next (rules 4 and 6);
+- choose_topology: where a new instance goes (EvenlySpread).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from apis.common import SchedulePolicy
+from controllers.pd.decisions import MemberState, keeps_quorum_without
+from controllers.pdgroup import reasons
+
+
+@dataclass(frozen=True)
+class Instance:
+    """What the updater needs to know about one PD instance of the group."""
+
+    name: str
+    revision: str | None = None
+    ready: bool = False
+    synced: bool = False
+    deleting: bool = False
+    member: bool = False
+    """PD lists it as a member."""
+    healthy: bool = False
+    """PD reports it healthy."""
+    leader: bool = False
+    topology: Mapping[str, str] = field(default_factory=dict)
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Create:
+    pass
+
+
+@dataclass(frozen=True)
+class Remove:
+    name: str
+
+
+@dataclass(frozen=True)
+class Update:
+    name: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Nothing may change now. `blocked` marks a request that is unsafe (the group reports
+    Blocked with `reason`) as opposed to one that is simply in progress."""
+
+    message: str
+    blocked: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Settled:
+    pass
+
+
+ScaleStep = Create | Remove | Hold | Settled
+UpdateStep = Update | Hold | Settled
+
+
+def _names(instances: Sequence[Instance]) -> str:
+    return ", ".join(sorted(i.name for i in instances))
+
+
+def scale_step(
+    replicas: int,
+    instances: Sequence[Instance],
+    members: Sequence[MemberState] | None,
+    policies: Sequence[SchedulePolicy] = (),
+) -> ScaleStep:
+    """One membership change towards `replicas`, or why none may happen now.
+
+    `members` is PD's membership, None when PD cannot be asked.
+    """
+    leaving = [i for i in instances if i.deleting]
+    if leaving:
+        return Hold(f"waiting for {_names(leaving)} to leave before the next membership change")
+    if len(instances) == replicas:
+        return Settled()
+    if members is None:
+        return Hold(
+            "PD cannot be asked, so no member is added or removed; retrying until it answers",
+            blocked=True,
+            reason=reasons.PD_UNAVAILABLE,
+        )
+    if len(instances) < replicas:
+        return _scale_out(instances, members)
+    return _scale_in(instances, members, policies)
+
+
+def _scale_out(instances: Sequence[Instance], members: Sequence[MemberState]) -> ScaleStep:
+    not_joined = [i for i in instances if not (i.member and i.healthy and i.ready)]
+    if not_joined:
+        return Hold(f"waiting for {_names(not_joined)} to join PD and be healthy and Ready")
+    unhealthy = [m.name or "(unstarted)" for m in members if not m.healthy]
+    if unhealthy:
+        return Hold(
+            f"PD members {', '.join(sorted(unhealthy))} are unhealthy; a member is added only "
+            "when every member is healthy",
+            blocked=True,
+            reason=reasons.QUORUM_AT_RISK,
+        )
+    return Create()
+
+
+def _scale_in(
+    instances: Sequence[Instance],
+    members: Sequence[MemberState],
+    policies: Sequence[SchedulePolicy],
+) -> ScaleStep:
+    victim = scale_in_victim(instances, policies)
+    if not victim.member:
+        return Remove(victim.name)
+    if len(members) <= 1:
+        return Hold(
+            f"{victim.name} is the last PD member; it goes only when the Cluster is deleted",
+            blocked=True,
+            reason=reasons.LAST_MEMBER,
+        )
+    if not keeps_quorum_without(members, victim.name):
+        return Hold(
+            f"removing {victim.name} would leave PD without a healthy quorum; waiting until "
+            "enough of the other members are healthy",
+            blocked=True,
+            reason=reasons.QUORUM_AT_RISK,
+        )
+    return Remove(victim.name)
+
+
+def _topology_key(topology: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(topology.items()))
+
+
+def scale_in_victim(
+    instances: Sequence[Instance], policies: Sequence[SchedulePolicy] = ()
+) -> Instance:
+    """The instance to remove first: never the leader while another one can go; then the
+    cheapest to lose (never joined, unhealthy, not Ready); then one from the most crowded
+    topology; then the newest."""
+    crowd = Counter(_topology_key(i.topology) for i in instances)
+    weights = _weights(policies)
+    candidates = [i for i in instances if not i.leader] or list(instances)
+
+    def cost(i: Instance) -> tuple[bool, bool, bool, float, float, str]:
+        key = _topology_key(i.topology)
+        load = crowd[key] / weights.get(key, 1)
+        newest = -i.created.timestamp() if i.created is not None else 0.0
+        return (i.member, i.healthy, i.ready, -load, newest, i.name)
+
+    return min(candidates, key=cost)
+
+
+def update_step(instances: Sequence[Instance], revision: str) -> UpdateStep:
+    """The next instance to move to `revision`: one at a time, only while every instance is
+    Ready and its Pod up to date, followers first and the leader last."""
+    outdated = [i for i in instances if i.revision != revision and not i.deleting]
+    if not outdated:
+        return Settled()
+    busy = [i for i in instances if i.deleting or not i.ready or not i.synced]
+    if busy:
+        return Hold(f"waiting for {_names(busy)} to be Ready before updating the next member")
+    followers = sorted((i for i in outdated if not i.leader), key=lambda i: i.name)
+    return Update(followers[0].name if followers else outdated[0].name)
+
+
+def _weights(policies: Sequence[SchedulePolicy]) -> dict[tuple[tuple[str, str], ...], int]:
+    return {
+        _topology_key(t.topology): t.weight
+        for p in policies
+        if p.type == "EvenlySpread"
+        for t in p.evenly_spread.topologies
+    }
+
+
+def choose_topology(
+    policies: Sequence[SchedulePolicy], existing: Sequence[Mapping[str, str]]
+) -> dict[str, str]:
+    """Where a new instance goes: the EvenlySpread topology with the fewest instances for
+    its weight (the first listed on a tie); no constraint without a policy."""
+    spread = next((p.evenly_spread for p in policies if p.type == "EvenlySpread"), None)
+    if spread is None:
+        return {}
+    crowd = Counter(_topology_key(t) for t in existing)
+    best = min(
+        enumerate(spread.topologies),
+        key=lambda it: (crowd[_topology_key(it[1].topology)] / it[1].weight, it[0]),
+    )
+    return dict(best[1].topology)

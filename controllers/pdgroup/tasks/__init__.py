@@ -1,0 +1,1 @@
+"""The tasks of a PDGroup reconcile, one concern per module."""

@@ -1,0 +1,45 @@
+"""Deleting a PDGroup: with its Cluster, every instance goes at once; on its own it is a
+scale-in to zero under every safety rule. Then the finalizer goes."""
+
+from __future__ import annotations
+
+from controllers.common.finalizer import ensure_finalizer, remove_finalizer
+from controllers.common.runner import Complete, TaskResult, Wait
+from controllers.pdgroup import reasons
+from controllers.pdgroup.context import GroupContext
+from controllers.pdgroup.tasks.events import record
+from controllers.pdgroup.tasks.members import change_membership
+from tikv_operator.kube import resources
+
+
+def is_deleting(ctx: GroupContext) -> bool:
+    return ctx.deleting
+
+
+async def remove_instances(ctx: GroupContext) -> TaskResult:
+    if not ctx.instances:
+        return Complete()
+    if not ctx.cluster_deleting:
+        result = await change_membership(ctx, 0)
+        return result if not isinstance(result, Complete) else Wait("instances remain")
+    # The whole cluster goes: there is no quorum to keep and nowhere to move data, so the
+    # PD instances leave together and skip PD membership changes.
+    doomed = [p for p in ctx.instances if p.metadata.deletion_timestamp is None]
+    for pd in doomed:
+        meta = pd.metadata
+        await ctx.deps.client.delete(resources.PD, str(meta.name), ctx.namespace, uid=meta.uid)
+    if doomed:
+        names = ", ".join(str(p.metadata.name) for p in doomed)
+        record(ctx, "Normal", reasons.INSTANCES_DELETED, "DeleteInstances", f"deleted {names}")
+    return Wait(f"waiting for {len(ctx.instances)} instances to be gone")
+
+
+async def drop_finalizer(ctx: GroupContext) -> TaskResult:
+    await remove_finalizer(ctx.deps.client, resources.PDGROUP, ctx.group)
+    ctx.finalized = True
+    return Complete()
+
+
+async def add_finalizer(ctx: GroupContext) -> TaskResult:
+    await ensure_finalizer(ctx.deps.client, resources.PDGROUP, ctx.group)
+    return Complete()

@@ -1,0 +1,168 @@
+"""Membership changes of the group: bootstrap a new cluster, add one member, remove one."""
+
+from __future__ import annotations
+
+from apis import PD, labels
+from apis import conditions as cond
+from controllers.common.conditions import is_true
+from controllers.common.runner import Complete, Retry, TaskResult, Wait
+from controllers.common.safety import UnsafeToProceed, fresh_read, guard_destructive
+from controllers.pd.build import initial_members
+from controllers.pdgroup import reasons
+from controllers.pdgroup.build import build_instance, new_instance_name
+from controllers.pdgroup.context import GroupContext
+from controllers.pdgroup.decisions import (
+    Create,
+    Hold,
+    Instance,
+    Remove,
+    Settled,
+    choose_topology,
+    scale_step,
+)
+from controllers.pdgroup.tasks.events import record
+from tikv_operator.kube import resources
+from tikv_operator.kube.client import ApiError
+
+UNSAFE_RETRY = 30.0
+HOLD_RETRY = 5.0
+CACHE_RETRY = 1.0
+
+
+def instance_view(ctx: GroupContext, pd: PD) -> Instance:
+    name = str(pd.metadata.name)
+    view = ctx.view
+    return Instance(
+        name=name,
+        revision=pd.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
+        ready=is_true(pd.status.conditions, cond.READY),
+        synced=is_true(pd.status.conditions, cond.SYNCED),
+        deleting=pd.metadata.deletion_timestamp is not None,
+        member=view.member(name) is not None if view is not None else False,
+        healthy=view.healthy(name) if view is not None else False,
+        leader=view.leader == name if view is not None else pd.status.is_leader,
+        topology=dict(pd.spec.topology),
+        created=pd.metadata.creation_timestamp,
+    )
+
+
+async def _listed_names(ctx: GroupContext) -> set[str]:
+    """The group's instances as the API server (not the cache) lists them right now: a
+    create decided on a cache that has not seen our last create would add two members."""
+    selector = f"{labels.CLUSTER}={ctx.group.spec.cluster.name},{labels.GROUP}={ctx.name}"
+    listed = await ctx.deps.client.list(resources.PD, ctx.namespace, label_selector=selector)
+    uid = ctx.group.metadata.uid
+    return {
+        item["metadata"]["name"]
+        for item in listed.items
+        if any(ref.get("uid") == uid for ref in item["metadata"].get("ownerReferences") or ())
+    }
+
+
+def _bootstrapping(ctx: GroupContext) -> bool:
+    """A new cluster: nothing has ever joined PD, and every instance so far is one of the
+    initial members (a crash may have cut their creation short)."""
+    if ctx.cluster.status.id is not None:
+        return False
+    if ctx.view is not None and ctx.view.members:
+        return False
+    return all(
+        initial_members(p) and not is_true(p.status.conditions, cond.INITIALIZED)
+        for p in ctx.instances
+    )
+
+
+async def _create(ctx: GroupContext, name: str, initial: list[str] | None) -> None:
+    existing = [p.spec.topology for p in ctx.instances]
+    topology = choose_topology(ctx.group.spec.schedule_policies, existing)
+    obj = build_instance(ctx.group, name, ctx.revision, topology, initial)
+    await ctx.deps.client.create(resources.PD, obj)
+    ctx.instances.append(PD.model_validate(obj))
+
+
+async def bootstrap(ctx: GroupContext) -> TaskResult:
+    """Create all initial members of a new cluster at once, each told the full list, since
+    PD forms its first quorum only from members started with the same `initial-cluster`."""
+    if not _bootstrapping(ctx):
+        return Complete()
+    replicas = ctx.group.spec.replicas
+    if not ctx.instances:
+        if replicas == 0:
+            return Complete()
+        if await _listed_names(ctx):
+            return Retry(CACHE_RETRY, "the cache has not seen instances the API server lists")
+        names = sorted(new_instance_name(ctx.group) for _ in range(replicas))
+    else:
+        names = initial_members(ctx.instances[0])
+    have = {str(p.metadata.name) for p in ctx.instances}
+    missing = [n for n in names if n not in have]
+    for name in missing:
+        try:
+            await _create(ctx, name, names)
+        except ApiError as error:
+            if not error.conflict:
+                raise
+    if missing:
+        record(
+            ctx,
+            "Normal",
+            reasons.BOOTSTRAP,
+            "CreateInstances",
+            f"bootstrapping PD with initial members {', '.join(names)}",
+        )
+    return Wait(f"waiting for the initial members {', '.join(names)} to form PD")
+
+
+async def scale(ctx: GroupContext) -> TaskResult:
+    return await change_membership(ctx, ctx.group.spec.replicas)
+
+
+async def change_membership(ctx: GroupContext, replicas: int) -> TaskResult:
+    members = ctx.view.states() if ctx.view is not None else None
+    infos = [instance_view(ctx, p) for p in ctx.instances]
+    step = scale_step(replicas, infos, members, ctx.group.spec.schedule_policies)
+    match step:
+        case Settled():
+            return Complete()
+        case Hold(message=message, blocked=blocked):
+            if blocked:
+                ctx.blocked = step
+                record(ctx, "Warning", step.reason, "Scale", message)
+            return Retry(HOLD_RETRY, message)
+        case Create():
+            return await _add_member(ctx)
+        case Remove(name=name):
+            return await _remove_member(ctx, name)
+    raise AssertionError(f"unknown scale step {step!r}")
+
+
+async def _add_member(ctx: GroupContext) -> TaskResult:
+    if await _listed_names(ctx) != {str(p.metadata.name) for p in ctx.instances}:
+        return Retry(CACHE_RETRY, "the cache is behind the API server; deciding again")
+    name = new_instance_name(ctx.group)
+    try:
+        await _create(ctx, name, None)
+    except ApiError as error:
+        if not error.conflict:
+            raise
+        return Retry(CACHE_RETRY, f"instance name {name} is taken; trying another")
+    note = f"added PD member {name} ({len(ctx.instances)} of {ctx.group.spec.replicas})"
+    record(ctx, "Normal", reasons.SCALED_OUT, "CreateInstance", note)
+    return Wait(f"added {name}; waiting for it to join PD")
+
+
+async def _remove_member(ctx: GroupContext, name: str) -> TaskResult:
+    victim = next(p for p in ctx.instances if p.metadata.name == name)
+    try:
+        if ctx.view is not None:
+            await guard_destructive(ctx.deps.client, ctx.cluster, ctx.view.cluster_id)
+        await fresh_read(ctx.deps.client, resources.PD, PD, victim)
+    except UnsafeToProceed as error:
+        ctx.blocked = Hold(str(error), blocked=True, reason=reasons.UNSAFE)
+        record(ctx, "Warning", reasons.UNSAFE, "DeleteInstance", str(error))
+        return Retry(UNSAFE_RETRY, str(error))
+    meta = victim.metadata
+    await ctx.deps.client.delete(resources.PD, name, ctx.namespace, uid=meta.uid)
+    note = f"removing PD member {name}; its instance leaves PD before its Pod goes"
+    record(ctx, "Normal", reasons.SCALED_IN, "DeleteInstance", note)
+    return Wait(f"removing {name}; waiting for it to leave PD")

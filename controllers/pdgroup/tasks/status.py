@@ -1,0 +1,129 @@
+"""Status of the group: replica counts, revisions, version, selector and conditions."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from apis import conditions as cond
+from apis.common import GroupStatus
+from apis.meta import Condition
+from controllers.common.conditions import set_condition
+from controllers.common.runner import Complete, TaskResult
+from controllers.pdgroup import reasons
+from controllers.pdgroup.build import selector
+from controllers.pdgroup.context import GroupContext
+from controllers.pdgroup.decisions import Instance
+from controllers.pdgroup.tasks.members import instance_view
+from tikv_operator.kube import resources
+
+
+def current_revision(infos: list[Instance], update: str, previous: str | None) -> str:
+    """The revision the instances not yet updated run: the previous one while any of them
+    still runs it, else the most common old one, else the update revision."""
+    old = Counter(i.revision for i in infos if i.revision and i.revision != update)
+    if not old:
+        return update
+    if previous in old:
+        return str(previous)
+    return old.most_common(1)[0][0] or update
+
+
+def conditions(ctx: GroupContext, infos: list[Instance]) -> list[Condition]:
+    group = ctx.group
+    now, gen = ctx.deps.now(), group.metadata.generation
+    want = group.spec.replicas
+    out = list(group.status.conditions)
+    ready = sum(i.ready for i in infos)
+    if ready == want == len(infos):
+        out = set_condition(
+            out,
+            cond.READY,
+            "True",
+            reasons.ALL_READY,
+            f"{ready} of {want} members Ready",
+            generation=gen,
+            now=now,
+        )
+    else:
+        out = set_condition(
+            out,
+            cond.READY,
+            "False",
+            reasons.NOT_ALL_READY,
+            f"{ready} of {want} members Ready ({len(infos)} exist)",
+            generation=gen,
+            now=now,
+        )
+    updated = [i for i in infos if i.revision == ctx.revision and i.synced]
+    if len(updated) == want == len(infos):
+        out = set_condition(
+            out,
+            cond.SYNCED,
+            "True",
+            reasons.UP_TO_DATE,
+            "every member runs the template",
+            generation=gen,
+            now=now,
+        )
+    else:
+        reason = reasons.SCALING if len(infos) != want else reasons.UPDATING
+        out = set_condition(
+            out,
+            cond.SYNCED,
+            "False",
+            reason,
+            f"{len(updated)} of {want} members run the template ({len(infos)} exist)",
+            generation=gen,
+            now=now,
+        )
+    blocked = ctx.blocked
+    if blocked is not None:
+        out = set_condition(
+            out,
+            cond.BLOCKED,
+            "True",
+            blocked.reason or reasons.UNSAFE,
+            blocked.message,
+            generation=gen,
+            now=now,
+        )
+    else:
+        out = set_condition(
+            out,
+            cond.BLOCKED,
+            "False",
+            reasons.NOT_BLOCKED,
+            "no requested change is blocked",
+            generation=gen,
+            now=now,
+        )
+    return out
+
+
+def desired_status(ctx: GroupContext) -> GroupStatus:
+    group = ctx.group
+    infos = [instance_view(ctx, p) for p in ctx.instances]
+    status = group.status.model_copy(deep=True)
+    status.observed_generation = group.metadata.generation
+    status.conditions = conditions(ctx, infos)
+    status.replicas = len(infos)
+    status.ready_replicas = sum(i.ready for i in infos)
+    status.update_revision = ctx.revision
+    status.current_revision = current_revision(infos, ctx.revision, group.status.current_revision)
+    status.updated_replicas = sum(i.revision == ctx.revision for i in infos)
+    status.current_replicas = sum(i.revision == status.current_revision for i in infos)
+    status.selector = selector(group)
+    versions = {p.spec.version for p in ctx.instances}
+    status.version = versions.pop() if len(versions) == 1 else None
+    return status
+
+
+async def write_status(ctx: GroupContext) -> TaskResult:
+    status = desired_status(ctx)
+    if status == ctx.group.status:
+        return Complete()
+    body = {"status": status.model_dump(mode="json", by_alias=True, exclude_none=True)}
+    if status.version is None:
+        body["status"]["version"] = None
+    await ctx.deps.client.patch_status(resources.PDGROUP, ctx.name, body, ctx.namespace)
+    return Complete("status written")
