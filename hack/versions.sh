@@ -1,6 +1,6 @@
 # Versions of the binaries built by hack/build-binaries.sh; read by the Makefile, the
 # build script and the Python control-plane harness (plain KEY=VALUE lines only).
-K8S_VERSION=1.32.13
+K8S_VERSION=1.33.13
 ETCD_VERSION=3.5.17
 KWOK_VERSION=0.7.0
 PD_VERSION=8.5.1
