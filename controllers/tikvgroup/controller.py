@@ -1,0 +1,150 @@
+"""The TiKVGroup controller: watches, and the reconcile as a task list (DESIGN §4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import structlog
+
+from controllers.common.deps import Deps
+from controllers.common.runner import Complete, Fail, Retry, Step, TaskResult, run_tasks, task, when
+from controllers.tikvgroup.context import Context
+from controllers.tikvgroup.tasks.children import add_finalizer, apply_service
+from controllers.tikvgroup.tasks.deletion import (
+    delete_all_instances,
+    drop_finalizer_when_empty,
+    is_cluster_deleting,
+    is_deleting,
+)
+from controllers.tikvgroup.tasks.load import load, stop_if_paused
+from controllers.tikvgroup.tasks.scale import scale
+from controllers.tikvgroup.tasks.status import write_status
+from controllers.tikvgroup.tasks.update import rolling_update
+from tikv_operator.kube import cache, resources
+from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
+from tikv_operator.kube.manager import Manager
+from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
+
+log = structlog.get_logger(__name__)
+
+NAME = "tikvgroup"
+RESYNC = 60.0
+
+INFORMERS: dict[ResourceKind, str | None] = {
+    resources.CLUSTER: None,
+    resources.TIKVGROUP: None,
+    resources.TIKV: None,
+    resources.PDGROUP: None,
+    resources.SERVICE: MANAGED_SELECTOR,
+}
+"""The informers (kind → label selector) this controller watches; Deps.caches must hold
+the stores of `manager.informer(kind, label_selector=selector)` for each."""
+
+
+def is_deleting_with_cluster(ctx: Context) -> bool:
+    return is_deleting(ctx) and is_cluster_deleting(ctx)
+
+
+TIKVGROUP_TASKS: list[Step[Context]] = [
+    task("load", load),
+    task("paused", stop_if_paused),
+    when(
+        "deleting-with-cluster",
+        is_deleting_with_cluster,
+        task("delete-instances", delete_all_instances),
+        task("finalizer", drop_finalizer_when_empty),
+    ),
+    when(
+        "deleting",
+        is_deleting,
+        task("scale-to-zero", scale),
+        task("finalizer", drop_finalizer_when_empty),
+    ),
+    task("finalizer", add_finalizer),
+    task("service", apply_service),
+    task("scale", scale),
+    task("update", rolling_update),
+]
+STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
+
+
+def wants_status(ctx: Context, final: TaskResult) -> bool:
+    if ctx.group_ is None or ctx.cluster_ is None or ctx.cluster_deleting:
+        return False
+    if ctx.cluster_.spec.paused:
+        return False
+    # A deleted group whose finalizer was just dropped has no status left to write.
+    return not (ctx.deleting and isinstance(final, Complete))
+
+
+def to_result(final: TaskResult, requeue_after: float | None, resync: float) -> Result:
+    match final:
+        case Fail(error=error):
+            raise error
+        case Retry(after=after):
+            wait = after
+        case _:
+            wait = resync
+    if requeue_after is not None:
+        wait = min(wait, requeue_after)
+    return Result(requeue_after=wait)
+
+
+async def reconcile_tikvgroup(deps: Deps, key: str, resync: float = RESYNC) -> Result:
+    ctx = Context(deps, key)
+    summary = await run_tasks(TIKVGROUP_TASKS, ctx)
+    final = summary.final
+    if wants_status(ctx, final):
+        status = await run_tasks(STATUS_TASKS, ctx)
+        summary.records.extend(status.records)
+        if isinstance(status.final, Fail) and not isinstance(final, Fail):
+            final = status.final
+    log.info("reconciled", tasks=summary.table())
+    if ctx.group_ is None:
+        return Result()
+    return to_result(final, ctx.requeue_after, resync)
+
+
+def groups_of_cluster(groups: cache.Reader) -> Callable[[Object], Iterable[str]]:
+    def keys(cluster: Object) -> Iterable[str]:
+        meta = cluster["metadata"]
+        return [
+            object_key(g)
+            for g in groups.by_index(cache.BY_NAMESPACE, str(meta.get("namespace")))
+            if (g.get("spec") or {}).get("cluster", {}).get("name") == meta["name"]
+        ]
+
+    return keys
+
+
+def groups_of_pdgroup_cluster(groups: cache.Reader) -> Callable[[Object], Iterable[str]]:
+    """A PDGroup reaching a new version may let a TiKV upgrade go (PD before TiKV)."""
+    by_cluster = groups_of_cluster(groups)
+
+    def keys(pdgroup: Object) -> Iterable[str]:
+        name = (pdgroup.get("spec") or {}).get("cluster", {}).get("name")
+        if not name:
+            return []
+        return by_cluster(
+            {"metadata": {"name": name, "namespace": pdgroup["metadata"].get("namespace")}}
+        )
+
+    return keys
+
+
+def setup(manager: Manager, deps: Deps, *, resync: float = RESYNC) -> Controller:
+    """Create the TiKVGroup controller, wire its watches and add it to the manager."""
+
+    async def reconcile(key: str) -> Result:
+        return await reconcile_tikvgroup(deps, key, resync)
+
+    controller = Controller(NAME, reconcile, workers=deps.settings.workers)
+    informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
+    groups = informers[resources.TIKVGROUP]
+    controller.watch(groups)
+    controller.watch(informers[resources.TIKV], controlling_owner(resources.TIKVGROUP))
+    controller.watch(informers[resources.SERVICE], controlling_owner(resources.TIKVGROUP))
+    controller.watch(informers[resources.CLUSTER], mapped(groups_of_cluster(groups.store)))
+    controller.watch(informers[resources.PDGROUP], mapped(groups_of_pdgroup_cluster(groups.store)))
+    manager.add_controller(controller)
+    return controller

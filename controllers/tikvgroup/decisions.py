@@ -1,0 +1,248 @@
+"""Decisions of the TiKVGroup updater: plain functions over data, table-tested.
+
+- scale_step: create, revive, offline or delete instances, or hold (rules 1, 2, 13);
+- scale_in_victim: which instance leaves first;
+- pd_upgrade_gate: may TiKV move to a new version yet (PD before TiKV);
+- update_step: which instance takes the new template next (rules 5, 6);
+- choose_topology: where a new instance goes (EvenlySpread).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from apis.common import SchedulePolicy
+from controllers.tikvgroup import reasons
+
+UP_STATE_NAMES = frozenset({"Up", "Disconnected", "Down"})
+"""PD state names of stores in state Up: the ones PD counts against max-replicas."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """What the updater needs to know about one TiKV instance of the group."""
+
+    name: str
+    revision: str | None = None
+    version: str | None = None
+    ready: bool = False
+    synced: bool = False
+    deleting: bool = False
+    offline: bool = False
+    """spec.offline: the store is asked to leave."""
+    offlined: bool = False
+    """Offlined=True: the store is Tombstone (or never registered)."""
+    state_name: str | None = None
+    """PD's state name of its store, None when it never registered."""
+    topology: Mapping[str, str] = field(default_factory=dict)
+    created: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return not self.offline and not self.deleting
+
+    @property
+    def store_up(self) -> bool:
+        return self.state_name in UP_STATE_NAMES
+
+
+@dataclass(frozen=True)
+class PDFacts:
+    """PD's answer that a scale-in decision rests on."""
+
+    up_stores: int
+    max_replicas: int
+
+
+@dataclass(frozen=True)
+class Create:
+    count: int
+
+
+@dataclass(frozen=True)
+class Revive:
+    name: str
+
+
+@dataclass(frozen=True)
+class Offline:
+    name: str
+
+
+@dataclass(frozen=True)
+class Delete:
+    name: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Nothing may change now. `blocked` marks a request that is unsafe or impossible (the
+    group reports Blocked with `reason`), as opposed to one simply in progress."""
+
+    message: str
+    blocked: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Settled:
+    pass
+
+
+ScaleStep = Create | Revive | Offline | Delete | Hold | Settled
+
+
+def _names(instances: Sequence[Instance]) -> str:
+    return ", ".join(sorted(i.name for i in instances))
+
+
+def needs_scale_in(replicas: int, instances: Sequence[Instance]) -> bool:
+    return sum(i.active for i in instances) > replicas
+
+
+def scale_step(
+    replicas: int,
+    instances: Sequence[Instance],
+    pd: PDFacts | None,
+    policies: Sequence[SchedulePolicy] = (),
+) -> ScaleStep:
+    """One step towards `replicas` active instances, or why none may happen now.
+
+    `pd` is needed only to scale in (None when PD cannot be asked).
+    """
+    done = [i for i in instances if i.offline and i.offlined and not i.deleting]
+    if done:
+        # Its store is Tombstone: the CR may go (the instance's finalizer checks again).
+        return Delete(min(done, key=lambda i: i.name).name)
+    active = [i for i in instances if i.active]
+    offlining = [i for i in instances if i.offline and not i.offlined and not i.deleting]
+    if len(active) < replicas:
+        if offlining:
+            return Revive(min(offlining, key=lambda i: i.name).name)
+        return Create(replicas - len(active))
+    if len(active) == replicas:
+        return Settled()
+    in_flight = [i for i in instances if not i.active]
+    if in_flight:
+        return Hold(
+            f"waiting for {_names(in_flight)} to leave before offlining the next store "
+            "(one store removal at a time)"
+        )
+    if pd is None:
+        return Hold(
+            "PD cannot be asked how many stores are Up, so no store is offlined; retrying "
+            "until it answers",
+            blocked=True,
+            reason=reasons.PD_UNAVAILABLE,
+        )
+    victim = scale_in_victim(active, policies)
+    if victim.store_up and pd.up_stores - 1 < pd.max_replicas:
+        return Hold(
+            f"scaling in to {replicas} would offline the store of {victim.name} and leave "
+            f"{pd.up_stores - 1} Up stores, fewer than PD's max-replicas {pd.max_replicas}; "
+            f"keep at least {pd.max_replicas} stores or lower max-replicas in PD to unblock",
+            blocked=True,
+            reason=reasons.MAX_REPLICAS,
+        )
+    return Offline(victim.name)
+
+
+def _topology_key(topology: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(topology.items()))
+
+
+def _weights(policies: Sequence[SchedulePolicy]) -> dict[tuple[tuple[str, str], ...], int]:
+    return {
+        _topology_key(t.topology): t.weight
+        for p in policies
+        if p.type == "EvenlySpread"
+        for t in p.evenly_spread.topologies
+    }
+
+
+def scale_in_victim(
+    instances: Sequence[Instance], policies: Sequence[SchedulePolicy] = ()
+) -> Instance:
+    """The instance to offline first: the cheapest to lose (no store, store not Up, not
+    Ready), then one from the most crowded topology, then the newest."""
+    crowd = Counter(_topology_key(i.topology) for i in instances)
+    weights = _weights(policies)
+
+    def cost(i: Instance) -> tuple[bool, bool, bool, float, float, str]:
+        key = _topology_key(i.topology)
+        load = crowd[key] / weights.get(key, 1)
+        newest = -i.created.timestamp() if i.created is not None else 0.0
+        return (i.state_name is not None, i.store_up, i.ready, -load, newest, i.name)
+
+    return min(instances, key=cost)
+
+
+def choose_topology(
+    policies: Sequence[SchedulePolicy], existing: Sequence[Mapping[str, str]]
+) -> dict[str, str]:
+    """Where a new instance goes: the EvenlySpread topology with the fewest instances for
+    its weight (the first listed on a tie); no constraint without a policy."""
+    spread = next((p.evenly_spread for p in policies if p.type == "EvenlySpread"), None)
+    if spread is None:
+        return {}
+    crowd = Counter(_topology_key(t) for t in existing)
+    best = min(
+        enumerate(spread.topologies),
+        key=lambda it: (crowd[_topology_key(it[1].topology)] / it[1].weight, it[0]),
+    )
+    return dict(best[1].topology)
+
+
+@dataclass(frozen=True)
+class PDGroupVersion:
+    name: str
+    target: str
+    """spec.template.spec.version"""
+    running: str | None
+    """status.version: what every member runs, when they agree."""
+
+
+def pd_upgrade_gate(target: str, pd_groups: Sequence[PDGroupVersion]) -> str | None:
+    """Why TiKV may not move to `target` yet, or None. PD goes first (upgradePolicy
+    Default): every PDGroup of the cluster must already run the target version."""
+    behind = [g for g in pd_groups if g.running != target]
+    if not behind:
+        return None
+    parts = [f"{g.name} runs {g.running or 'an unknown version'}" for g in behind]
+    return (
+        f"TiKV moves to {target} only after every PDGroup runs it ({'; '.join(parts)}); "
+        f"upgrade PD to {target} to unblock"
+    )
+
+
+@dataclass(frozen=True)
+class Update:
+    name: str
+
+
+UpdateStep = Update | Hold | Settled
+
+
+def update_step(
+    instances: Sequence[Instance],
+    revision: str,
+    target_version: str,
+    pd_gate: str | None,
+) -> UpdateStep:
+    """The next instance to move to `revision`: one at a time (rule 6), only while every
+    instance is Ready with its Pod up to date and no store is leaving (rule 5)."""
+    outdated = [i for i in instances if i.active and i.revision != revision]
+    if not outdated:
+        return Settled()
+    leaving = [i for i in instances if not i.active]
+    if leaving:
+        return Hold(f"waiting for {_names(leaving)} to leave before updating the next store")
+    busy = [i for i in instances if not i.ready or not i.synced]
+    if busy:
+        return Hold(f"waiting for {_names(busy)} to be Ready before updating the next store")
+    if pd_gate is not None and any(i.version != target_version for i in outdated):
+        return Hold(pd_gate, blocked=True, reason=reasons.PD_NOT_UPGRADED)
+    return Update(min(outdated, key=lambda i: i.name).name)

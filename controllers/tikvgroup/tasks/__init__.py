@@ -1,0 +1,1 @@
+"""The tasks of a TiKVGroup reconcile, one concern per module."""

@@ -1,0 +1,38 @@
+"""Deleting a group. With its Cluster going too, the instances go at once (there is nowhere
+to move data); otherwise the scale task takes the group to zero store by store, and the
+finalizer is dropped only when no instance is left."""
+
+from __future__ import annotations
+
+from controllers.common.finalizer import remove_finalizer
+from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.tikvgroup.context import Context
+from tikv_operator.kube import resources
+
+
+def is_deleting(ctx: Context) -> bool:
+    return ctx.deleting
+
+
+def is_cluster_deleting(ctx: Context) -> bool:
+    return ctx.cluster_deleting
+
+
+async def delete_all_instances(ctx: Context) -> TaskResult:
+    for instance in ctx.instances:
+        if instance.metadata.deletion_timestamp is None:
+            await ctx.deps.client.delete(
+                resources.TIKV,
+                str(instance.metadata.name),
+                ctx.namespace,
+                uid=instance.metadata.uid,
+            )
+    return Complete(f"{len(ctx.instances)} instances going")
+
+
+async def drop_finalizer_when_empty(ctx: Context) -> TaskResult:
+    if ctx.instances:
+        names = ", ".join(str(i.metadata.name) for i in ctx.instances)
+        return Retry(5, f"waiting for instances {names} to be removed")
+    await remove_finalizer(ctx.deps.client, resources.TIKVGROUP, ctx.group)
+    return Complete("finalizer removed")

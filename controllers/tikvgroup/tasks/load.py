@@ -1,0 +1,42 @@
+"""Load the group, its Cluster and its instances."""
+
+from __future__ import annotations
+
+from apis import Cluster, TiKV, TiKVGroup
+from controllers.common.clusterstate import is_deleting, is_paused
+from controllers.common.runner import Complete, TaskResult, Wait
+from controllers.tikvgroup.build import update_revision
+from controllers.tikvgroup.context import Context
+from tikv_operator.kube import resources
+from tikv_operator.kube.cache import BY_OWNER_UID
+
+
+async def load(ctx: Context) -> TaskResult:
+    raw = ctx.deps.cache(resources.TIKVGROUP).get(ctx.key)
+    if raw is None:
+        return Wait("the TiKVGroup is gone")
+    ctx.raw = raw
+    group = ctx.group_ = TiKVGroup.model_validate(raw)
+    ctx.conditions = list(group.status.conditions)
+    cluster = ctx.deps.cache(resources.CLUSTER).get(f"{ctx.namespace}/{group.spec.cluster.name}")
+    if cluster is None:
+        # The cache may lag a fresh Cluster; only the API server can say it is really gone.
+        cluster = await ctx.deps.client.get_or_none(
+            resources.CLUSTER, group.spec.cluster.name, ctx.namespace
+        )
+    ctx.cluster_ = Cluster.model_validate(cluster) if cluster is not None else None
+    ctx.cluster_deleting = is_deleting(ctx.cluster_)
+    if ctx.cluster_ is None and not ctx.deleting:
+        return Wait(f"Cluster {group.spec.cluster.name} does not exist")
+    owned = ctx.deps.cache(resources.TIKV).by_index(BY_OWNER_UID, str(group.metadata.uid))
+    ctx.instances = sorted(
+        (TiKV.model_validate(o) for o in owned), key=lambda t: str(t.metadata.name)
+    )
+    ctx.revision = update_revision(group)
+    return Complete()
+
+
+async def stop_if_paused(ctx: Context) -> TaskResult:
+    if ctx.cluster_ is not None and is_paused(ctx.cluster_):
+        return Wait("the Cluster is paused")
+    return Complete()

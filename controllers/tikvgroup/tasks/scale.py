@@ -1,0 +1,152 @@
+"""Replica reconciliation: create, revive, offline (one store at a time) and delete
+instances, refusing a scale-in PD could not survive (rules 1, 2, 13)."""
+
+from __future__ import annotations
+
+from apis import TiKV, TiKVGroup
+from apis import conditions as cond
+from controllers.common.conditions import is_true
+from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.common.safety import (
+    StaleDecision,
+    UnsafeToProceed,
+    fresh_read,
+    guard_destructive,
+)
+from controllers.tikvgroup import reasons
+from controllers.tikvgroup.build import build_instance, new_instance_name
+from controllers.tikvgroup.context import Context
+from controllers.tikvgroup.decisions import (
+    Create,
+    Delete,
+    Hold,
+    Offline,
+    PDFacts,
+    Revive,
+    Settled,
+    choose_topology,
+    needs_scale_in,
+    scale_step,
+)
+from tikv_operator.kube import resources
+from tikv_operator.pdapi import PDError
+from tikv_operator.pdapi.models import StoreState
+
+POLL = 10.0
+
+
+def desired_replicas(ctx: Context) -> int:
+    # Deleting a group (but not its Cluster) is a scale-in to zero under every safety rule.
+    return 0 if ctx.deleting else ctx.group.spec.replicas
+
+
+async def scale(ctx: Context) -> TaskResult:
+    replicas = desired_replicas(ctx)
+    facts = ctx.facts()
+    pd = await _pd_facts(ctx) if needs_scale_in(replicas, facts) else None
+    step = scale_step(replicas, facts, pd, ctx.group.spec.schedule_policies)
+    match step:
+        case Create(count=count):
+            return await _create(ctx, count)
+        case Revive(name=name):
+            return await _revive(ctx, name)
+        case Offline(name=name):
+            return await _offline(ctx, name, replicas)
+        case Delete(name=name):
+            return await _delete(ctx, name)
+        case Hold(message=message, blocked=blocked, reason=reason):
+            if blocked:
+                ctx.block(reason, message)
+                refused = reason == reasons.MAX_REPLICAS
+                ctx.event(
+                    "Warning",
+                    reasons.EVENT_SCALE_IN_REFUSED if refused else reasons.EVENT_BLOCKED,
+                    "Scale",
+                    message,
+                )
+                ctx.requeue(30)
+            else:
+                ctx.requeue(POLL)
+            return Complete(message)
+        case Settled():
+            return Complete("settled")
+    raise AssertionError(f"unknown scale step {step!r}")
+
+
+async def _pd_facts(ctx: Context) -> PDFacts | None:
+    pd = ctx.pd_client()
+    if pd is None:
+        return None
+    try:
+        stores = await pd.get_stores_if_bootstrapped()
+        replication = await pd.get_replication_config()
+    except PDError:
+        return None
+    up = sum(1 for s in stores if s.store.state == StoreState.UP)
+    return PDFacts(up_stores=up, max_replicas=replication.max_replicas)
+
+
+async def _create(ctx: Context, count: int) -> TaskResult:
+    group = ctx.group
+    taken = {str(i.metadata.name) for i in ctx.instances}
+    topologies = [dict(i.spec.topology) for i in ctx.instances if not i.spec.offline]
+    created = []
+    for _ in range(count):
+        topology = choose_topology(group.spec.schedule_policies, topologies)
+        name = new_instance_name(group, taken)
+        await ctx.deps.client.create(
+            resources.TIKV, build_instance(group, name, ctx.revision, topology)
+        )
+        taken.add(name)
+        topologies.append(topology)
+        created.append(name)
+    note = f"created {', '.join(created)} to reach {group.spec.replicas} stores"
+    ctx.event("Normal", reasons.EVENT_SCALE_OUT, "Scale", note)
+    return Complete(note)
+
+
+async def _revive(ctx: Context, name: str) -> TaskResult:
+    instance = ctx.instance(name)
+    # The uid in the patch makes it fail on an instance recreated under the same name.
+    patch = {"metadata": {"uid": instance.metadata.uid}, "spec": {"offline": False}}
+    await ctx.deps.client.patch(resources.TIKV, name, patch, ctx.namespace)
+    note = f"scale-out cancels the removal of {name}'s store"
+    ctx.event("Normal", reasons.EVENT_REVIVE, "Scale", note)
+    return Complete(note)
+
+
+async def _offline(ctx: Context, name: str, replicas: int) -> TaskResult:
+    pd = ctx.pd_client()
+    assert pd is not None  # the decision had PD's answer
+    instance = ctx.instance(name)
+    try:
+        cluster_id = (await pd.get_cluster()).id
+        await guard_destructive(ctx.deps.client, ctx.cluster, cluster_id)
+        fresh_group = await fresh_read(ctx.deps.client, resources.TIKVGROUP, TiKVGroup, ctx.group)
+        if not fresh_group.metadata.deletion_timestamp and fresh_group.spec.replicas != replicas:
+            raise UnsafeToProceed("the group's replicas changed since the decision")
+        await fresh_read(ctx.deps.client, resources.TIKV, TiKV, instance)
+    except (UnsafeToProceed, PDError) as e:
+        ctx.block(reasons.UNSAFE, f"not offlining {name}: {e}")
+        ctx.event("Warning", reasons.EVENT_BLOCKED, "Scale", f"not offlining {name}: {e}")
+        return Retry(15, str(e))
+    patch = {"metadata": {"uid": instance.metadata.uid}, "spec": {"offline": True}}
+    await ctx.deps.client.patch(resources.TIKV, name, patch, ctx.namespace)
+    note = f"scaling in to {replicas}: offlining the store of {name}"
+    ctx.event("Normal", reasons.EVENT_SCALE_IN, "Scale", note)
+    ctx.requeue(POLL)
+    return Complete(note)
+
+
+async def _delete(ctx: Context, name: str) -> TaskResult:
+    instance = ctx.instance(name)
+    try:
+        fresh = await fresh_read(ctx.deps.client, resources.TIKV, TiKV, instance)
+        if not (fresh.spec.offline and is_true(fresh.status.conditions, cond.OFFLINED)):
+            raise StaleDecision(f"{name} is no longer Offlined")
+    except UnsafeToProceed as e:
+        return Retry(2, str(e))
+    await ctx.deps.client.delete(resources.TIKV, name, ctx.namespace, uid=fresh.metadata.uid)
+    note = f"deleted {name}: its store left PD"
+    ctx.event("Normal", reasons.EVENT_INSTANCE_DELETED, "Scale", note)
+    return Complete(note)

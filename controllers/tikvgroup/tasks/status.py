@@ -1,0 +1,87 @@
+"""The group's status: counts, revisions, selector, version and conditions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from apis import conditions as cond
+from controllers.common.runner import Complete, TaskResult
+from controllers.tikvgroup import reasons
+from controllers.tikvgroup.build import selector
+from controllers.tikvgroup.context import Context
+from controllers.tikvgroup.tasks.scale import desired_replicas
+from tikv_operator.kube import resources
+
+
+def current_revision(ctx: Context) -> str | None:
+    """The revision the group is moving away from: kept until every instance is updated."""
+    revisions = [i.revision for i in ctx.facts() if i.revision]
+    if revisions and all(r == ctx.revision for r in revisions):
+        return ctx.revision
+    if ctx.group.status.current_revision:
+        return ctx.group.status.current_revision
+    others = Counter(r for r in revisions if r != ctx.revision)
+    return others.most_common(1)[0][0] if others else ctx.revision
+
+
+async def write_status(ctx: Context) -> TaskResult:
+    group = ctx.group
+    facts = ctx.facts()
+    active = [i for i in facts if i.active]
+    replicas = desired_replicas(ctx)
+    current = current_revision(ctx)
+    ready = sum(i.ready for i in facts)
+    updated = [i for i in active if i.revision == ctx.revision]
+    versions = {i.version for i in active}
+    all_synced = len(updated) == len(active) and all(i.synced for i in active)
+    update: dict[str, Any] = {
+        "observed_generation": group.metadata.generation,
+        "replicas": len(facts),
+        "ready_replicas": ready,
+        "updated_replicas": len(updated),
+        "current_replicas": sum(i.revision == current for i in facts),
+        "current_revision": current,
+        "update_revision": ctx.revision,
+        "selector": selector(group),
+        "version": versions.pop() if len(versions) == 1 and all_synced else group.status.version,
+    }
+    all_ready = ready == len(facts) == replicas
+    if all_ready:
+        ctx.condition(cond.READY, "True", reasons.READY, f"all {replicas} stores are Ready")
+    else:
+        ctx.condition(
+            cond.READY,
+            "False",
+            reasons.NOT_READY,
+            f"{ready} of {len(facts)} instances are Ready; {replicas} are wanted",
+        )
+    if len(active) != replicas or len(facts) != len(active):
+        ctx.condition(
+            cond.SYNCED,
+            "False",
+            reasons.SCALING,
+            f"{len(active)} instances in service, {replicas} wanted",
+        )
+    elif not all_synced:
+        ctx.condition(
+            cond.SYNCED,
+            "False",
+            reasons.UPDATING,
+            f"{len(updated)} of {len(active)} instances are at revision {ctx.revision}",
+        )
+    else:
+        ctx.condition(cond.SYNCED, "True", reasons.SYNCED, "every instance matches the template")
+    if ctx.blocked is not None:
+        ctx.condition(cond.BLOCKED, "True", ctx.blocked.reason, ctx.blocked.message)
+    else:
+        ctx.condition(cond.BLOCKED, "False", reasons.NOT_BLOCKED, "no change is blocked")
+    update["conditions"] = ctx.conditions
+    old = group.status
+    new = old.model_copy(update=update)
+    if new.model_dump(mode="json") == old.model_dump(mode="json"):
+        return Complete("unchanged")
+    await ctx.deps.client.patch_status(
+        resources.TIKVGROUP, ctx.name, {"status": new.model_dump(mode="json")}, ctx.namespace
+    )
+    return Complete("written")

@@ -1,0 +1,64 @@
+"""Rolling update: move one instance at a time to the group's template (rules 5, 6), TiKV
+only after PD (upgradePolicy Default)."""
+
+from __future__ import annotations
+
+from apis import PDGroup, TiKV
+from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.common.safety import UnsafeToProceed, fresh_read
+from controllers.tikvgroup import reasons
+from controllers.tikvgroup.build import instance_update_patch
+from controllers.tikvgroup.context import Context
+from controllers.tikvgroup.decisions import (
+    Hold,
+    PDGroupVersion,
+    Settled,
+    Update,
+    pd_upgrade_gate,
+    update_step,
+)
+from tikv_operator.kube import resources
+from tikv_operator.kube.cache import BY_NAMESPACE
+
+
+def pd_groups_of_cluster(ctx: Context) -> list[PDGroupVersion]:
+    out = []
+    for raw in ctx.deps.cache(resources.PDGROUP).by_index(BY_NAMESPACE, ctx.namespace):
+        group = PDGroup.model_validate(raw)
+        if group.spec.cluster.name == ctx.group.spec.cluster.name:
+            out.append(
+                PDGroupVersion(
+                    str(group.metadata.name),
+                    group.spec.template.spec.version,
+                    group.status.version,
+                )
+            )
+    return out
+
+
+async def rolling_update(ctx: Context) -> TaskResult:
+    target = ctx.group.spec.template.spec.version
+    gate = pd_upgrade_gate(target, pd_groups_of_cluster(ctx))
+    step = update_step(ctx.facts(), ctx.revision, target, gate)
+    match step:
+        case Settled():
+            return Complete("all instances at the update revision")
+        case Hold(message=message, blocked=blocked, reason=reason):
+            if blocked and ctx.blocked is None:
+                ctx.block(reason, message)
+                ctx.event("Warning", reasons.EVENT_BLOCKED, "Update", message)
+            ctx.requeue(10)
+            return Complete(message)
+        case Update(name=name):
+            instance = ctx.instance(name)
+            try:
+                await fresh_read(ctx.deps.client, resources.TIKV, TiKV, instance)
+            except UnsafeToProceed as e:
+                return Retry(2, str(e))
+            patch = instance_update_patch(ctx.group, name, ctx.revision)
+            patch["metadata"]["uid"] = instance.metadata.uid
+            await ctx.deps.client.patch(resources.TIKV, name, patch, ctx.namespace)
+            note = f"updating {name} to revision {ctx.revision}"
+            ctx.event("Normal", reasons.EVENT_UPDATE, "Update", note)
+            return Complete(note)
+    raise AssertionError(f"unknown update step {step!r}")
