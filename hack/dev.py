@@ -1,17 +1,339 @@
-"""`make dev`: the operator's main job on an embedded local control plane."""
+"""`make dev`: the operator's main job on an embedded local control plane.
+
+Starts the local control plane (kube-apiserver, etcd, controller-manager, scheduler, kwok),
+applies the CRDs, starts the PD simulator following the PD/TiKV Pods of the namespace, runs
+the operator out of cluster (`--pd-url-override` points it at the simulator), applies
+examples/basic and prints `kubectl get` progress until the Cluster is Ready and Available.
+Then it stays up until Ctrl-C and stops everything it started, by PID.
+
+`--exit-when-ready` (or DEV_EXIT_WHEN_READY=1) stops as soon as the Cluster is Ready, so a
+test can prove `make dev` gets there.
+
+The local control plane has no storage provisioner, so a small volume binder here plays
+that part: it creates a PersistentVolume for each new claim and binds the two (what the
+scheduler needs before it places a Pod with claims), and releases the claim-protection
+finalizer of deleted claims, whose controller does not run here.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
 import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+
+from hack.localcluster import REPO, ControlPlaneError, LocalCluster, free_port
+from tikv_operator.kube.client import ApiError, Client
+from tikv_operator.kube.config import new_api_client
+from tikv_operator.kube.resources import PVC, ResourceKind
+
+DEV_DIR = REPO / ".local" / "dev"
+CLUSTER_NAME = "basic"
+PV = ResourceKind("", "v1", "persistentvolumes", "PersistentVolume", namespaced=False)
+BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
+PV_PROTECTION = "kubernetes.io/pv-protection"
+OPERATOR = [sys.executable, "-m", "tikv_operator.cli"]
 
 
-def main() -> int:
-    print(
-        "make dev: the local control plane is built, but the controllers that `make dev` runs "
-        "are not written yet (issue: the five controllers); nothing was started.",
-        file=sys.stderr,
+# ---- processes ---------------------------------------------------------------------------
+
+
+@dataclass
+class Process:
+    """A child process in its own session, with its output in a log file."""
+
+    name: str
+    argv: list[str]
+    log_path: Path
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self, env: dict[str, str] | None = None) -> Process:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.popen = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+                start_new_session=True,
+                env={**os.environ, **(env or {})},
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.popen is not None, "start() first"
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def signal(self, sig: int) -> None:
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def stop(self, grace: float = 15.0) -> int | None:
+        """SIGTERM, then SIGKILL after `grace` seconds; returns the exit code."""
+        if self.popen is None:
+            return None
+        if self.alive():
+            self.signal(signal.SIGTERM)
+            try:
+                self.popen.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.signal(signal.SIGKILL)
+        return self.popen.wait()
+
+    def log_tail(self, chars: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except FileNotFoundError:
+            return ""
+
+
+def simulator_process(port: int, namespace: str, kubeconfig: Path, log_dir: Path,
+                      *extra: str) -> Process:  # fmt: skip
+    argv = [sys.executable, "-m", "hack.pdsim", "--port", str(port)]
+    argv += ["--follow-namespace", namespace, "--kubeconfig", str(kubeconfig), *extra]
+    return Process("pdsim", argv, log_dir / "pdsim.log")
+
+
+def operator_process(
+    kubeconfig: Path,
+    namespace: str,
+    pd_url: str,
+    probe_port: int,
+    log_dir: Path,
+    *extra: str,
+    cluster: str = CLUSTER_NAME,
+) -> Process:
+    argv = [
+        *OPERATOR,
+        "run",
+        f"--kubeconfig={kubeconfig}",
+        f"--namespace={namespace}",
+        "--no-leader-elect",
+        f"--pd-url-override={namespace}/{cluster}={pd_url}",
+        "--metrics-bind-address=127.0.0.1:0",
+        f"--health-probe-bind-address=127.0.0.1:{probe_port}",
+        *extra,
+    ]
+    return Process("operator", argv, log_dir / "operator.log")
+
+
+def wait_http_ok(url: str, process: Process, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        if not process.alive():
+            raise ControlPlaneError(f"{process.name} exited:\n{process.log_tail()}")
+        try:
+            r = httpx.get(url, timeout=2.0)
+            if r.status_code == 200:
+                return
+            last = f"{r.status_code} {r.text[:300]}"
+        except httpx.HTTPError as e:
+            last = str(e)
+        time.sleep(0.2)
+    raise ControlPlaneError(f"{process.name}: {url} not ready after {timeout}s: {last}")
+
+
+# ---- the volume binder ---------------------------------------------------------------------
+
+
+def persistent_volume_for(pvc: dict[str, Any]) -> dict[str, Any]:
+    meta, spec = pvc["metadata"], pvc.get("spec") or {}
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": f"pv-{meta['uid']}", "labels": {"tikv.org/dev-volume": "true"}},
+        "spec": {
+            "capacity": {"storage": spec["resources"]["requests"]["storage"]},
+            "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
+            "persistentVolumeReclaimPolicy": "Retain",
+            "storageClassName": spec.get("storageClassName") or "",
+            "hostPath": {"path": f"/tmp/kwok-volumes/{meta['uid']}"},
+            "claimRef": {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "namespace": meta["namespace"],
+                "name": meta["name"],
+                "uid": meta["uid"],
+            },
+        },
+    }
+
+
+async def bind_once(client: Client, namespace: str | None) -> None:
+    for pvc in (await client.list(PVC, namespace)).items:
+        meta = pvc["metadata"]
+        if meta.get("deletionTimestamp"):
+            if PVC_PROTECTION in (meta.get("finalizers") or []):
+                rest = [f for f in meta["finalizers"] if f != PVC_PROTECTION]
+                patch = {
+                    "metadata": {"finalizers": rest, "resourceVersion": meta["resourceVersion"]}
+                }
+                with contextlib.suppress(ApiError):
+                    await client.patch(PVC, meta["name"], patch, meta["namespace"])
+            continue
+        if (pvc.get("spec") or {}).get("volumeName"):
+            continue
+        pv = persistent_volume_for(pvc)
+        try:
+            await client.create(PV, pv)
+        except ApiError as e:
+            if not e.conflict:
+                raise
+        name = pv["metadata"]["name"]
+        await client.patch(PV, name, {"status": {"phase": "Bound"}}, subresource="status")
+        bind = {"metadata": {"annotations": {BIND_COMPLETED: "yes"}}, "spec": {"volumeName": name}}
+        await client.patch(PVC, meta["name"], bind, meta["namespace"])
+        bound = {"status": {"phase": "Bound", "accessModes": pv["spec"]["accessModes"],
+                            "capacity": pv["spec"]["capacity"]}}  # fmt: skip
+        await client.patch(PVC, meta["name"], bound, meta["namespace"], subresource="status")
+
+
+async def bind_volumes_forever(
+    client: Client, namespace: str | None, interval: float = 0.5
+) -> None:
+    """Bind new claims until cancelled; errors are retried (the API server may be busy)."""
+    while True:
+        try:
+            await bind_once(client, namespace)
+        except (ApiError, OSError, TimeoutError) as e:
+            print(f"volume binder: {e}", file=sys.stderr)
+        await asyncio.sleep(interval)
+
+
+# ---- make dev ------------------------------------------------------------------------------
+
+
+def cluster_state(cluster: LocalCluster, namespace: str) -> tuple[bool, str]:
+    """(Ready and Available, a one-line summary) of the Cluster."""
+    done = cluster.kubectl("get", "tc", CLUSTER_NAME, "-n", namespace, "-o", "json", check=False)
+    if done.returncode != 0:
+        return False, "Cluster not found"
+    status = json.loads(done.stdout).get("status") or {}
+    conds = {c["type"]: c["status"] for c in status.get("conditions") or []}
+    ready = conds.get("Ready") == "True" and conds.get("Available") == "True"
+    return ready, " ".join(f"{k}={v}" for k, v in sorted(conds.items()))
+
+
+async def watch_until_ready(
+    cluster: LocalCluster, namespace: str, processes: Sequence[Process], within: float, out: TextIO
+) -> bool:
+    deadline = time.monotonic() + within
+    last = ""
+    while time.monotonic() < deadline:
+        for p in processes:
+            if not p.alive():
+                raise ControlPlaneError(f"{p.name} exited:\n{p.log_tail()}")
+        table = cluster.kubectl(
+            "get", "tc,pdg,kvg,pds,tikvs,pods", "-n", namespace, check=False
+        ).stdout
+        if table != last:
+            print(table, file=out, flush=True)
+            last = table
+        ready, summary = cluster_state(cluster, namespace)
+        if ready:
+            print(f"Cluster {namespace}/{CLUSTER_NAME} is Ready: {summary}", file=out, flush=True)
+            return True
+        await asyncio.sleep(3)
+    print(f"Cluster not Ready after {within:.0f}s: {cluster_state(cluster, namespace)[1]}",
+          file=out, flush=True)  # fmt: skip
+    return False
+
+
+async def run_dev(workdir: Path, namespace: str, exit_when_ready: bool, within: float) -> int:
+    # A fresh control plane every time: yesterday's etcd would bring yesterday's cluster.
+    shutil.rmtree(workdir / "cluster", ignore_errors=True)
+    cluster = LocalCluster(workdir=workdir / "cluster")
+    log_dir = workdir / "logs"
+    processes: list[Process] = []
+    binder: asyncio.Task[None] | None = None
+    client: Client | None = None
+    print(f"starting the local control plane in {cluster.workdir}", flush=True)
+    cluster.start()
+    try:
+        crd_dir = str(REPO / "manifests" / "crd")
+        cluster.kubectl("apply", "--server-side", "-f", crd_dir)
+        cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", crd_dir)
+        client = Client(await new_api_client(str(cluster.kubeconfig)))
+        binder = asyncio.create_task(bind_volumes_forever(client, namespace))
+
+        pd_port, probe_port = free_port(), free_port()
+        sim = simulator_process(pd_port, namespace, cluster.kubeconfig, log_dir)
+        processes.append(sim.start())
+        wait_http_ok(f"http://127.0.0.1:{pd_port}/sim/events", sim)
+        pd_url = f"http://127.0.0.1:{pd_port}"
+        op = operator_process(cluster.kubeconfig, namespace, pd_url, probe_port, log_dir,
+                              "--pd-poll-interval=5s", "--log-format=console")  # fmt: skip
+        processes.append(op.start())
+        wait_http_ok(f"http://127.0.0.1:{probe_port}/readyz", op)
+        print(f"PD simulator at {pd_url}; operator logs in {op.log_path}", flush=True)
+
+        cluster.kubectl("apply", "-n", namespace, "-f", str(REPO / "examples" / "basic"))
+        ready = await watch_until_ready(cluster, namespace, processes, within, sys.stdout)
+        print(f"export KUBECONFIG={cluster.kubeconfig}", flush=True)
+        if not ready:
+            return 1
+        if exit_when_ready:
+            return 0
+        print("up; Ctrl-C stops everything", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        return 0
+    finally:
+        print("stopping", flush=True)
+        if binder is not None:
+            binder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await binder
+        for p in reversed(processes):
+            p.stop()
+        if client is not None:
+            await client.close()
+        cluster.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hack.dev", description=__doc__.split("\n")[0])
+    parser.add_argument("--workdir", type=Path, default=DEV_DIR)
+    parser.add_argument("--namespace", default="default")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to reach Ready")
+    parser.add_argument(
+        "--exit-when-ready",
+        action="store_true",
+        default=os.environ.get("DEV_EXIT_WHEN_READY") == "1",
+        help="stop once the Cluster is Ready (env DEV_EXIT_WHEN_READY=1)",
     )
-    return 1
+    args = parser.parse_args(argv)
+    try:
+        return asyncio.run(
+            run_dev(args.workdir, args.namespace, args.exit_when_ready, args.timeout)
+        )
+    except ControlPlaneError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
 
 
 if __name__ == "__main__":
