@@ -44,7 +44,7 @@ def test_a_user_config_setting_a_managed_key_is_refused() -> None:
     instance = tikv_instance()
     # Admission refuses this too; the builder must not silently override it either.
     instance.spec.config = '[server]\naddr = "0.0.0.0:1"\n'
-    with pytest.raises(ConfigError, match="server.addr"):
+    with pytest.raises(ConfigError, match=r"server\.addr"):
         render_tikv_config(instance, PD_URL)
 
 
