@@ -1,0 +1,344 @@
+"""The PDGroup and PD controllers, in-process, against the real control plane (kwok runs the
+Pods) and the PD simulator following the namespace's PD Pods as members."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from kubernetes_asyncio.client import ApiClient
+
+from apis import PD, PDGroup
+from apis import conditions as cond
+from apis.labels import GROUP
+from controllers.common.conditions import find
+from controllers.common.deps import Deps, PDClients
+from controllers.pd import controller as pd_controller
+from controllers.pd.build import CONFIG_FILE, INITIAL_CLUSTER_ANNOTATION
+from controllers.pdgroup import controller as group_controller
+from controllers.pdgroup import reasons as group_reasons
+from hack.localcluster import LocalCluster
+from hack.pdsim.follow import follow
+from hack.pdsim.model import PDCluster
+from tests.pd_fixtures import SimulatorHandle, live_simulator
+from tikv_operator.kube import resources
+from tikv_operator.kube.client import Client
+from tikv_operator.kube.manager import Manager, ManagerOptions
+
+__all__ = ["live_simulator"]
+
+pytestmark = pytest.mark.integration
+
+CLUSTER = "basic"
+RESYNC = 1.0
+
+
+@dataclass
+class Harness:
+    client: Client
+    namespace: str
+    pd: PDCluster
+    samples: list[list[PD]] = field(default_factory=list)
+
+    async def pds(self) -> list[PD]:
+        listed = await self.client.list(resources.PD, self.namespace)
+        return [PD.model_validate(item) for item in listed.items]
+
+    async def group(self) -> PDGroup:
+        return PDGroup.model_validate(
+            await self.client.get(resources.PDGROUP, CLUSTER, self.namespace)
+        )
+
+    async def scale(self, replicas: int) -> None:
+        patch = {"spec": {"replicas": replicas}}
+        await self.client.patch(resources.PDGROUP, CLUSTER, patch, self.namespace)
+
+    async def settled(self, replicas: int) -> bool:
+        group = await self.group()
+        ready = find(group.status.conditions, cond.READY)
+        return (
+            group.status.observed_generation == group.metadata.generation
+            and group.status.ready_replicas == replicas
+            and group.status.replicas == replicas
+            and ready is not None
+            and ready.status == "True"
+            and len(self.pd.members) == replicas
+            and self.pd.leader is not None
+        )
+
+    async def configmap(self, name: str) -> str:
+        cm = await self.client.get(resources.CONFIGMAP, name, self.namespace)
+        return str(cm["data"][CONFIG_FILE])
+
+    def member_events(self) -> list[tuple[str, str]]:
+        kinds = ("member-joined", "member-removed", "leader-changed", "member-unhealthy")
+        return [(e.kind, e.subject) for e in self.pd.events if e.kind in kinds]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 120.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.5)
+    pytest.fail(f"not reached within {seconds:g} s")
+
+
+async def provision_volumes(client: Client, namespace: str) -> None:
+    """Play the storage provisioner: a pre-bound hostPath PV for every PVC, so that the
+    scheduler places the Pods."""
+    made: set[str] = set()
+    while True:
+        for pvc in (await client.list(resources.PVC, namespace)).items:
+            name = pvc["metadata"]["name"]
+            if name in made:
+                continue
+            pv = {
+                "apiVersion": "v1",
+                "kind": "PersistentVolume",
+                "metadata": {"name": f"{namespace}-{name}"},
+                "spec": {
+                    "capacity": {"storage": pvc["spec"]["resources"]["requests"]["storage"]},
+                    "accessModes": ["ReadWriteOnce"],
+                    "hostPath": {"path": f"/tmp/{namespace}/{name}"},
+                    "claimRef": {"namespace": namespace, "name": name},
+                    "persistentVolumeReclaimPolicy": "Delete",
+                },
+            }
+            await client.request("POST", "/api/v1/persistentvolumes", body=pv)
+            made.add(name)
+        await asyncio.sleep(0.5)
+
+
+async def sample_instances(harness: Harness) -> None:
+    while True:
+        harness.samples.append(await harness.pds())
+        await asyncio.sleep(0.3)
+
+
+@pytest.fixture
+async def harness(
+    control_plane: LocalCluster,
+    crds: Any,
+    api_client: ApiClient,
+    namespace: str,
+    live_simulator: SimulatorHandle,
+) -> AsyncIterator[Harness]:
+    client = Client(api_client)
+    options = ManagerOptions(
+        namespaces=[namespace],
+        leader_election=False,
+        metrics_address="127.0.0.1:0",
+        probe_address="127.0.0.1:0",
+        graceful_shutdown_timeout=5.0,
+    )
+    manager = Manager(client, options)
+    wanted = {**pd_controller.INFORMERS, **group_controller.INFORMERS}
+    caches = {
+        kind: manager.informer(kind, label_selector=selector).store
+        for kind, selector in wanted.items()
+    }
+    overrides = {f"{namespace}/{CLUSTER}": live_simulator.url}
+    deps = Deps(client, manager.events, caches, PDClients(overrides=overrides, timeout=3.0))
+    pd_controller.setup(manager, deps, workers=2, resync=RESYNC)
+    group_controller.setup(manager, deps, workers=1, resync=RESYNC)
+    h = Harness(client, namespace, live_simulator.cluster)
+    background = [
+        asyncio.create_task(manager.run()),
+        asyncio.create_task(
+            follow(live_simulator.cluster, namespace, str(control_plane.kubeconfig), CLUSTER)
+        ),
+        asyncio.create_task(provision_volumes(client, namespace)),
+        asyncio.create_task(sample_instances(h)),
+    ]
+    try:
+        yield h
+    finally:
+        manager.stop()
+        for task in background[1:]:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await deps.pd.close()
+        await _remove_finalizers(client, namespace)
+
+
+async def _remove_finalizers(client: Client, namespace: str) -> None:
+    """Let the namespace go: nothing runs the finalizers once the controllers stopped."""
+    for kind in (resources.PD, resources.PDGROUP):
+        for item in (await client.list(kind, namespace)).items:
+            patch = {"metadata": {"finalizers": None}}
+            await client.patch(kind, item["metadata"]["name"], patch, namespace)
+    listed = await client.request("GET", "/api/v1/persistentvolumes")
+    for pv in listed.get("items") or ():
+        if pv["metadata"]["name"].startswith(f"{namespace}-"):
+            await client.request("DELETE", f"/api/v1/persistentvolumes/{pv['metadata']['name']}")
+
+
+async def create_cluster(h: Harness, replicas: int) -> None:
+    await h.client.create(
+        resources.CLUSTER,
+        {
+            "apiVersion": "core.tikv.org/v1alpha1",
+            "kind": "Cluster",
+            "metadata": {"name": CLUSTER, "namespace": h.namespace},
+            "spec": {},
+        },
+    )
+    await h.client.create(
+        resources.PDGROUP,
+        {
+            "apiVersion": "core.tikv.org/v1alpha1",
+            "kind": "PDGroup",
+            "metadata": {"name": CLUSTER, "namespace": h.namespace},
+            "spec": {
+                "cluster": {"name": CLUSTER},
+                "replicas": replicas,
+                "template": {
+                    "spec": {
+                        "version": "v8.5.1",
+                        "volumes": [
+                            {"name": "data", "mounts": [{"type": "data"}], "storage": "1Gi"}
+                        ],
+                    }
+                },
+            },
+        },
+    )
+
+
+async def bootstrapped(h: Harness, replicas: int = 3) -> list[PD]:
+    await create_cluster(h, replicas)
+    await eventually(lambda: h.settled(replicas))
+    return await h.pds()
+
+
+def most_not_ready_at_once(samples: list[list[PD]], baseline: set[str]) -> int:
+    """The most instances that were at once new-and-not-Ready or leaving, across samples."""
+    worst = 0
+    for sample in samples:
+        busy = [
+            p
+            for p in sample
+            if p.metadata.deletion_timestamp is not None
+            or (
+                str(p.metadata.name) not in baseline
+                and find(p.status.conditions, cond.READY) is not None
+                and find(p.status.conditions, cond.READY).status != "True"  # type: ignore[union-attr]
+            )
+            or (str(p.metadata.name) not in baseline and not p.status.conditions)
+        ]
+        worst = max(worst, len(busy))
+    return worst
+
+
+async def test_a_new_cluster_bootstraps_all_initial_members_with_initial_cluster(
+    harness: Harness,
+) -> None:
+    pds = await bootstrapped(harness)
+
+    names = sorted(str(p.metadata.name) for p in pds)
+    assert sorted(m.name for m in harness.pd.members) == names
+    for pd in pds:
+        assert pd.metadata.annotations[INITIAL_CLUSTER_ANNOTATION] == ",".join(names)
+        assert pd.metadata.owner_references[0].kind == "PDGroup"
+        assert pd.metadata.labels[GROUP] == CLUSTER
+        config = await harness.configmap(str(pd.metadata.name))
+        assert "join" not in config
+        for name in names:
+            assert f"{name}=http://{name}.basic-pd-peer.{harness.namespace}:2380" in config
+    group = await harness.group()
+    assert group.status.selector is not None and f"{GROUP}={CLUSTER}" in group.status.selector
+
+
+async def test_scale_out_and_in_one_member_at_a_time(harness: Harness) -> None:
+    initial = {str(p.metadata.name) for p in await bootstrapped(harness)}
+
+    harness.samples.clear()
+    await harness.scale(5)
+    await eventually(lambda: harness.settled(5))
+
+    assert most_not_ready_at_once(harness.samples, initial) == 1
+    added = [p for p in await harness.pds() if str(p.metadata.name) not in initial]
+    assert len(added) == 2
+    for pd in added:
+        config = await harness.configmap(str(pd.metadata.name))
+        assert f'join = "http://basic-pd.{harness.namespace}:2379"' in config
+        assert "initial-cluster" not in config
+
+    harness.samples.clear()
+    await harness.scale(3)
+    await eventually(lambda: harness.settled(3))
+
+    leaving_at_once = max(
+        sum(p.metadata.deletion_timestamp is not None for p in s) for s in harness.samples
+    )
+    assert leaving_at_once == 1
+    removed = [name for kind, name in harness.member_events() if kind == "member-removed"]
+    assert len(removed) == 2
+    assert len(harness.pd.members) == 3
+
+
+async def test_the_leader_hands_over_leadership_before_it_is_removed(harness: Harness) -> None:
+    await bootstrapped(harness)
+    leader = harness.pd.leader
+    assert leader is not None
+
+    await harness.client.delete(resources.PD, leader.name, harness.namespace)
+    await eventually(lambda: _true(("member-removed", leader.name) in harness.member_events()))
+
+    events = harness.member_events()
+    removed_at = events.index(("member-removed", leader.name))
+    handed_over = [
+        i
+        for i, (kind, name) in enumerate(events)
+        if kind == "leader-changed" and name != leader.name
+    ]
+    assert handed_over and handed_over[-1] < removed_at, events
+    # The group replaces the removed member, so PD is back at three.
+    await eventually(lambda: harness.settled(3))
+
+
+async def test_member_removal_refused_when_it_would_break_quorum(harness: Harness) -> None:
+    await bootstrapped(harness)
+    leader = harness.pd.leader
+    assert leader is not None
+    followers = [m.name for m in harness.pd.members if m.name != leader.name]
+    for name in followers:
+        harness.pd.set_member_health(name, False)
+
+    await harness.scale(2)
+
+    async def blocked() -> bool:
+        group = await harness.group()
+        c = find(group.status.conditions, cond.BLOCKED)
+        return c is not None and c.status == "True" and c.reason == group_reasons.QUORUM_AT_RISK
+
+    await eventually(blocked)
+    # Several more reconciles pass: nothing is removed meanwhile.
+    await asyncio.sleep(3 * RESYNC)
+    assert await blocked()
+    assert not [e for e in harness.member_events() if e[0] == "member-removed"]
+    assert len([p for p in await harness.pds() if p.metadata.deletion_timestamp is None]) == 3
+
+    # Deleting a follower's instance directly is refused by the instance controller too.
+    await harness.client.delete(resources.PD, followers[0], harness.namespace)
+    await asyncio.sleep(3 * RESYNC)
+    assert not [e for e in harness.member_events() if e[0] == "member-removed"]
+    assert harness.pd.member_by_name(followers[0]) is not None
+    gone = await harness.client.get_or_none(resources.PD, followers[0], harness.namespace)
+    assert gone is not None, "the instance must stay (held by its finalizer)"
+
+    # Once the members are healthy again the removal goes ahead.
+    for name in followers:
+        harness.pd.set_member_health(name, True)
+    await eventually(lambda: _true(("member-removed", followers[0]) in harness.member_events()))
+
+
+async def _true(value: bool) -> bool:
+    return value
