@@ -1,0 +1,73 @@
+"""TiKV scaling: out, and in only through Tombstone (DESIGN §5 rules 1 and 2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tikv_operator.kube import resources
+
+from .harness import E2E, condition, eventually, tombstone_before_stop, until
+
+pytestmark = pytest.mark.e2e
+
+
+def tikv_address(e2e: E2E, name: str) -> str:
+    return f"{name}.basic-tikv-peer.{e2e.namespace}:20160"
+
+
+async def test_tikv_3_to_5_to_3_removes_stores_only_after_tombstone(e2e: E2E) -> None:
+    e2e.apply_basic()
+    await e2e.wait_ready()
+    await e2e.scale(resources.TIKVGROUP, 5)
+    await e2e.wait_ready(tikv=5)
+    before = await e2e.names(resources.TIKV)
+
+    await e2e.scale(resources.TIKVGROUP, 3)
+    await e2e.wait_ready(tikv=3)
+    removed = sorted(set(before) - set(await e2e.names(resources.TIKV)))
+    assert len(removed) == 2
+    events = e2e.sim.events()
+    for name in removed:
+        assert tombstone_before_stop(events, tikv_address(e2e, name)), (
+            f"{name}: store not Tombstone before its Pod went away"
+        )
+    # Retain (the example's policy) keeps the removed stores' PVCs.
+    pvcs = await e2e.names(resources.PVC)
+    assert all(f"data-{name}" in pvcs for name in removed)
+
+
+# Many regions moved one at a time: the offline is still running when the scale-in is reverted.
+@pytest.mark.parametrize("sim_args", [("--tick=0.3", "--regions=300", "--moves-per-tick=1")])
+async def test_scale_in_reverted_halfway_cancels_the_offline(e2e: E2E) -> None:
+    e2e.apply_basic()
+    await e2e.wait_ready()
+    await e2e.scale(resources.TIKVGROUP, 4)
+    await e2e.wait_ready(tikv=4)
+    await e2e.scale(resources.TIKVGROUP, 3)
+    offline = await until(lambda: e2e.sim.events_of("store-offline"), "a store offlined")
+    await e2e.scale(resources.TIKVGROUP, 4)
+    address = offline[0]["subject"]
+    await until(
+        lambda: [e for e in e2e.sim.events_of("store-up") if e["subject"] == address],
+        f"offline of {address} cancelled",
+    )
+    await e2e.wait_ready(tikv=4)
+    assert not [e for e in e2e.sim.events_of("store-tombstone") if e["subject"] == address]
+
+
+async def test_scale_in_below_max_replicas_is_refused(e2e: E2E) -> None:
+    e2e.apply_basic()
+    await e2e.wait_ready()
+    await e2e.scale(resources.TIKVGROUP, 2)
+
+    async def blocked() -> dict[str, object] | None:
+        group = await e2e.get(resources.TIKVGROUP)
+        c = condition(group, "Blocked")
+        return c if c is not None and c["status"] == "True" else None
+
+    cond = await eventually(blocked, "TiKVGroup Blocked", 60)
+    assert "max-replicas" in str(cond["message"]) or "3" in str(cond["message"])
+    warnings = [e for e in await e2e.events_about("TiKVGroup") if e.get("type") == "Warning"]
+    assert warnings, "no Warning event about the refused scale-in"
+    assert e2e.sim.events_of("store-offline") == []
+    assert len(await e2e.names(resources.TIKV)) == 3
