@@ -1,0 +1,1 @@
+"""Recorded answers of real servers, and the machinery that records and replays them."""
