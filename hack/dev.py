@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import json
 import os
 import shutil
@@ -37,18 +38,26 @@ import httpx
 from hack.localcluster import REPO, ControlPlaneError, LocalCluster, free_port
 from tikv_operator.kube.client import ApiError, Client
 from tikv_operator.kube.config import new_api_client
-from tikv_operator.kube.resources import PVC, ResourceKind
+from tikv_operator.kube.resources import NODE, PVC, ResourceKind
 
 DEV_DIR = REPO / ".local" / "dev"
 CLUSTER_NAME = "basic"
 PV = ResourceKind("", "v1", "persistentvolumes", "PersistentVolume", namespaced=False)
 BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
-PV_PROTECTION = "kubernetes.io/pv-protection"
+NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 OPERATOR = [sys.executable, "-m", "tikv_operator.cli"]
 
 
 # ---- processes ---------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    # Children live in their own session (so a Ctrl-C reaches only us, and we stop them in
+    # order); should we die without cleaning up, the kernel takes them with us.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
 @dataclass
@@ -71,6 +80,7 @@ class Process:
                 cwd=REPO,
                 start_new_session=True,
                 env={**os.environ, **(env or {})},
+                preexec_fn=_die_with_parent,
             )
         return self
 
@@ -207,12 +217,36 @@ async def bind_once(client: Client, namespace: str | None) -> None:
         await client.patch(PVC, meta["name"], bound, meta["namespace"], subresource="status")
 
 
+async def clear_not_ready_taints(client: Client) -> None:
+    """Drop the `node.kubernetes.io/not-ready` taint from Ready nodes.
+
+    The API server taints every new node not-ready; the node lifecycle controller, which
+    would lift it once kwok reports the node Ready, is not among the controllers the local
+    control plane runs, so no Pod would ever be scheduled.
+    """
+    for node in (await client.list(NODE)).items:
+        taints = (node.get("spec") or {}).get("taints") or []
+        kept = [t for t in taints if t.get("key") != NOT_READY_TAINT]
+        ready = any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (node.get("status") or {}).get("conditions") or ()
+        )
+        if ready and len(kept) != len(taints):
+            meta = node["metadata"]
+            patch = {"metadata": {"resourceVersion": meta["resourceVersion"]},
+                     "spec": {"taints": kept or None}}  # fmt: skip
+            with contextlib.suppress(ApiError):
+                await client.patch(NODE, meta["name"], patch)
+
+
 async def bind_volumes_forever(
     client: Client, namespace: str | None, interval: float = 0.5
 ) -> None:
-    """Bind new claims until cancelled; errors are retried (the API server may be busy)."""
+    """Bind new claims (and untaint Ready nodes) until cancelled; errors are retried (the
+    API server may be busy)."""
     while True:
         try:
+            await clear_not_ready_taints(client)
             await bind_once(client, namespace)
         except (ApiError, OSError, TimeoutError) as e:
             print(f"volume binder: {e}", file=sys.stderr)
@@ -245,9 +279,11 @@ async def watch_until_ready(
         table = cluster.kubectl(
             "get", "tc,pdg,kvg,pds,tikvs,pods", "-n", namespace, check=False
         ).stdout
-        if table != last:
+        # Compare without the AGE column, so only real changes are printed again.
+        shape = "\n".join(line.rsplit(None, 1)[0] for line in table.splitlines() if line.strip())
+        if shape != last:
             print(table, file=out, flush=True)
-            last = table
+            last = shape
         ready, summary = cluster_state(cluster, namespace)
         if ready:
             print(f"Cluster {namespace}/{CLUSTER_NAME} is Ready: {summary}", file=out, flush=True)
@@ -325,6 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="stop once the Cluster is Ready (env DEV_EXIT_WHEN_READY=1)",
     )
     args = parser.parse_args(argv)
+    # SIGTERM stops us like Ctrl-C does, so that everything started is stopped by PID.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return asyncio.run(
             run_dev(args.workdir, args.namespace, args.exit_when_ready, args.timeout)
