@@ -115,7 +115,9 @@ class Simulator:
         return [e for e in self.events() if e["kind"] == kind]
 
     def pd(self, path: str) -> Any:
-        return httpx.get(f"{self.url}/pd/api/v1{path}", timeout=5).json()
+        """PD's answer, or {} while PD cannot answer (no leader, not bootstrapped)."""
+        r = httpx.get(f"{self.url}/pd/api/v1{path}", timeout=5)
+        return r.json() if r.status_code == 200 else {}
 
     def post(self, path: str, body: Any) -> None:
         httpx.post(f"{self.url}{path}", json=body, timeout=5).raise_for_status()
