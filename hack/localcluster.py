@@ -346,8 +346,10 @@ class LocalCluster:
         return [
             str(self.binaries.kube_controller_manager),
             f"--kubeconfig={self.kubeconfig}",
+            # node-lifecycle lifts the not-ready taint the API server puts on new Nodes (and
+            # taints Nodes whose kwok heartbeats stop, as a real cluster would).
             "--controllers=garbage-collector-controller,namespace-controller,"
-            "serviceaccount-controller",
+            "serviceaccount-controller,node-lifecycle-controller",
             "--leader-elect=false",
             "--bind-address=127.0.0.1",
             "--secure-port=0",
