@@ -1,0 +1,440 @@
+"""The TiKVGroup and TiKV controllers, in-process, against the real control plane (kwok runs
+the Pods) and the PD simulator following the namespace's TiKV Pods as stores.
+
+No Cluster controller runs here: the tests record the PD URL and cluster id in Cluster status
+themselves, as it would. The simulator's schedulers tick from the test, so a test can hold a
+store in Offline (ticks paused) to act in the middle of a removal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from kubernetes_asyncio.client import ApiClient
+
+from apis import TiKV, TiKVGroup
+from apis import conditions as cond
+from apis.labels import GROUP
+from controllers.common.conditions import find, is_true
+from controllers.common.deps import Deps, PDClients
+from controllers.tikv import controller as tikv_controller
+from controllers.tikv import reasons as tikv_reasons
+from controllers.tikv.build import advertise_address
+from controllers.tikvgroup import controller as group_controller
+from controllers.tikvgroup import reasons as group_reasons
+from hack.localcluster import LocalCluster
+from hack.pdsim.clock import ScaledClock
+from hack.pdsim.follow import follow
+from hack.pdsim.model import PDCluster, StoreState
+from tests.pd_fixtures import running_simulator
+from tikv_operator.kube import resources
+from tikv_operator.kube.client import Client
+from tikv_operator.kube.manager import Manager, ManagerOptions
+
+pytestmark = pytest.mark.integration
+
+CLUSTER = "basic"
+GROUP_NAME = "basic"
+RESYNC = 1.0
+PD_MEMBER = "basic-pd-0"
+
+
+@dataclass
+class PodDeletion:
+    pod: str
+    address: str
+    store_state: StoreState | None
+    """State of the store at the Pod's address when the Pod's deletion was first seen."""
+
+
+@dataclass
+class Harness:
+    client: Client
+    namespace: str
+    pd: PDCluster
+    ticking: asyncio.Event
+    deletions: list[PodDeletion] = field(default_factory=list)
+
+    async def tikvs(self) -> list[TiKV]:
+        listed = await self.client.list(resources.TIKV, self.namespace)
+        return sorted(
+            (TiKV.model_validate(i) for i in listed.items), key=lambda t: str(t.metadata.name)
+        )
+
+    async def group(self) -> TiKVGroup:
+        return TiKVGroup.model_validate(
+            await self.client.get(resources.TIKVGROUP, GROUP_NAME, self.namespace)
+        )
+
+    async def scale(self, replicas: int) -> None:
+        patch = {"spec": {"replicas": replicas}}
+        await self.client.patch(resources.TIKVGROUP, GROUP_NAME, patch, self.namespace)
+
+    def live_stores(self) -> list[str]:
+        return sorted(s.address for s in self.pd.stores.values() if s.state == StoreState.UP)
+
+    def store_at(self, address: str) -> StoreState | None:
+        at = [s for s in self.pd.stores.values() if s.address == address]
+        return max(at, key=lambda s: s.id).state if at else None
+
+    async def settled(self, replicas: int) -> bool:
+        group = await self.group()
+        tikvs = await self.tikvs()
+        return (
+            group.status.observed_generation == group.metadata.generation
+            and group.status.ready_replicas == replicas
+            and group.status.replicas == replicas
+            and is_true(group.status.conditions, cond.READY)
+            and len(tikvs) == replicas
+            and all(is_true(t.status.conditions, cond.READY) for t in tikvs)
+            and len(self.live_stores()) == replicas
+        )
+
+    def events(self, *kinds: str) -> list[tuple[str, str]]:
+        return [(e.kind, e.subject) for e in self.pd.events if e.kind in kinds]
+
+    async def k8s_events(self, reason: str) -> list[dict[str, Any]]:
+        listed = await self.client.list(resources.EVENT, self.namespace)
+        return [e for e in listed.items if e.get("reason") == reason]
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 120.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(0.5)
+    pytest.fail(f"not reached within {seconds:g} s")
+
+
+async def tick(pd: PDCluster, ticking: asyncio.Event) -> None:
+    while True:
+        await ticking.wait()
+        pd.tick()
+        await asyncio.sleep(0.1)
+
+
+async def provision_volumes(client: Client, namespace: str) -> None:
+    """Play the storage provisioner and the PV binder (the local control plane runs neither):
+    a hostPath PV for every PVC, both marked Bound, so that the scheduler places the Pods."""
+    made: set[str] = set()
+    while True:
+        for pvc in (await client.list(resources.PVC, namespace)).items:
+            name = pvc["metadata"]["name"]
+            if name in made or pvc["metadata"].get("deletionTimestamp"):
+                continue
+            await _bind(client, namespace, pvc)
+            made.add(name)
+        await asyncio.sleep(0.3)
+
+
+async def _bind(client: Client, namespace: str, pvc: dict[str, Any]) -> None:
+    name = pvc["metadata"]["name"]
+    pv_name = f"{namespace}-{name}"
+    storage = pvc["spec"]["resources"]["requests"]["storage"]
+    pv = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": pv_name},
+        "spec": {
+            "capacity": {"storage": storage},
+            "accessModes": ["ReadWriteOnce"],
+            "hostPath": {"path": f"/tmp/{namespace}/{name}"},
+            "claimRef": {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "namespace": namespace,
+                "name": name,
+                "uid": pvc["metadata"]["uid"],
+            },
+            "persistentVolumeReclaimPolicy": "Retain",
+        },
+    }
+    await client.request("POST", "/api/v1/persistentvolumes", body=pv)
+    await client.request(
+        "PATCH",
+        f"/api/v1/persistentvolumes/{pv_name}/status",
+        body={"status": {"phase": "Bound"}},
+        content_type="application/merge-patch+json",
+    )
+    annotations = {
+        "pv.kubernetes.io/bind-completed": "yes",
+        "pv.kubernetes.io/bound-by-controller": "yes",
+    }
+    await client.patch(
+        resources.PVC,
+        name,
+        {"metadata": {"annotations": annotations}, "spec": {"volumeName": pv_name}},
+        namespace,
+    )
+    status = {
+        "status": {
+            "phase": "Bound",
+            "capacity": {"storage": storage},
+            "accessModes": ["ReadWriteOnce"],
+        }
+    }
+    await client.patch_status(resources.PVC, name, status, namespace)
+
+
+async def watch_pod_deletions(h: Harness, subdomain: str) -> None:
+    """Record, for every TiKV Pod whose deletion begins, what PD said of its store then."""
+    known: set[str] = set()
+    seen: set[str] = set()
+    while True:
+        pods = {
+            p["metadata"]["name"]: p
+            for p in (await h.client.list(resources.POD, h.namespace)).items
+        }
+        going = {n for n, p in pods.items() if p["metadata"].get("deletionTimestamp")}
+        for name in sorted((going | (known - set(pods))) - seen):
+            address = f"{name}.{subdomain}.{h.namespace}:20160"
+            h.deletions.append(PodDeletion(name, address, h.store_at(address)))
+            seen.add(name)
+        known = set(pods)
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def harness(
+    control_plane: LocalCluster, crds: Any, api_client: ApiClient, namespace: str
+) -> AsyncIterator[Harness]:
+    async with running_simulator(ScaledClock(), tick_interval=0) as sim:
+        client = Client(api_client)
+        options = ManagerOptions(
+            namespaces=[namespace],
+            leader_election=False,
+            metrics_address="127.0.0.1:0",
+            probe_address="127.0.0.1:0",
+            graceful_shutdown_timeout=5.0,
+        )
+        manager = Manager(client, options)
+        wanted = {**tikv_controller.INFORMERS, **group_controller.INFORMERS}
+        caches = {
+            kind: manager.informer(kind, label_selector=selector).store
+            for kind, selector in wanted.items()
+        }
+        caches[resources.NODE] = manager.informer(resources.NODE).store
+        overrides = {f"{namespace}/{CLUSTER}": sim.url}
+        deps = Deps(client, manager.events, caches, PDClients(overrides=overrides, timeout=3.0))
+        tikv_controller.setup(manager, deps, resync=RESYNC)
+        group_controller.setup(manager, deps, resync=RESYNC)
+        # The PD member the Cluster's PD Service would reach (no PD Pods run here).
+        sim.cluster.add_member(PD_MEMBER, ["http://pd:2380"], ["http://pd:2379"])
+        ticking = asyncio.Event()
+        ticking.set()
+        h = Harness(client, namespace, sim.cluster, ticking)
+        background = [
+            asyncio.create_task(manager.run()),
+            asyncio.create_task(
+                follow(sim.cluster, namespace, str(control_plane.kubeconfig), CLUSTER)
+            ),
+            asyncio.create_task(provision_volumes(client, namespace)),
+            asyncio.create_task(tick(sim.cluster, ticking)),
+            asyncio.create_task(watch_pod_deletions(h, f"{GROUP_NAME}-tikv-peer")),
+        ]
+        try:
+            yield h
+        finally:
+            manager.stop()
+            for task in background[1:]:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await deps.pd.close()
+            await _remove_finalizers(client, namespace)
+
+
+async def _remove_finalizers(client: Client, namespace: str) -> None:
+    """Let the namespace go: nothing runs the finalizers once the controllers stopped."""
+    for kind in (resources.TIKV, resources.TIKVGROUP):
+        for item in (await client.list(kind, namespace)).items:
+            patch = {"metadata": {"finalizers": None}}
+            await client.patch(kind, item["metadata"]["name"], patch, namespace)
+    listed = await client.request("GET", "/api/v1/persistentvolumes")
+    for pv in listed.get("items") or ():
+        if pv["metadata"]["name"].startswith(f"{namespace}-"):
+            await client.request("DELETE", f"/api/v1/persistentvolumes/{pv['metadata']['name']}")
+
+
+async def create_cluster(h: Harness, replicas: int) -> None:
+    cluster = await h.client.create(
+        resources.CLUSTER,
+        {
+            "apiVersion": "core.tikv.org/v1alpha1",
+            "kind": "Cluster",
+            "metadata": {"name": CLUSTER, "namespace": h.namespace},
+            "spec": {"pvcRetentionPolicy": "Retain"},
+        },
+    )
+    # What the Cluster controller records at first contact with PD.
+    status = {"status": {"pd": f"http://basic-pd.{h.namespace}:2379", "id": str(h.pd.cluster_id)}}
+    await h.client.patch_status(resources.CLUSTER, cluster["metadata"]["name"], status, h.namespace)
+    await h.client.create(
+        resources.TIKVGROUP,
+        {
+            "apiVersion": "core.tikv.org/v1alpha1",
+            "kind": "TiKVGroup",
+            "metadata": {"name": GROUP_NAME, "namespace": h.namespace},
+            "spec": {
+                "cluster": {"name": CLUSTER},
+                "replicas": replicas,
+                "template": {
+                    "spec": {
+                        "version": "v8.5.1",
+                        "volumes": [
+                            {"name": "data", "mounts": [{"type": "data"}], "storage": "1Gi"}
+                        ],
+                    }
+                },
+            },
+        },
+    )
+
+
+async def bootstrapped(h: Harness, replicas: int = 3) -> list[TiKV]:
+    await create_cluster(h, replicas)
+    await eventually(lambda: h.settled(replicas))
+    return await h.tikvs()
+
+
+async def test_a_new_group_brings_up_one_store_per_instance(harness: Harness) -> None:
+    tikvs = await bootstrapped(harness)
+
+    addresses = sorted(advertise_address(t) for t in tikvs)
+    assert harness.live_stores() == addresses
+    for tikv in tikvs:
+        assert tikv.metadata.owner_references[0].kind == "TiKVGroup"
+        assert tikv.metadata.labels[GROUP] == GROUP_NAME
+        assert tikv.status.state_name == "Up"
+        assert tikv.status.id is not None
+        pod = await harness.client.get(resources.POD, str(tikv.metadata.name), harness.namespace)
+        assert pod["metadata"]["ownerReferences"][0]["uid"] == tikv.metadata.uid
+        assert pod["spec"]["subdomain"] == f"{GROUP_NAME}-tikv-peer"
+    service = await harness.client.get(
+        resources.SERVICE, f"{GROUP_NAME}-tikv-peer", harness.namespace
+    )
+    assert service["spec"]["clusterIP"] == "None"
+    group = await harness.group()
+    assert group.status.selector is not None and f"{GROUP}={GROUP_NAME}" in group.status.selector
+
+
+async def test_scale_in_removes_a_pod_only_after_its_store_is_tombstone(
+    harness: Harness,
+) -> None:
+    initial = {str(t.metadata.name) for t in await bootstrapped(harness)}
+    await harness.scale(5)
+    await eventually(lambda: harness.settled(5))
+    grown = {str(t.metadata.name) for t in await harness.tikvs()}
+
+    await harness.scale(3)
+    await eventually(lambda: harness.settled(3))
+
+    remaining = {str(t.metadata.name) for t in await harness.tikvs()}
+    removed = grown - remaining
+    assert len(removed) == 2 and remaining <= grown
+    assert initial <= grown
+    deleted = {d.pod: d for d in harness.deletions}
+    for name in removed:
+        # The Pod's deletion began only once PD had made its store Tombstone.
+        assert deleted[name].store_state == StoreState.TOMBSTONE, deleted[name]
+        # Retain: the PVC outlives its instance, released from the garbage collector.
+        pvc = await harness.client.get(resources.PVC, f"data-{name}", harness.namespace)
+        assert not pvc["metadata"].get("ownerReferences")
+    tombstoned = {s for _, s in harness.events("store-tombstone")}
+    stopped = {s for _, s in harness.events("store-stopped")}
+    removed_addresses = {d.address for n, d in deleted.items() if n in removed}
+    assert removed_addresses <= tombstoned
+    # A store that lost its Pod before Tombstone would have been reported stopped.
+    assert not removed_addresses & stopped
+
+
+async def test_a_scale_in_reverted_halfway_cancels_the_offline(harness: Harness) -> None:
+    await bootstrapped(harness, replicas=4)
+    harness.ticking.clear()  # regions stop moving: the leaving store stays Offline
+    await harness.scale(3)
+
+    async def one_offline() -> bool:
+        offline = [t for t in await harness.tikvs() if t.spec.offline]
+        return len(offline) == 1 and harness.store_at(advertise_address(offline[0])) == (
+            StoreState.OFFLINE
+        )
+
+    await eventually(one_offline)
+    (leaving,) = [t for t in await harness.tikvs() if t.spec.offline]
+    address = advertise_address(leaving)
+
+    await harness.scale(4)
+
+    async def revived() -> bool:
+        tikv = TiKV.model_validate(
+            await harness.client.get(resources.TIKV, str(leaving.metadata.name), harness.namespace)
+        )
+        return not tikv.spec.offline and harness.store_at(address) == StoreState.UP
+
+    await eventually(revived)
+    harness.ticking.set()
+    await eventually(lambda: harness.settled(4))
+    assert ("store-up", address) in harness.events("store-up")
+    assert address not in {s for _, s in harness.events("store-tombstone")}
+    assert str(leaving.metadata.name) in {str(t.metadata.name) for t in await harness.tikvs()}
+
+
+async def test_a_scale_in_below_max_replicas_is_refused(harness: Harness) -> None:
+    await bootstrapped(harness, replicas=3)
+    await harness.scale(2)
+
+    async def blocked() -> bool:
+        group = await harness.group()
+        c = find(group.status.conditions, cond.BLOCKED)
+        return c is not None and c.status == "True" and c.reason == group_reasons.MAX_REPLICAS
+
+    await eventually(blocked)
+    group = await harness.group()
+    message = find(group.status.conditions, cond.BLOCKED).message  # type: ignore[union-attr]
+    assert "max-replicas 3" in message
+    await eventually(lambda: _has_event(harness, group_reasons.EVENT_SCALE_IN_REFUSED))
+    await asyncio.sleep(3 * RESYNC)
+    assert not [t for t in await harness.tikvs() if t.spec.offline]
+    assert harness.events("store-offline") == []
+    assert len(harness.live_stores()) == 3
+
+
+async def _has_event(h: Harness, reason: str) -> bool:
+    return bool(await h.k8s_events(reason))
+
+
+async def test_deleting_an_instance_keeps_its_pod_until_the_store_is_tombstone(
+    harness: Harness,
+) -> None:
+    tikvs = await bootstrapped(harness, replicas=3)
+    victim = tikvs[0]
+    name = str(victim.metadata.name)
+    # With three stores and max-replicas 3, PD refuses to offline the store until the
+    # group's replacement instance is Up; the Pod must stay all that time.
+    await harness.client.delete(resources.TIKV, name, harness.namespace)
+
+    async def refused_or_replaced() -> bool:
+        tikv = await harness.client.get_or_none(resources.TIKV, name, harness.namespace)
+        if tikv is None:
+            return True
+        c = find(TiKV.model_validate(tikv).status.conditions, cond.OFFLINED)
+        return c is not None and c.reason in (
+            tikv_reasons.STORES_NOT_ENOUGH,
+            tikv_reasons.OFFLINING,
+            tikv_reasons.TOMBSTONE,
+        )
+
+    await eventually(refused_or_replaced)
+    await eventually(lambda: harness.settled(3))
+    assert await harness.client.get_or_none(resources.TIKV, name, harness.namespace) is None
+    (deletion,) = [d for d in harness.deletions if d.pod == name]
+    assert deletion.store_state == StoreState.TOMBSTONE
+    assert deletion.address in {s for _, s in harness.events("store-tombstone")}
+    assert deletion.address not in {s for _, s in harness.events("store-stopped")}
