@@ -26,7 +26,7 @@ from hack.pdsim.follow import follow
 from hack.pdsim.model import PDCluster
 from tests.pd_fixtures import SimulatorHandle, live_simulator
 from tikv_operator.kube import resources
-from tikv_operator.kube.client import Client
+from tikv_operator.kube.client import MERGE_PATCH, Client
 from tikv_operator.kube.manager import Manager, ManagerOptions
 
 __all__ = ["live_simulator"]
@@ -89,8 +89,8 @@ async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 120.
 
 
 async def provision_volumes(client: Client, namespace: str) -> None:
-    """Play the storage provisioner: a pre-bound hostPath PV for every PVC, so that the
-    scheduler places the Pods."""
+    """Play the storage provisioner and the PV binder (the local controller-manager runs
+    neither): a hostPath PV bound to every PVC, so that the scheduler places the Pods."""
     made: set[str] = set()
     while True:
         for pvc in (await client.list(resources.PVC, namespace)).items:
@@ -105,11 +105,25 @@ async def provision_volumes(client: Client, namespace: str) -> None:
                     "capacity": {"storage": pvc["spec"]["resources"]["requests"]["storage"]},
                     "accessModes": ["ReadWriteOnce"],
                     "hostPath": {"path": f"/tmp/{namespace}/{name}"},
-                    "claimRef": {"namespace": namespace, "name": name},
+                    "claimRef": {
+                        "namespace": namespace,
+                        "name": name,
+                        "uid": pvc["metadata"]["uid"],
+                    },
                     "persistentVolumeReclaimPolicy": "Delete",
                 },
             }
             await client.request("POST", "/api/v1/persistentvolumes", body=pv)
+            bound = {"status": {"phase": "Bound"}}
+            pv_path = f"/api/v1/persistentvolumes/{pv['metadata']['name']}/status"
+            await client.request("PATCH", pv_path, body=bound, content_type=MERGE_PATCH)
+            volume = {
+                # What the scheduler's volume binding takes for a completed bind.
+                "metadata": {"annotations": {"pv.kubernetes.io/bind-completed": "yes"}},
+                "spec": {"volumeName": pv["metadata"]["name"]},
+            }
+            await client.patch(resources.PVC, name, volume, namespace)
+            await client.patch(resources.PVC, name, bound, namespace, subresource="status")
             made.add(name)
         await asyncio.sleep(0.5)
 
