@@ -67,7 +67,10 @@ async def test_scale_in_below_max_replicas_is_refused(e2e: E2E) -> None:
 
     cond = await eventually(blocked, "TiKVGroup Blocked", 60)
     assert "max-replicas" in str(cond["message"]) or "3" in str(cond["message"])
-    warnings = [e for e in await e2e.events_about("TiKVGroup") if e.get("type") == "Warning"]
-    assert warnings, "no Warning event about the refused scale-in"
+
+    async def warned() -> list[object]:
+        return [e for e in await e2e.events_about("TiKVGroup") if e.get("type") == "Warning"]
+
+    await eventually(warned, "a Warning event about the refused scale-in", 30)
     assert e2e.sim.events_of("store-offline") == []
     assert len(await e2e.names(resources.TIKV)) == 3
