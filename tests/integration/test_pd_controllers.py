@@ -97,10 +97,11 @@ async def provision_volumes(client: Client, namespace: str) -> None:
             name = pvc["metadata"]["name"]
             if name in made:
                 continue
-            pv = {
+            pv_name = f"{namespace}-{name}"
+            pv: dict[str, Any] = {
                 "apiVersion": "v1",
                 "kind": "PersistentVolume",
-                "metadata": {"name": f"{namespace}-{name}"},
+                "metadata": {"name": pv_name},
                 "spec": {
                     "capacity": {"storage": pvc["spec"]["resources"]["requests"]["storage"]},
                     "accessModes": ["ReadWriteOnce"],
@@ -115,12 +116,12 @@ async def provision_volumes(client: Client, namespace: str) -> None:
             }
             await client.request("POST", "/api/v1/persistentvolumes", body=pv)
             bound = {"status": {"phase": "Bound"}}
-            pv_path = f"/api/v1/persistentvolumes/{pv['metadata']['name']}/status"
+            pv_path = f"/api/v1/persistentvolumes/{pv_name}/status"
             await client.request("PATCH", pv_path, body=bound, content_type=MERGE_PATCH)
             volume = {
                 # What the scheduler's volume binding takes for a completed bind.
                 "metadata": {"annotations": {"pv.kubernetes.io/bind-completed": "yes"}},
-                "spec": {"volumeName": pv["metadata"]["name"]},
+                "spec": {"volumeName": pv_name},
             }
             await client.patch(resources.PVC, name, volume, namespace)
             await client.patch(resources.PVC, name, bound, namespace, subresource="status")
