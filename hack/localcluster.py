@@ -26,6 +26,8 @@ from pathlib import Path
 
 import httpx
 
+from hack.provisioner import storage_class
+
 REPO = Path(__file__).resolve().parent.parent
 VERSIONS_FILE = REPO / "hack" / "versions.sh"
 LOCAL_DIR = REPO / ".local"
@@ -157,6 +159,8 @@ class LocalCluster:
             self._spawn("kube-controller-manager", self._controller_manager_argv())
             self._spawn("kube-scheduler", self._scheduler_argv())
             self._spawn("kwok", self._kwok_argv())
+            self._create_storage_class()
+            self._spawn("provisioner", self._provisioner_argv())
             self._create_nodes()
             self._wait_nodes_ready()
         except BaseException:
@@ -230,7 +234,7 @@ class LocalCluster:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            cwd=self.workdir,
+            cwd=REPO,
             start_new_session=True,
             preexec_fn=None if self.detached else _die_with_parent,
         )
@@ -347,9 +351,12 @@ class LocalCluster:
             str(self.binaries.kube_controller_manager),
             f"--kubeconfig={self.kubeconfig}",
             # node-lifecycle lifts the not-ready taint the API server puts on new Nodes (and
-            # taints Nodes whose kwok heartbeats stop, as a real cluster would).
+            # taints Nodes whose kwok heartbeats stop, as a real cluster would); the volume
+            # controllers bind claims to what hack.provisioner creates and guard in-use claims.
             "--controllers=garbage-collector-controller,namespace-controller,"
-            "serviceaccount-controller,node-lifecycle-controller",
+            "serviceaccount-controller,node-lifecycle-controller,"
+            "persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,"
+            "persistentvolume-protection-controller",
             "--leader-elect=false",
             "--bind-address=127.0.0.1",
             "--secure-port=0",
@@ -378,6 +385,17 @@ class LocalCluster:
             "--cidr=10.244.0.0/16",
             "--v=INFO",
         ]
+
+    def _provisioner_argv(self) -> list[str]:
+        return [sys.executable, "-m", "hack.provisioner", f"--kubeconfig={self.kubeconfig}"]
+
+    def _create_storage_class(self) -> None:
+        # Created before start() returns: a claim made while no default StorageClass exists
+        # gets no class and would never be provisioned.
+        with self.api() as api:
+            r = api.post("/apis/storage.k8s.io/v1/storageclasses", json=storage_class())
+            if r.status_code not in (201, 409):
+                raise ControlPlaneError(f"creating the StorageClass: {r.status_code} {r.text}")
 
     def _create_nodes(self) -> None:
         with self.api() as api:

@@ -103,6 +103,33 @@ async def test_watch_sees_added_modified_deleted(
     assert seen == ["ADDED", "MODIFIED", "DELETED"]
 
 
+async def test_claims_are_provisioned_bound_and_their_volumes_reclaimed(
+    api_client: client.ApiClient, namespace: str
+) -> None:
+    core = client.CoreV1Api(api_client)
+    claim = {
+        "metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+    }
+    await core.create_namespaced_persistent_volume_claim(namespace, claim)
+
+    async def bound() -> Any:
+        pvc = await core.read_namespaced_persistent_volume_claim("data", namespace)
+        return pvc if pvc.status.phase == "Bound" else None
+
+    pvc = await _eventually(bound)
+    assert pvc.spec.storage_class_name == "standard"  # the default class, set by admission
+    volume = pvc.spec.volume_name
+
+    await core.delete_namespaced_persistent_volume_claim("data", namespace)
+
+    async def reclaimed() -> bool:
+        names = [pv.metadata.name for pv in (await core.list_persistent_volume()).items]
+        return volume not in names
+
+    await _eventually(reclaimed)
+
+
 def test_a_second_control_plane_coexists_and_teardown_leaves_no_process(
     control_plane: LocalCluster, tmp_path: Path
 ) -> None:
@@ -112,7 +139,7 @@ def test_a_second_control_plane_coexists_and_teardown_leaves_no_process(
     try:
         assert second.apiserver_port != control_plane.apiserver_port
         assert second.kubectl("get", "nodes", "-o", "name").stdout.split() == ["node/node-0"]
-        assert len(pids) == 5
+        assert len(pids) == 6  # etcd, apiserver, controller-manager, scheduler, kwok, provisioner
     finally:
         second.stop()
     for pid in pids:
