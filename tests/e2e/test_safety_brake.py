@@ -39,13 +39,17 @@ async def test_cluster_id_change_during_scale_in_brakes_until_overridden(e2e: E2
     assert await e2e.names(resources.TIKV) == tikvs, "instances removed despite the brake"
     assert (await e2e.get(resources.CLUSTER) or {})["status"]["id"] == recorded
 
-    async def warned() -> list[object]:
-        return [e for e in await e2e.events_about("Cluster") if e.get("type") == "Warning"]
-
-    await eventually(warned, "a Warning event about the brake", 30)
-
     annotation = {
         "metadata": {"annotations": {"tikv.org/override-safety-brake": blocked["reason"]}}
     }
     await e2e.patch(resources.CLUSTER, annotation)
     await e2e.wait_ready(tikv=3, within=300)
+
+    async def warned() -> list[object]:
+        return [
+            e
+            for e in await e2e.events_about("Cluster")
+            if e.get("type") == "Warning" and e.get("reason") == blocked["reason"]
+        ]
+
+    await eventually(warned, "a Warning event about the brake", 30)
