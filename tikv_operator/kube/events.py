@@ -9,6 +9,7 @@ namespace.
 
 import asyncio
 import datetime
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
@@ -111,7 +112,9 @@ class EventRecorder:
         return {
             "apiVersion": EVENT.api_version,
             "kind": EVENT.kind,
-            "metadata": {"generateName": f"{meta['name']}.", "namespace": namespace},
+            # Named like client-go's events: the API server validates generateName itself as
+            # a DNS subdomain, which "<name>." is not.
+            "metadata": {"name": f"{meta['name']}.{time.time_ns():x}", "namespace": namespace},
             "eventTime": now,
             "reportingController": self._controller,
             "reportingInstance": self._instance or self._controller,
