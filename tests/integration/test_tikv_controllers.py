@@ -263,7 +263,7 @@ async def _remove_finalizers(client: Client, namespace: str) -> None:
             await client.request("DELETE", f"/api/v1/persistentvolumes/{pv['metadata']['name']}")
 
 
-async def create_cluster(h: Harness, replicas: int) -> None:
+async def create_cluster(h: Harness, replicas: int, evict_leader_timeout: str = "5m") -> None:
     cluster = await h.client.create(
         resources.CLUSTER,
         {
@@ -288,6 +288,7 @@ async def create_cluster(h: Harness, replicas: int) -> None:
                 "template": {
                     "spec": {
                         "version": "v8.5.1",
+                        "evictLeaderTimeout": evict_leader_timeout,
                         "volumes": [
                             {"name": "data", "mounts": [{"type": "data"}], "storage": "1Gi"}
                         ],
@@ -298,8 +299,10 @@ async def create_cluster(h: Harness, replicas: int) -> None:
     )
 
 
-async def bootstrapped(h: Harness, replicas: int = 3) -> list[TiKV]:
-    await create_cluster(h, replicas)
+async def bootstrapped(
+    h: Harness, replicas: int = 3, evict_leader_timeout: str = "5m"
+) -> list[TiKV]:
+    await create_cluster(h, replicas, evict_leader_timeout)
     await eventually(lambda: h.settled(replicas))
     return await h.tikvs()
 
@@ -356,8 +359,10 @@ async def test_scale_in_removes_a_pod_only_after_its_store_is_tombstone(
 
 
 async def test_a_scale_in_reverted_halfway_cancels_the_offline(harness: Harness) -> None:
-    await bootstrapped(harness, replicas=4)
-    harness.ticking.clear()  # regions stop moving: the leaving store stays Offline
+    # Schedulers stop: neither leaders nor regions move, so the leaving store stays Offline
+    # (its leader eviction ends by timeout).
+    await bootstrapped(harness, replicas=4, evict_leader_timeout="1s")
+    harness.ticking.clear()
     await harness.scale(3)
 
     async def one_offline() -> bool:
