@@ -119,69 +119,6 @@ async def tick(pd: PDCluster, ticking: asyncio.Event) -> None:
         await asyncio.sleep(0.1)
 
 
-async def provision_volumes(client: Client, namespace: str) -> None:
-    """Play the storage provisioner and the PV binder (the local control plane runs neither):
-    a hostPath PV for every PVC, both marked Bound, so that the scheduler places the Pods."""
-    made: set[str] = set()
-    while True:
-        for pvc in (await client.list(resources.PVC, namespace)).items:
-            name = pvc["metadata"]["name"]
-            if name in made or pvc["metadata"].get("deletionTimestamp"):
-                continue
-            await _bind(client, namespace, pvc)
-            made.add(name)
-        await asyncio.sleep(0.3)
-
-
-async def _bind(client: Client, namespace: str, pvc: dict[str, Any]) -> None:
-    name = pvc["metadata"]["name"]
-    pv_name = f"{namespace}-{name}"
-    storage = pvc["spec"]["resources"]["requests"]["storage"]
-    pv = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": pv_name},
-        "spec": {
-            "capacity": {"storage": storage},
-            "accessModes": ["ReadWriteOnce"],
-            "hostPath": {"path": f"/tmp/{namespace}/{name}"},
-            "claimRef": {
-                "apiVersion": "v1",
-                "kind": "PersistentVolumeClaim",
-                "namespace": namespace,
-                "name": name,
-                "uid": pvc["metadata"]["uid"],
-            },
-            "persistentVolumeReclaimPolicy": "Retain",
-        },
-    }
-    await client.request("POST", "/api/v1/persistentvolumes", body=pv)
-    await client.request(
-        "PATCH",
-        f"/api/v1/persistentvolumes/{pv_name}/status",
-        body={"status": {"phase": "Bound"}},
-        content_type="application/merge-patch+json",
-    )
-    annotations = {
-        "pv.kubernetes.io/bind-completed": "yes",
-        "pv.kubernetes.io/bound-by-controller": "yes",
-    }
-    await client.patch(
-        resources.PVC,
-        name,
-        {"metadata": {"annotations": annotations}, "spec": {"volumeName": pv_name}},
-        namespace,
-    )
-    status = {
-        "status": {
-            "phase": "Bound",
-            "capacity": {"storage": storage},
-            "accessModes": ["ReadWriteOnce"],
-        }
-    }
-    await client.patch_status(resources.PVC, name, status, namespace)
-
-
 async def watch_pod_deletions(h: Harness, subdomain: str) -> None:
     """Record, for every TiKV Pod whose deletion begins, what PD said of its store then."""
     known: set[str] = set()
@@ -234,7 +171,6 @@ async def harness(
             asyncio.create_task(
                 follow(sim.cluster, namespace, str(control_plane.kubeconfig), CLUSTER)
             ),
-            asyncio.create_task(provision_volumes(client, namespace)),
             asyncio.create_task(tick(sim.cluster, ticking)),
             asyncio.create_task(watch_pod_deletions(h, f"{GROUP_NAME}-tikv-peer")),
         ]
@@ -257,10 +193,6 @@ async def _remove_finalizers(client: Client, namespace: str) -> None:
         for item in (await client.list(kind, namespace)).items:
             patch = {"metadata": {"finalizers": None}}
             await client.patch(kind, item["metadata"]["name"], patch, namespace)
-    listed = await client.request("GET", "/api/v1/persistentvolumes")
-    for pv in listed.get("items") or ():
-        if pv["metadata"]["name"].startswith(f"{namespace}-"):
-            await client.request("DELETE", f"/api/v1/persistentvolumes/{pv['metadata']['name']}")
 
 
 async def create_cluster(h: Harness, replicas: int, evict_leader_timeout: str = "5m") -> None:
