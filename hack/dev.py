@@ -8,18 +8,12 @@ Then it stays up until Ctrl-C and stops everything it started, by PID.
 
 `--exit-when-ready` (or DEV_EXIT_WHEN_READY=1) stops as soon as the Cluster is Ready, so a
 test can prove `make dev` gets there.
-
-The local control plane has no storage provisioner, so a small volume binder here plays
-that part: it creates a PersistentVolume for each new claim and binds the two (what the
-scheduler needs before it places a Pod with claims), and releases the claim-protection
-finalizer of deleted claims, whose controller does not run here.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import ctypes
 import json
 import os
@@ -31,21 +25,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 
 from hack.localcluster import REPO, ControlPlaneError, LocalCluster, free_port
-from tikv_operator.kube.client import ApiError, Client
-from tikv_operator.kube.config import new_api_client
-from tikv_operator.kube.resources import NODE, PVC, ResourceKind
 
 DEV_DIR = REPO / ".local" / "dev"
 CLUSTER_NAME = "basic"
-PV = ResourceKind("", "v1", "persistentvolumes", "PersistentVolume", namespaced=False)
-BIND_COMPLETED = "pv.kubernetes.io/bind-completed"
-PVC_PROTECTION = "kubernetes.io/pvc-protection"
-NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 OPERATOR = [sys.executable, "-m", "tikv_operator.cli"]
 
 
@@ -162,97 +149,6 @@ def wait_http_ok(url: str, process: Process, timeout: float = 60.0) -> None:
     raise ControlPlaneError(f"{process.name}: {url} not ready after {timeout}s: {last}")
 
 
-# ---- the volume binder ---------------------------------------------------------------------
-
-
-def persistent_volume_for(pvc: dict[str, Any]) -> dict[str, Any]:
-    meta, spec = pvc["metadata"], pvc.get("spec") or {}
-    return {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": f"pv-{meta['uid']}", "labels": {"tikv.org/dev-volume": "true"}},
-        "spec": {
-            "capacity": {"storage": spec["resources"]["requests"]["storage"]},
-            "accessModes": spec.get("accessModes") or ["ReadWriteOnce"],
-            "persistentVolumeReclaimPolicy": "Retain",
-            "storageClassName": spec.get("storageClassName") or "",
-            "hostPath": {"path": f"/tmp/kwok-volumes/{meta['uid']}"},
-            "claimRef": {
-                "apiVersion": "v1",
-                "kind": "PersistentVolumeClaim",
-                "namespace": meta["namespace"],
-                "name": meta["name"],
-                "uid": meta["uid"],
-            },
-        },
-    }
-
-
-async def bind_once(client: Client, namespace: str | None) -> None:
-    for pvc in (await client.list(PVC, namespace)).items:
-        meta = pvc["metadata"]
-        if meta.get("deletionTimestamp"):
-            if PVC_PROTECTION in (meta.get("finalizers") or []):
-                rest = [f for f in meta["finalizers"] if f != PVC_PROTECTION]
-                patch = {
-                    "metadata": {"finalizers": rest, "resourceVersion": meta["resourceVersion"]}
-                }
-                with contextlib.suppress(ApiError):
-                    await client.patch(PVC, meta["name"], patch, meta["namespace"])
-            continue
-        if (pvc.get("spec") or {}).get("volumeName"):
-            continue
-        pv = persistent_volume_for(pvc)
-        try:
-            await client.create(PV, pv)
-        except ApiError as e:
-            if not e.conflict:
-                raise
-        name = pv["metadata"]["name"]
-        await client.patch(PV, name, {"status": {"phase": "Bound"}}, subresource="status")
-        bind = {"metadata": {"annotations": {BIND_COMPLETED: "yes"}}, "spec": {"volumeName": name}}
-        await client.patch(PVC, meta["name"], bind, meta["namespace"])
-        bound = {"status": {"phase": "Bound", "accessModes": pv["spec"]["accessModes"],
-                            "capacity": pv["spec"]["capacity"]}}  # fmt: skip
-        await client.patch(PVC, meta["name"], bound, meta["namespace"], subresource="status")
-
-
-async def clear_not_ready_taints(client: Client) -> None:
-    """Drop the `node.kubernetes.io/not-ready` taint from Ready nodes.
-
-    The API server taints every new node not-ready; the node lifecycle controller, which
-    would lift it once kwok reports the node Ready, is not among the controllers the local
-    control plane runs, so no Pod would ever be scheduled.
-    """
-    for node in (await client.list(NODE)).items:
-        taints = (node.get("spec") or {}).get("taints") or []
-        kept = [t for t in taints if t.get("key") != NOT_READY_TAINT]
-        ready = any(
-            c.get("type") == "Ready" and c.get("status") == "True"
-            for c in (node.get("status") or {}).get("conditions") or ()
-        )
-        if ready and len(kept) != len(taints):
-            meta = node["metadata"]
-            patch = {"metadata": {"resourceVersion": meta["resourceVersion"]},
-                     "spec": {"taints": kept or None}}  # fmt: skip
-            with contextlib.suppress(ApiError):
-                await client.patch(NODE, meta["name"], patch)
-
-
-async def bind_volumes_forever(
-    client: Client, namespace: str | None, interval: float = 0.5
-) -> None:
-    """Bind new claims (and untaint Ready nodes) until cancelled; errors are retried (the
-    API server may be busy)."""
-    while True:
-        try:
-            await clear_not_ready_taints(client)
-            await bind_once(client, namespace)
-        except (ApiError, OSError, TimeoutError) as e:
-            print(f"volume binder: {e}", file=sys.stderr)
-        await asyncio.sleep(interval)
-
-
 # ---- make dev ------------------------------------------------------------------------------
 
 
@@ -300,17 +196,12 @@ async def run_dev(workdir: Path, namespace: str, exit_when_ready: bool, within: 
     cluster = LocalCluster(workdir=workdir / "cluster")
     log_dir = workdir / "logs"
     processes: list[Process] = []
-    binder: asyncio.Task[None] | None = None
-    client: Client | None = None
     print(f"starting the local control plane in {cluster.workdir}", flush=True)
     cluster.start()
     try:
         crd_dir = str(REPO / "manifests" / "crd")
         cluster.kubectl("apply", "--server-side", "-f", crd_dir)
         cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", crd_dir)
-        client = Client(await new_api_client(str(cluster.kubeconfig)))
-        binder = asyncio.create_task(bind_volumes_forever(client, namespace))
-
         pd_port, probe_port = free_port(), free_port()
         sim = simulator_process(pd_port, namespace, cluster.kubeconfig, log_dir)
         processes.append(sim.start())
@@ -338,14 +229,8 @@ async def run_dev(workdir: Path, namespace: str, exit_when_ready: bool, within: 
         return 0
     finally:
         print("stopping", flush=True)
-        if binder is not None:
-            binder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await binder
         for p in reversed(processes):
             p.stop()
-        if client is not None:
-            await client.close()
         cluster.stop()
 
 

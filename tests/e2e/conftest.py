@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from kubernetes_asyncio.client import ApiClient
 
-from hack.dev import bind_volumes_forever
 from hack.localcluster import LocalCluster
 from tikv_operator.kube.client import Client
 
@@ -40,16 +37,12 @@ async def e2e(
     sim_args: tuple[str, ...],
 ) -> AsyncIterator[E2E]:
     kube = Client(api_client)
-    binder = asyncio.create_task(bind_volumes_forever(kube, namespace))
     sim = start_simulator(namespace, control_plane.kubeconfig, tmp_path, *sim_args)
     operator = Operator(control_plane.kubeconfig, namespace, sim.url, tmp_path / "operator")
-    env = E2E(control_plane, kube, namespace, sim, operator, tmp_path, [binder])
+    env = E2E(control_plane, kube, namespace, sim, operator, tmp_path)
     try:
         operator.start()
         yield env
     finally:
         operator.stop()
         sim.process.stop()
-        binder.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await binder
