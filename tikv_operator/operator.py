@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,10 @@ import structlog
 
 from controllers.cluster.controller import setup as setup_cluster
 from controllers.common.deps import ControllerSettings, Deps, PDClients
+from controllers.pd.controller import setup as setup_pd
+from controllers.pdgroup.controller import setup as setup_pdgroup
+from controllers.tikv.controller import setup as setup_tikv
+from controllers.tikvgroup.controller import setup as setup_tikvgroup
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import Reader
 from tikv_operator.kube.client import Client
@@ -222,28 +225,13 @@ def controller_setups() -> list[tuple[str, Setup]]:
     return setups
 
 
-COMPONENT_CONTROLLERS: tuple[tuple[str, str], ...] = (
-    ("pdgroup", "controllers.pdgroup.controller"),
-    ("pd", "controllers.pd.controller"),
-    ("tikvgroup", "controllers.tikvgroup.controller"),
-    ("tikv", "controllers.tikv.controller"),
-)
-
-
 def _component_setups() -> list[tuple[str, Setup]]:
-    # The component controllers are written alongside this module; until each lands, a
-    # missing one is reported loudly at start-up instead of failing the import of the CLI.
-    found: list[tuple[str, Setup]] = []
-    for name, module_name in COMPONENT_CONTROLLERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as e:
-            if e.name != module_name:
-                raise
-            log.error("controller not available; not registered", controller=name)
-            continue
-        found.append((name, module.setup))
-    return found
+    return [
+        ("pdgroup", setup_pdgroup),
+        ("pd", setup_pd),
+        ("tikvgroup", setup_tikvgroup),
+        ("tikv", setup_tikv),
+    ]
 
 
 def build_manager(client: Client, options: RunOptions) -> Manager:
