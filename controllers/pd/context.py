@@ -25,6 +25,8 @@ class PDContext:
     pod: Object | None = None
     config: str = ""
     desired_pod: Object | None = None
+    suspend_note: str | None = None
+    """While compute is suspended and the Pod still exists: why it has not gone yet."""
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -22,6 +22,7 @@ from controllers.pd.tasks.load import load, stop_if_paused
 from controllers.pd.tasks.pdinfo import read_pd_info
 from controllers.pd.tasks.pod import apply_pod
 from controllers.pd.tasks.status import write_status
+from controllers.pd.tasks.suspend import is_suspended, suspend_pod
 from tikv_operator.kube import cache, resources
 from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
@@ -30,8 +31,6 @@ from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind,
 log = structlog.get_logger(__name__)
 
 NAME = "pd"
-RESYNC = 15.0
-"""Seconds between reconciles of a settled instance, to follow PD health and leadership."""
 
 INFORMERS: dict[ResourceKind, str | None] = {
     resources.CLUSTER: None,
@@ -58,6 +57,7 @@ PD_TASKS: list[Step[PDContext]] = [
     task("finalizer", add_finalizer),
     task("configmap", apply_configmap),
     task("pvcs", apply_pvcs),
+    when("suspended", is_suspended, task("suspend-pod", suspend_pod)),
     task("pod", apply_pod),
 ]
 STATUS_TASKS: list[Step[PDContext]] = [task("status", write_status)]
@@ -72,7 +72,7 @@ def wants_status(ctx: PDContext) -> bool:
     )
 
 
-async def reconcile_pd(deps: Deps, key: str, resync: float = RESYNC) -> Result:
+async def reconcile_pd(deps: Deps, key: str) -> Result:
     ctx = PDContext(deps, key)
     summary = await run_tasks(PD_TASKS, ctx)
     final = summary.final
@@ -84,7 +84,9 @@ async def reconcile_pd(deps: Deps, key: str, resync: float = RESYNC) -> Result:
         if isinstance(status.final, Fail):
             final = status.final
     log.info("reconciled", tasks=summary.table())
-    return to_result(final, resync)
+    # A settled instance is reconciled again every PD poll interval, to follow PD health and
+    # leadership, which change without any Kubernetes event.
+    return to_result(final, deps.settings.pd_poll_interval)
 
 
 def instances_of_cluster(pds: cache.Reader) -> Callable[[Object], Iterable[str]]:
@@ -96,13 +98,16 @@ def instances_of_cluster(pds: cache.Reader) -> Callable[[Object], Iterable[str]]
     return keys
 
 
-def setup(manager: Manager, deps: Deps, *, workers: int = 4, resync: float = RESYNC) -> Controller:
-    """Create the PD instance controller, wire its watches and add it to the manager."""
+def setup(manager: Manager, deps: Deps) -> Controller:
+    """Create the PD instance controller, wire its watches and add it to the manager.
+
+    `deps.settings` carries `--max-concurrent-reconciles` (workers) and `--pd-poll-interval`
+    (how often a settled instance looks at PD again)."""
 
     async def reconcile(key: str) -> Result:
-        return await reconcile_pd(deps, key, resync)
+        return await reconcile_pd(deps, key)
 
-    controller = Controller(NAME, reconcile, workers=workers)
+    controller = Controller(NAME, reconcile, workers=deps.settings.workers)
     informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
     controller.watch(informers[resources.PD])
     for kind in (resources.POD, resources.CONFIGMAP, resources.PVC):

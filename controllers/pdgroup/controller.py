@@ -30,8 +30,6 @@ from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind,
 log = structlog.get_logger(__name__)
 
 NAME = "pdgroup"
-RESYNC = 15.0
-"""Seconds between reconciles of a settled group, to follow PD membership and health."""
 
 INFORMERS: dict[ResourceKind, str | None] = {
     resources.CLUSTER: None,
@@ -70,7 +68,7 @@ def wants_status(ctx: GroupContext) -> bool:
     )
 
 
-async def reconcile_group(deps: Deps, key: str, resync: float = RESYNC) -> Result:
+async def reconcile_group(deps: Deps, key: str) -> Result:
     ctx = GroupContext(deps, key)
     summary = await run_tasks(GROUP_TASKS, ctx)
     final = summary.final
@@ -81,7 +79,9 @@ async def reconcile_group(deps: Deps, key: str, resync: float = RESYNC) -> Resul
         if isinstance(status.final, Fail):
             final = status.final
     log.info("reconciled", tasks=summary.table())
-    return to_result(final, resync)
+    # A settled group is reconciled again every PD poll interval, to follow PD membership
+    # and health, which change without any Kubernetes event.
+    return to_result(final, deps.settings.pd_poll_interval)
 
 
 def groups_of_cluster(groups: cache.Reader) -> Callable[[Object], Iterable[str]]:
@@ -98,13 +98,16 @@ def groups_of_cluster(groups: cache.Reader) -> Callable[[Object], Iterable[str]]
     return keys
 
 
-def setup(manager: Manager, deps: Deps, *, workers: int = 4, resync: float = RESYNC) -> Controller:
-    """Create the PDGroup controller, wire its watches and add it to the manager."""
+def setup(manager: Manager, deps: Deps) -> Controller:
+    """Create the PDGroup controller, wire its watches and add it to the manager.
+
+    `deps.settings` carries `--max-concurrent-reconciles` (workers) and `--pd-poll-interval`
+    (how often a settled group looks at PD again)."""
 
     async def reconcile(key: str) -> Result:
-        return await reconcile_group(deps, key, resync)
+        return await reconcile_group(deps, key)
 
-    controller = Controller(NAME, reconcile, workers=workers)
+    controller = Controller(NAME, reconcile, workers=deps.settings.workers)
     informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
     controller.watch(informers[resources.PDGROUP])
     controller.watch(informers[resources.PD], controlling_owner(resources.PDGROUP))

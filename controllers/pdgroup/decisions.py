@@ -26,6 +26,7 @@ class Instance:
     revision: str | None = None
     ready: bool = False
     synced: bool = False
+    """Its Pod matches its spec, as reported for the spec's current generation."""
     deleting: bool = False
     member: bool = False
     """PD lists it as a member."""

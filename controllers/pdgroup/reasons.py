@@ -7,6 +7,11 @@ UP_TO_DATE = "AllInstancesUpToDate"
 UPDATING = "InstancesOutdated"
 SCALING = "Scaling"
 
+# Suspended.
+SUSPENDED = "Suspended"
+SUSPENDING = "Suspending"
+NOT_SUSPENDED = "NotSuspended"
+
 # Blocked.
 NOT_BLOCKED = "NotBlocked"
 PD_UNAVAILABLE = "PDUnavailable"

@@ -8,7 +8,7 @@ import pytest
 
 from tikv_operator.kube import resources
 
-from .harness import E2E, condition, eventually
+from .harness import E2E, condition, eventually, is_true
 
 pytestmark = pytest.mark.e2e
 
@@ -31,14 +31,39 @@ async def test_suspend_compute_deletes_pods_keeps_pvcs_and_resumes_the_same_stor
     e2e.apply_basic()
     await e2e.wait_ready()
     stores = {s["store"]["id"] for s in e2e.sim.up_stores()}
+    members = e2e.sim.member_names()
+    leader = e2e.sim.pd("/leader")["name"]
     pvcs = await e2e.names(resources.PVC)
+    configmaps = await e2e.names(resources.CONFIGMAP)
+    before = len(e2e.sim.events())
     await e2e.patch(resources.CLUSTER, {"spec": {"suspendAction": {"suspendCompute": True}}})
     await e2e.wait_cluster("Suspended")
     assert await e2e.list(resources.POD, "tikv.org/cluster=basic") == []
     assert await e2e.names(resources.PVC) == pvcs
+    assert await e2e.names(resources.CONFIGMAP) == configmaps
+
+    async def group_suspended() -> bool:
+        return is_true(await e2e.get(resources.PDGROUP), "Suspended")
+
+    await eventually(group_suspended, "PDGroup Suspended", 60)
+    events = e2e.sim.events()[before:]
+    stopped = [e["time"] for e in events if e["kind"] == "store-stopped"]
+    unhealthy = [e for e in events if e["kind"] == "member-unhealthy"]
+    assert len(stopped) == 3 and len(unhealthy) == 3
+    assert max(stopped) <= unhealthy[0]["time"], "a PD Pod went before every TiKV Pod was gone"
+    assert unhealthy[-1]["subject"] == leader, "the PD leader's Pod went before its followers'"
+    assert e2e.sim.events_of("member-removed") == [], "suspension removed a PD member"
+
     await e2e.patch(resources.CLUSTER, {"spec": {"suspendAction": {"suspendCompute": False}}})
     await e2e.wait_ready()
     assert {s["store"]["id"] for s in e2e.sim.up_stores()} == stores
+    assert e2e.sim.member_names() == members
+
+    async def group_resumed() -> bool:
+        c = condition(await e2e.get(resources.PDGROUP), "Suspended")
+        return c is not None and c["status"] == "False"
+
+    await eventually(group_resumed, "PDGroup no longer Suspended", 60)
 
 
 async def test_delete_protection_holds_then_deletion_goes_tikv_first(e2e: E2E) -> None:

@@ -16,7 +16,7 @@ from apis import PD, PDGroup
 from apis import conditions as cond
 from apis.labels import GROUP
 from controllers.common.conditions import find
-from controllers.common.deps import Deps, PDClients
+from controllers.common.deps import ControllerSettings, Deps, PDClients
 from controllers.pd import controller as pd_controller
 from controllers.pd.build import CONFIG_FILE, INITIAL_CLUSTER_ANNOTATION
 from controllers.pdgroup import controller as group_controller
@@ -158,9 +158,15 @@ async def harness(
         for kind, selector in wanted.items()
     }
     overrides = {f"{namespace}/{CLUSTER}": live_simulator.url}
-    deps = Deps(client, manager.events, caches, PDClients(overrides=overrides, timeout=3.0))
-    pd_controller.setup(manager, deps, workers=2, resync=RESYNC)
-    group_controller.setup(manager, deps, workers=1, resync=RESYNC)
+    deps = Deps(
+        client,
+        manager.events,
+        caches,
+        PDClients(overrides=overrides, timeout=3.0),
+        settings=ControllerSettings(workers=2, pd_poll_interval=RESYNC),
+    )
+    pd_controller.setup(manager, deps)
+    group_controller.setup(manager, deps)
     h = Harness(client, namespace, live_simulator.cluster)
     background = [
         asyncio.create_task(manager.run()),
@@ -185,7 +191,7 @@ async def harness(
 
 async def _remove_finalizers(client: Client, namespace: str) -> None:
     """Let the namespace go: nothing runs the finalizers once the controllers stopped."""
-    for kind in (resources.PD, resources.PDGROUP):
+    for kind in (resources.PD, resources.PDGROUP, resources.CLUSTER):
         for item in (await client.list(kind, namespace)).items:
             patch = {"metadata": {"finalizers": None}}
             await client.patch(kind, item["metadata"]["name"], patch, namespace)
@@ -353,6 +359,146 @@ async def test_member_removal_refused_when_it_would_break_quorum(harness: Harnes
     for name in followers:
         harness.pd.set_member_health(name, True)
     await eventually(lambda: _true(("member-removed", followers[0]) in harness.member_events()))
+
+
+async def test_rolling_update_restarts_followers_first_and_the_leader_last(
+    harness: Harness,
+) -> None:
+    pds = await bootstrapped(harness)
+    leader = harness.pd.leader
+    assert leader is not None
+    followers = {str(p.metadata.name) for p in pds} - {leader.name}
+    listed = await harness.client.list(resources.POD, harness.namespace, label_selector=PD_PODS)
+    old_uids = {p["metadata"]["uid"] for p in listed.items}
+    # A watch, not polling: with kwok a member's Pod is gone and back within a poll interval.
+    pod_events: list[tuple[str, str, str, bool]] = []
+
+    async def watch_pods() -> None:
+        stream = harness.client.watch(
+            resources.POD,
+            harness.namespace,
+            resource_version=listed.resource_version,
+            label_selector=PD_PODS,
+        )
+        async for event in stream:
+            meta = event.object["metadata"]
+            going = event.type == "DELETED" or bool(meta.get("deletionTimestamp"))
+            pod_events.append((event.type, meta["name"], meta["uid"], going))
+
+    watcher = asyncio.create_task(watch_pods())
+    before = len(harness.pd.events)
+    try:
+        patch = {"spec": {"template": {"spec": {"version": "v8.5.2"}}}}
+        await harness.client.patch(resources.PDGROUP, CLUSTER, patch, harness.namespace)
+        await eventually(lambda: updated(harness, "v8.5.2"))
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+    live = set(old_uids)
+    fewest_live = len(live)
+    recreated: list[str] = []
+    for _, name, uid, going in pod_events:
+        if going:
+            live.discard(uid)
+        elif uid not in live and uid not in old_uids:
+            live.add(uid)
+            recreated.append(name)
+        fewest_live = min(fewest_live, len(live))
+    # One Pod at a time, followers first, the (old) leader last.
+    assert fewest_live == 2, pod_events
+    assert set(recreated[:2]) == followers and recreated[2:] == [leader.name], recreated
+    assert not {p["metadata"]["uid"] for p in await pd_pods(harness)} & old_uids
+
+    # In PD: each member went down and came back before the next one went, and leadership
+    # left the old leader before its Pod was deleted (the simulator would otherwise record
+    # leader-changed to "" right after the leader's member-unhealthy).
+    events = [
+        (e.kind, e.subject)
+        for e in harness.pd.events[before:]
+        if e.kind in ("member-unhealthy", "member-healthy", "leader-changed")
+    ]
+    restarts = [(k, n) for k, n in events if k != "leader-changed"]
+    assert [k for k, _ in restarts] == ["member-unhealthy", "member-healthy"] * 3, events
+    assert [n for _, n in restarts][4:] == [leader.name, leader.name], events
+    leader_down = events.index(("member-unhealthy", leader.name))
+    handovers = [n for k, n in events[:leader_down] if k == "leader-changed"]
+    assert handovers and handovers[-1] in followers, events
+    assert ("leader-changed", "") not in events, events
+    assert not [e for e in harness.member_events()[before:] if e[0] == "member-removed"]
+
+
+async def test_deleting_the_group_with_its_cluster_deletes_every_instance_at_once(
+    harness: Harness,
+) -> None:
+    pds = await bootstrapped(harness)
+    names = sorted(str(p.metadata.name) for p in pds)
+    # Hold the Cluster and the instances with a finalizer of the test's own, so that "being
+    # deleted" lasts and every instance marked for deletion stays visible.
+    for kind, name in [(resources.CLUSTER, CLUSTER)] + [(resources.PD, n) for n in names]:
+        obj = await harness.client.get(kind, name, harness.namespace)
+        held = [*obj["metadata"].get("finalizers", []), HOLD]
+        patch = {
+            "metadata": {"finalizers": held, "resourceVersion": obj["metadata"]["resourceVersion"]}
+        }
+        await harness.client.patch(kind, name, patch, harness.namespace)
+    await harness.client.delete(resources.CLUSTER, CLUSTER, harness.namespace)
+    await harness.client.delete(resources.PDGROUP, CLUSTER, harness.namespace)
+
+    async def all_deleting() -> bool:
+        pds = await harness.pds()
+        return len(pds) == 3 and all(p.metadata.deletion_timestamp is not None for p in pds)
+
+    # A scale-in would mark one instance and wait for it to be gone, which the hold prevents.
+    await eventually(all_deleting, 30)
+
+    async def pods_gone() -> bool:
+        return await pd_pods(harness) == []
+
+    await eventually(pods_gone, 60)
+    for name in names:
+        obj = await harness.client.get(resources.PD, name, harness.namespace)
+        assert obj["metadata"]["finalizers"] == [HOLD], "the instance finished its deletion"
+        patch = {"metadata": {"finalizers": None}}
+        await harness.client.patch(resources.PD, name, patch, harness.namespace)
+
+    async def group_gone() -> bool:
+        group = await harness.client.get_or_none(resources.PDGROUP, CLUSTER, harness.namespace)
+        return group is None and await harness.pds() == []
+
+    await eventually(group_gone, 60)
+    # The whole cluster goes: no member left PD one by one, and the PVCs are retained.
+    assert not [e for e in harness.member_events() if e[0] == "member-removed"]
+    pvcs = (await harness.client.list(resources.PVC, harness.namespace)).items
+    assert len([p for p in pvcs if not p["metadata"].get("deletionTimestamp")]) == 3
+
+
+HOLD = "test.tikv.org/hold"
+
+
+PD_PODS = "app.kubernetes.io/component=pd"
+
+
+async def pd_pods(h: Harness) -> list[dict[str, Any]]:
+    return (await h.client.list(resources.POD, h.namespace, label_selector=PD_PODS)).items
+
+
+async def updated(h: Harness, version: str) -> bool:
+    group = await h.group()
+    synced = find(group.status.conditions, cond.SYNCED)
+    pds = await h.pds()
+    return (
+        await h.settled(3)
+        and group.status.updated_replicas == 3
+        and synced is not None
+        and synced.status == "True"
+        and all(p.spec.version == version for p in pds)
+        and all(
+            (c := find(p.status.conditions, cond.SYNCED)) is not None and c.status == "True"
+            for p in pds
+        )
+    )
 
 
 async def _true(value: bool) -> bool:

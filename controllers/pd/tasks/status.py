@@ -6,6 +6,7 @@ from apis import PDStatus
 from apis import conditions as cond
 from apis.labels import INSTANCE_REVISION_HASH
 from apis.meta import Condition
+from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.conditions import Status, is_true, set_condition
 from controllers.common.objects import Object
 from controllers.common.runner import Complete, TaskResult
@@ -26,6 +27,8 @@ def pod_ready(pod: Object | None) -> bool:
 
 
 def ready_condition(ctx: PDContext, pod: Object | None) -> tuple[Status, str, str]:
+    if pod is None and is_compute_suspended(ctx.cluster):
+        return "False", reasons.SUSPENDED, "compute is suspended; the Pod is deleted"
     if pod is None:
         return "False", reasons.POD_MISSING, "the Pod does not exist yet"
     if not pod_ready(pod):
@@ -37,6 +40,20 @@ def ready_condition(ctx: PDContext, pod: Object | None) -> tuple[Status, str, st
     if not ctx.view.healthy(ctx.name):
         return "False", reasons.MEMBER_UNHEALTHY, "PD reports this member unhealthy"
     return "True", reasons.POD_READY, "the Pod is Ready and PD reports the member healthy"
+
+
+def suspended_condition(ctx: PDContext, pod: Object | None) -> tuple[Status, str, str]:
+    """True once the Pod is gone for suspendCompute; False while it still has to go."""
+    if not is_compute_suspended(ctx.cluster):
+        return "False", reasons.NOT_SUSPENDED, "compute is not suspended"
+    if pod is None:
+        return (
+            "True",
+            reasons.SUSPENDED,
+            "compute is suspended: the Pod is deleted, PVCs, ConfigMap and PD membership kept",
+        )
+    note = ctx.suspend_note or "compute is suspended; the Pod is still to be deleted"
+    return "False", reasons.SUSPENDING, note
 
 
 def conditions(ctx: PDContext, pod: Object | None) -> list[Condition]:
@@ -55,7 +72,9 @@ def conditions(ctx: PDContext, pod: Object | None) -> list[Condition]:
         init: tuple[Status, str, str] = ("True", reasons.JOINED, "the member joined PD")
     else:
         init = ("False", reasons.NOT_JOINED, "the member has not joined PD yet")
-    return set_condition(out, cond.INITIALIZED, *init, generation=gen, now=now)
+    out = set_condition(out, cond.INITIALIZED, *init, generation=gen, now=now)
+    suspended = suspended_condition(ctx, pod)
+    return set_condition(out, cond.SUSPENDED, *suspended, generation=gen, now=now)
 
 
 def desired_status(ctx: PDContext) -> PDStatus:

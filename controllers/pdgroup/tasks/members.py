@@ -29,6 +29,13 @@ HOLD_RETRY = 5.0
 CACHE_RETRY = 1.0
 
 
+def status_is_current(pd: PD) -> bool:
+    """The instance controller has reported on the instance's latest spec. Right after the
+    group moves an instance to a new template its status still describes the old Pod
+    (Ready, Synced): trusting it would start the next member's restart at once (rule 6)."""
+    return pd.status.observed_generation == pd.metadata.generation
+
+
 def instance_view(ctx: GroupContext, pd: PD) -> Instance:
     name = str(pd.metadata.name)
     view = ctx.view
@@ -36,7 +43,7 @@ def instance_view(ctx: GroupContext, pd: PD) -> Instance:
         name=name,
         revision=pd.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
         ready=is_true(pd.status.conditions, cond.READY),
-        synced=is_true(pd.status.conditions, cond.SYNCED),
+        synced=status_is_current(pd) and is_true(pd.status.conditions, cond.SYNCED),
         deleting=pd.metadata.deletion_timestamp is not None,
         member=view.member(name) is not None if view is not None else False,
         healthy=view.healthy(name) if view is not None else False,

@@ -7,7 +7,8 @@ from collections import Counter
 from apis import conditions as cond
 from apis.common import GroupStatus
 from apis.meta import Condition
-from controllers.common.conditions import set_condition
+from controllers.common.clusterstate import is_compute_suspended
+from controllers.common.conditions import Status, is_true, set_condition
 from controllers.common.runner import Complete, TaskResult
 from controllers.pdgroup import reasons
 from controllers.pdgroup.build import selector
@@ -26,6 +27,28 @@ def current_revision(infos: list[Instance], update: str, previous: str | None) -
     if previous in old:
         return str(previous)
     return old.most_common(1)[0][0] or update
+
+
+def suspended_condition(ctx: GroupContext) -> tuple[Status, str, str]:
+    """True once every member's Pod is gone for suspendCompute (each instance says so in
+    its own Suspended condition)."""
+    if not is_compute_suspended(ctx.cluster):
+        return "False", reasons.NOT_SUSPENDED, "compute is not suspended"
+    total = len(ctx.instances)
+    done = sum(is_true(p.status.conditions, cond.SUSPENDED) for p in ctx.instances)
+    if done == total:
+        return (
+            "True",
+            reasons.SUSPENDED,
+            f"compute is suspended: the Pods of all {total} members are deleted, their PVCs "
+            "and PD membership kept; clear suspendCompute on the Cluster to resume",
+        )
+    return (
+        "False",
+        reasons.SUSPENDING,
+        f"compute is suspended; {done} of {total} members' Pods are deleted (TiKV Pods go "
+        "first, the PD leader last)",
+    )
 
 
 def conditions(ctx: GroupContext, infos: list[Instance]) -> list[Condition]:
@@ -76,6 +99,8 @@ def conditions(ctx: GroupContext, infos: list[Instance]) -> list[Condition]:
             generation=gen,
             now=now,
         )
+    suspended = suspended_condition(ctx)
+    out = set_condition(out, cond.SUSPENDED, *suspended, generation=gen, now=now)
     blocked = ctx.blocked
     if blocked is not None:
         out = set_condition(

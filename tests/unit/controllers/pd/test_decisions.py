@@ -9,6 +9,7 @@ from controllers.pd.decisions import (
     TransferCandidate,
     keeps_quorum_without,
     leader_transfer_target,
+    suspend_hold,
 )
 
 H, U = True, False
@@ -78,3 +79,25 @@ def test_leadership_goes_to_the_longest_healthy_ready_peer(
     candidates: list[TransferCandidate], expected: str | None
 ) -> None:
     assert leader_transfer_target(candidates, leader="a") == expected
+
+
+@pytest.mark.parametrize(
+    ("tikv_pods", "leader", "other_pd_pods", "goes"),
+    [
+        ((), False, (), True),
+        ((), False, ("pd-b", "pd-c"), True),  # followers go together
+        ((), True, (), True),  # the leader goes once it is the last PD Pod
+        ((), True, ("pd-b",), False),  # ... not while a follower's Pod remains
+        (("kv-a",), False, (), False),  # TiKV Pods go before any PD Pod
+        (("kv-a",), True, (), False),
+    ],
+)
+def test_suspension_takes_tikv_pods_first_and_the_pd_leader_last(
+    tikv_pods: tuple[str, ...], leader: bool, other_pd_pods: tuple[str, ...], goes: bool
+) -> None:
+    assert (suspend_hold(tikv_pods, leader, other_pd_pods) is None) is goes
+
+
+def test_suspension_hold_names_what_it_waits_for() -> None:
+    assert "kv-a, kv-b" in str(suspend_hold(("kv-b", "kv-a"), False, ()))
+    assert "pd-b" in str(suspend_hold((), True, ("pd-b",)))
