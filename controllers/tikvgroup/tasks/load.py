@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from apis import Cluster, TiKV, TiKVGroup
 from controllers.common.clusterstate import is_deleting, is_paused
 from controllers.common.runner import Complete, TaskResult, Wait
-from controllers.tikvgroup.build import update_revision
+from controllers.tikvgroup.build import selector, update_revision
 from controllers.tikvgroup.context import Context
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import BY_OWNER_UID
+from tikv_operator.kube.resources import Object, controller_owner
 
 
 async def load(ctx: Context) -> TaskResult:
@@ -29,11 +32,23 @@ async def load(ctx: Context) -> TaskResult:
     if ctx.cluster_ is None and not ctx.deleting:
         return Wait(f"Cluster {group.spec.cluster.name} does not exist")
     owned = ctx.deps.cache(resources.TIKV).by_index(BY_OWNER_UID, str(group.metadata.uid))
-    ctx.instances = sorted(
-        (TiKV.model_validate(o) for o in owned), key=lambda t: str(t.metadata.name)
-    )
+    ctx.instances = _instances(owned)
     ctx.revision = update_revision(group)
     return Complete()
+
+
+async def live_instances(ctx: Context) -> list[TiKV]:
+    """The group's instances as the API server has them now, not as the cache last saw them:
+    the cache can still miss what this controller wrote a moment ago."""
+    listed = await ctx.deps.client.list(
+        resources.TIKV, ctx.namespace, label_selector=selector(ctx.group)
+    )
+    uid = str(ctx.group.metadata.uid)
+    return _instances(o for o in listed.items if (controller_owner(o) or {}).get("uid") == uid)
+
+
+def _instances(objects: Iterable[Object]) -> list[TiKV]:
+    return sorted((TiKV.model_validate(o) for o in objects), key=lambda t: str(t.metadata.name))
 
 
 async def stop_if_paused(ctx: Context) -> TaskResult:

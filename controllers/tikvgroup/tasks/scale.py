@@ -23,11 +23,13 @@ from controllers.tikvgroup.decisions import (
     Offline,
     PDFacts,
     Revive,
+    ScaleStep,
     Settled,
     choose_topology,
     needs_scale_in,
     scale_step,
 )
+from controllers.tikvgroup.tasks.load import live_instances
 from tikv_operator.kube import resources
 from tikv_operator.pdapi import PDError
 from tikv_operator.pdapi.models import StoreState
@@ -42,9 +44,13 @@ def desired_replicas(ctx: Context) -> int:
 
 async def scale(ctx: Context) -> TaskResult:
     replicas = desired_replicas(ctx)
-    facts = ctx.facts()
-    pd = await _pd_facts(ctx) if needs_scale_in(replicas, facts) else None
-    step = scale_step(replicas, facts, pd, ctx.group.spec.schedule_policies)
+    step = await _next_step(ctx, replicas)
+    if isinstance(step, (Create, Revive, Offline, Delete)):
+        # The cache may not show yet what the previous reconcile wrote (instances it created,
+        # the offline it asked for): deciding from it would create the same instances again
+        # or offline a second store (rule 13). Decide again from the API server (rule 7).
+        ctx.instances = await live_instances(ctx)
+        step = await _next_step(ctx, replicas)
     match step:
         case Create(count=count):
             return await _create(ctx, count)
@@ -71,6 +77,12 @@ async def scale(ctx: Context) -> TaskResult:
         case Settled():
             return Complete("settled")
     raise AssertionError(f"unknown scale step {step!r}")
+
+
+async def _next_step(ctx: Context, replicas: int) -> ScaleStep:
+    facts = ctx.facts()
+    pd = await _pd_facts(ctx) if needs_scale_in(replicas, facts) else None
+    return scale_step(replicas, facts, pd, ctx.group.spec.schedule_policies)
 
 
 async def _pd_facts(ctx: Context) -> PDFacts | None:
