@@ -357,6 +357,10 @@ class LocalCluster:
             "serviceaccount-controller,node-lifecycle-controller,"
             "persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,"
             "persistentvolume-protection-controller",
+            # kwok renews a Node's Ready heartbeat only every ~55 s (and keeps no Lease), past
+            # the default 50 s grace: node-lifecycle would mark every Node NotReady now and
+            # then (a NodeNotReady event) and set its Pods' Ready condition to False.
+            "--node-monitor-grace-period=5m",
             "--leader-elect=false",
             "--bind-address=127.0.0.1",
             "--secure-port=0",
