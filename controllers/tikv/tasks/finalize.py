@@ -44,6 +44,10 @@ async def remove_instance(ctx: Context) -> TaskResult:
     try:
         fresh = await guard(ctx, pd)
     except UnsafeToProceed as e:
+        if await ctx.deps.client.get_or_none(resources.TIKV, ctx.name, ctx.namespace) is None:
+            # A reconcile queued behind the one that dropped the finalizer: nothing is left to
+            # remove, nor any status to write.
+            return Complete("already removed")
         ctx.event("Warning", reasons.EVENT_UNSAFE, "Remove", f"not removing the instance: {e}")
         return Retry(15, str(e))
     if ctx.pod is not None:

@@ -1,0 +1,32 @@
+"""The remove task of a deleted instance."""
+
+from __future__ import annotations
+
+from controllers.common.deps import Deps, PDClients
+from controllers.common.runner import Complete
+from controllers.tikv.context import Context, PDView
+from controllers.tikv.tasks.finalize import remove_instance
+from tikv_operator.kube import resources
+
+from .samples import store, tikv_instance
+from .test_offline_task import NOW, FakeClient, FakeEvents, FakePD, cluster
+
+
+async def test_an_instance_already_removed_is_left_alone_without_a_status_write() -> None:
+    # A reconcile queued behind the one that dropped the finalizer still sees the instance
+    # in the cache; the API server no longer has it.
+    the_cluster = cluster()
+    client = FakeClient({resources.CLUSTER.kind: the_cluster.model_dump(mode="json")})
+    events = FakeEvents()
+    deps = Deps(client, events, {}, PDClients(), now=lambda: NOW)  # type: ignore[arg-type]
+    ctx = Context(deps, "ns/basic-tikv-abc123", raw={"metadata": {}}, tikv_=tikv_instance())
+    ctx.cluster_ = the_cluster
+    ctx.store = store(7, state=2, state_name="Tombstone")
+    ctx.pd = PDView([ctx.store], set())
+    pd = FakePD()
+    ctx.pd_client = lambda: pd  # type: ignore[assignment,method-assign,return-value]
+
+    result = await remove_instance(ctx)
+
+    assert isinstance(result, Complete)
+    assert events.reasons == []
