@@ -357,10 +357,6 @@ class LocalCluster:
             "serviceaccount-controller,node-lifecycle-controller,"
             "persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,"
             "persistentvolume-protection-controller",
-            # kwok renews a Node's Ready heartbeat only every ~55 s (and keeps no Lease), past
-            # the default 50 s grace: node-lifecycle would mark every Node NotReady now and
-            # then (a NodeNotReady event) and set its Pods' Ready condition to False.
-            "--node-monitor-grace-period=5m",
             "--leader-elect=false",
             "--bind-address=127.0.0.1",
             "--secure-port=0",
@@ -385,6 +381,9 @@ class LocalCluster:
             str(self.binaries.kwok),
             f"--kubeconfig={self.kubeconfig}",
             "--manage-all-nodes=true",
+            # With a Lease kwok renews every node's heartbeat every few seconds, as a kubelet
+            # does; without one it only patches node status about once a minute.
+            "--node-lease-duration-seconds=40",
             "--node-ip=127.0.0.1",
             "--cidr=10.244.0.0/16",
             "--v=INFO",
