@@ -10,6 +10,13 @@ GROUP = "tikv.org/group"
 INSTANCE_NAME = "tikv.org/instance"
 INSTANCE_REVISION_HASH = "tikv.org/instance-revision-hash"
 
+PD_INITIAL_CLUSTER = "tikv.org/pd-initial-cluster"
+"""Annotation on a PD CR of a new cluster's first members: the comma-separated names of every
+initial member. Such a member starts with `initial-cluster`; every other member with `join`."""
+POD_HASH = "tikv.org/pod-hash"
+"""Annotation on a PD Pod: hash of what the Pod was built from; a different hash means the Pod
+must be recreated."""
+
 MANAGED_BY_VALUE = "tikv-operator"
 NAME_VALUE = "tikv"
 

@@ -15,13 +15,6 @@ from controllers.common.revision import revision_hash
 from controllers.pd.overlay import merge
 from controllers.pd.pdview import CLIENT_PORT, PEER_PORT, client_url
 
-INITIAL_CLUSTER_ANNOTATION = "tikv.org/pd-initial-cluster"
-"""On a PD CR of a new cluster's first members: the comma-separated names of every initial
-member. Such a member starts with `initial-cluster`; every other member with `join`."""
-
-POD_HASH_ANNOTATION = "tikv.org/pod-hash"
-"""Hash of what the Pod was built from; a different hash means the Pod must be recreated."""
-
 CONFIG_FILE = "pd.toml"
 CONFIG_DIR = "/etc/pd"
 DATA_DIR = "/var/lib/pd"
@@ -52,7 +45,7 @@ def data_dir(pd: PD) -> str:
 
 
 def initial_members(pd: PD) -> list[str]:
-    text = pd.metadata.annotations.get(INITIAL_CLUSTER_ANNOTATION, "")
+    text = pd.metadata.annotations.get(labels.PD_INITIAL_CLUSTER, "")
     return [name for name in text.split(",") if name]
 
 
@@ -189,7 +182,7 @@ def build_pod(pd: PD, config: str) -> Object:
         {**overlay.metadata.labels, **child_labels(pd)},
         annotations={
             **overlay.metadata.annotations,
-            POD_HASH_ANNOTATION: pod_hash(pd, spec, config),
+            labels.POD_HASH: pod_hash(pd, spec, config),
         },
     )
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}

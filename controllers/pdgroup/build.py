@@ -11,7 +11,6 @@ from apis.names import SUFFIX_LENGTH, client_service_name, instance_name, peer_s
 from apis.pd import COMPONENT
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.revision import revision_hash
-from controllers.pd.build import INITIAL_CLUSTER_ANNOTATION
 from controllers.pd.pdview import CLIENT_PORT, PEER_PORT
 
 _SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
@@ -65,7 +64,7 @@ def build_instance(
     template = group.spec.template.metadata
     annotations = dict(template.annotations)
     if initial_members:
-        annotations[INITIAL_CLUSTER_ANNOTATION] = ",".join(initial_members)
+        annotations[labels.PD_INITIAL_CLUSTER] = ",".join(initial_members)
     meta = child_metadata(
         group,
         name,

@@ -14,11 +14,11 @@ from kubernetes_asyncio.client import ApiClient
 
 from apis import PD, PDGroup
 from apis import conditions as cond
-from apis.labels import GROUP
+from apis.labels import GROUP, PD_INITIAL_CLUSTER
 from controllers.common.conditions import find
 from controllers.common.deps import ControllerSettings, Deps, PDClients
 from controllers.pd import controller as pd_controller
-from controllers.pd.build import CONFIG_FILE, INITIAL_CLUSTER_ANNOTATION
+from controllers.pd.build import CONFIG_FILE
 from controllers.pdgroup import controller as group_controller
 from controllers.pdgroup import reasons as group_reasons
 from hack.localcluster import LocalCluster
@@ -266,7 +266,7 @@ async def test_a_new_cluster_bootstraps_all_initial_members_with_initial_cluster
     names = sorted(str(p.metadata.name) for p in pds)
     assert sorted(m.name for m in harness.pd.members) == names
     for pd in pds:
-        assert pd.metadata.annotations[INITIAL_CLUSTER_ANNOTATION] == ",".join(names)
+        assert pd.metadata.annotations[PD_INITIAL_CLUSTER] == ",".join(names)
         assert pd.metadata.owner_references[0].kind == "PDGroup"
         assert pd.metadata.labels[GROUP] == CLUSTER
         config = await harness.configmap(str(pd.metadata.name))

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from apis import labels
 from controllers.common.objects import Object
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.common.safety import UnsafeToProceed
 from controllers.pd import reasons
-from controllers.pd.build import POD_HASH_ANNOTATION, build_pod
+from controllers.pd.build import build_pod
 from controllers.pd.context import PDContext
 from controllers.pd.decisions import keeps_quorum_without
 from controllers.pd.tasks.events import record
@@ -25,7 +26,7 @@ def pod_hash(pod: Object | None) -> str | None:
     if pod is None:
         return None
     annotations = pod["metadata"].get("annotations") or {}
-    value = annotations.get(POD_HASH_ANNOTATION)
+    value = annotations.get(labels.POD_HASH)
     return str(value) if value is not None else None
 
 

@@ -3,10 +3,8 @@
 import tomllib
 from typing import Any
 
-from apis.labels import INSTANCE_REVISION_HASH, MANAGED_BY
+from apis.labels import INSTANCE_REVISION_HASH, MANAGED_BY, PD_INITIAL_CLUSTER, POD_HASH
 from controllers.pd.build import (
-    INITIAL_CLUSTER_ANNOTATION,
-    POD_HASH_ANNOTATION,
     build_config,
     build_configmap,
     build_pod,
@@ -29,7 +27,7 @@ def test_config_advertises_the_pod_dns_name_through_the_peer_service() -> None:
 
 
 def test_an_initial_member_lists_every_initial_member_and_does_not_join() -> None:
-    config = config_of(annotations={INITIAL_CLUSTER_ANNOTATION: "basic-pd-a,basic-pd-b"})
+    config = config_of(annotations={PD_INITIAL_CLUSTER: "basic-pd-a,basic-pd-b"})
     assert config["initial-cluster"] == (
         "basic-pd-a=http://basic-pd-a.basic-pd-peer.ns:2380,"
         "basic-pd-b=http://basic-pd-b.basic-pd-peer.ns:2380"
@@ -111,7 +109,7 @@ def test_overlay_is_merged_but_topology_decides_the_node_selector() -> None:
 
 
 def hash_of(pod: dict[str, object]) -> str:
-    return pod["metadata"]["annotations"][POD_HASH_ANNOTATION]  # type: ignore[index, no-any-return]
+    return pod["metadata"]["annotations"][POD_HASH]  # type: ignore[index, no-any-return]
 
 
 def test_a_version_change_changes_the_pod_hash() -> None:

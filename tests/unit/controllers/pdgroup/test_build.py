@@ -3,8 +3,7 @@
 from typing import Any
 
 from apis import PD, PDGroup
-from apis.labels import GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH
-from controllers.pd.build import INITIAL_CLUSTER_ANNOTATION
+from apis.labels import GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH, PD_INITIAL_CLUSTER
 from controllers.pdgroup.build import (
     build_instance,
     build_services,
@@ -61,8 +60,8 @@ def test_instance_is_owned_by_the_group_and_labelled() -> None:
 def test_only_initial_members_carry_the_initial_member_list() -> None:
     first = build_instance(group(), "basic-pd-a", "rev", {}, ["basic-pd-a", "basic-pd-b"])
     later = build_instance(group(), "basic-pd-c", "rev", {})
-    assert first["metadata"]["annotations"][INITIAL_CLUSTER_ANNOTATION] == "basic-pd-a,basic-pd-b"
-    assert INITIAL_CLUSTER_ANNOTATION not in later["metadata"]["annotations"]
+    assert first["metadata"]["annotations"][PD_INITIAL_CLUSTER] == "basic-pd-a,basic-pd-b"
+    assert PD_INITIAL_CLUSTER not in later["metadata"]["annotations"]
 
 
 def test_the_revision_follows_the_template() -> None:
