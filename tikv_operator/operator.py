@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from apis.types import parse_duration
 from controllers.cluster.controller import setup as setup_cluster
 from controllers.common.deps import ControllerSettings, Deps, PDClients
 from controllers.pd.controller import setup as setup_pd
@@ -93,13 +94,13 @@ def parse_override(text: str) -> tuple[str, str]:
 
 
 def parse_duration_seconds(text: str) -> float:
-    """`15s`, `2m`, `500ms` or a bare number of seconds."""
-    units = (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0))
-    for suffix, factor in units:
-        if text.endswith(suffix) and text[: -len(suffix)].replace(".", "", 1).isdigit():
-            return float(text[: -len(suffix)]) * factor
+    """A Go duration (`15s`, `2m`, `500ms`, `1h30m`) or a bare number of seconds."""
     try:
         return float(text)
+    except ValueError:
+        pass
+    try:
+        return parse_duration(text).total_seconds()
     except ValueError:
         raise UsageError(f"{text!r} is not a duration (such as 15s, 2m)") from None
 

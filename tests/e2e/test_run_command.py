@@ -45,9 +45,17 @@ def test_pd_url_override_is_namespace_cluster_equals_url() -> None:
             parse_override(bad)
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("15s", 15), ("2m", 120), ("500ms", 0.5), ("3", 3)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("15s", 15), ("2m", 120), ("500ms", 0.5), ("3", 3), ("1h30m", 5400)]
+)
 def test_poll_interval_accepts_durations(text: str, seconds: float) -> None:
     assert parse_duration_seconds(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["15 s", "ms", "1e3s", "soon"])
+def test_poll_interval_rejects_text_that_is_not_a_duration(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_duration_seconds(text)
 
 
 def test_bad_override_is_a_usage_error_exit() -> None:
