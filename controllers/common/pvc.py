@@ -72,3 +72,22 @@ async def delete_pvcs(client: Client, pvcs: Sequence[Object]) -> None:
     for pvc in pvcs:
         meta = pvc["metadata"]
         await client.delete(resources.PVC, meta["name"], meta["namespace"], uid=meta["uid"])
+
+
+async def release_pvcs(client: Client, pvcs: Sequence[Object], owner_uid: str) -> None:
+    """Retain: the PVCs must outlive their instance, but they name it as their controlling
+    owner, so the garbage collector would delete them with it. Drop that owner reference.
+
+    The patch carries the PVC's uid and resourceVersion, so it fails rather than touch a PVC
+    recreated under the same name, or changed since it was read, meanwhile."""
+    for pvc in pvcs:
+        meta = pvc["metadata"]
+        refs = [r for r in meta.get("ownerReferences") or () if r.get("uid") != owner_uid]
+        patch = {
+            "metadata": {
+                "uid": meta["uid"],
+                "resourceVersion": meta["resourceVersion"],
+                "ownerReferences": refs or None,
+            }
+        }
+        await client.patch(resources.PVC, meta["name"], patch, meta["namespace"])

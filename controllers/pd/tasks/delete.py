@@ -4,8 +4,7 @@ the retention policy, and the finalizer."""
 from __future__ import annotations
 
 from controllers.common.finalizer import remove_finalizer
-from controllers.common.objects import Object
-from controllers.common.pvc import delete_pvcs
+from controllers.common.pvc import delete_pvcs, release_pvcs
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
 from controllers.pd import reasons
@@ -83,7 +82,9 @@ async def delete_pvcs_per_retention(ctx: PDContext) -> TaskResult:
     if not pvcs:
         return Complete("no PVCs")
     if policy != "Delete":
-        return await _release_pvcs(ctx, pvcs)
+        await release_pvcs(ctx.deps.client, pvcs, str(ctx.pd.metadata.uid))
+        names = ", ".join(p["metadata"]["name"] for p in pvcs)
+        return Complete(f"PVCs {names} retained (released from the instance)")
     try:
         await guard(ctx)
     except UnsafeToProceed as error:
@@ -93,20 +94,6 @@ async def delete_pvcs_per_retention(ctx: PDContext) -> TaskResult:
     names = ", ".join(p["metadata"]["name"] for p in pvcs)
     record(ctx, "Normal", reasons.PVCS_DELETED, "DeletePVCs", f"deleted PVCs {names}")
     return Complete("PVCs deleted")
-
-
-async def _release_pvcs(ctx: PDContext, pvcs: list[Object]) -> TaskResult:
-    """Retain: the PVCs must outlive the instance, but they name it as their controlling
-    owner, so the garbage collector would delete them with it. Drop that owner reference."""
-    uid = str(ctx.pd.metadata.uid)
-    for pvc in pvcs:
-        meta = pvc["metadata"]
-        refs = [r for r in meta.get("ownerReferences") or () if r.get("uid") != uid]
-        # resourceVersion makes the merge patch a compare-and-swap on the owner list.
-        patch = {"metadata": {"ownerReferences": refs, "resourceVersion": meta["resourceVersion"]}}
-        await ctx.deps.client.patch(resources.PVC, meta["name"], patch, ctx.namespace)
-    names = ", ".join(p["metadata"]["name"] for p in pvcs)
-    return Complete(f"PVCs {names} retained (released from the instance)")
 
 
 async def drop_finalizer(ctx: PDContext) -> TaskResult:

@@ -10,7 +10,7 @@ from apis import TiKV
 from apis.names import pvc_name
 from controllers.common.finalizer import remove_finalizer
 from controllers.common.objects import Object
-from controllers.common.pvc import delete_pvcs
+from controllers.common.pvc import delete_pvcs, release_pvcs
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
 from controllers.tikv import reasons
@@ -58,7 +58,7 @@ async def remove_instance(ctx: Context) -> TaskResult:
             return Retry(2, "Pod deleted; confirming with PD that no store registered")
     if ctx.store is not None and ctx.store.store.id in ctx.pd.evicting:
         await pd.end_evict_leader(ctx.store.store.id)
-    await _release_pvcs(ctx, fresh, ctx.cluster.spec.pvc_retention_policy)
+    await _apply_retention(ctx, fresh, ctx.cluster.spec.pvc_retention_policy)
     await remove_finalizer(ctx.deps.client, resources.TIKV, fresh)
     ctx.event("Normal", reasons.EVENT_REMOVED, "Remove", decision.message + "; instance removed")
     return Complete("removed")
@@ -69,7 +69,7 @@ async def _remove_with_cluster(ctx: Context) -> TaskResult:
     if ctx.pod is not None:
         await _delete_pod(ctx, ctx.pod)
     policy = ctx.cluster_.spec.pvc_retention_policy if ctx.cluster_ is not None else "Retain"
-    await _release_pvcs(ctx, fresh, policy)
+    await _apply_retention(ctx, fresh, policy)
     await remove_finalizer(ctx.deps.client, resources.TIKV, fresh)
     return Complete("removed with the Cluster")
 
@@ -91,16 +91,9 @@ def _own_pvcs(ctx: Context, tikv: TiKV) -> list[Object]:
     return out
 
 
-async def _release_pvcs(ctx: Context, tikv: TiKV, policy: str) -> None:
+async def _apply_retention(ctx: Context, tikv: TiKV, policy: str) -> None:
     pvcs = _own_pvcs(ctx, tikv)
     if policy == "Delete":
         await delete_pvcs(ctx.deps.client, pvcs)
-        return
-    # Retain: the PVCs carry our owner reference, so the garbage collector would delete them
-    # with the instance; drop it first.
-    for pvc in pvcs:
-        meta = pvc["metadata"]
-        refs = [r for r in meta.get("ownerReferences") or () if r.get("uid") != tikv.metadata.uid]
-        # The uid makes the patch fail on a PVC recreated under the same name meanwhile.
-        patch = {"metadata": {"uid": meta["uid"], "ownerReferences": refs or None}}
-        await ctx.deps.client.patch(resources.PVC, meta["name"], patch, meta["namespace"])
+    else:
+        await release_pvcs(ctx.deps.client, pvcs, str(tikv.metadata.uid))
