@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import structlog
-
 from controllers.common.deps import Deps
-from controllers.common.runner import Fail, Step, run_tasks, task, when
+from controllers.common.reconcile import run_reconcile, to_result
+from controllers.common.runner import Step, TaskResult, task, when
 from controllers.pd.context import PDContext
-from controllers.pd.outcome import to_result
 from controllers.pd.tasks.children import add_finalizer, apply_configmap, apply_pvcs
 from controllers.pd.tasks.delete import (
     delete_pod,
@@ -27,8 +25,6 @@ from tikv_operator.kube import cache, resources
 from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
 from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
-
-log = structlog.get_logger(__name__)
 
 NAME = "pd"
 
@@ -63,7 +59,7 @@ PD_TASKS: list[Step[PDContext]] = [
 STATUS_TASKS: list[Step[PDContext]] = [task("status", write_status)]
 
 
-def wants_status(ctx: PDContext) -> bool:
+def wants_status(ctx: PDContext, final: TaskResult) -> bool:
     return (
         ctx.loaded is not None
         and ctx.loaded_cluster is not None
@@ -73,20 +69,11 @@ def wants_status(ctx: PDContext) -> bool:
 
 
 async def reconcile_pd(deps: Deps, key: str) -> Result:
-    ctx = PDContext(deps, key)
-    summary = await run_tasks(PD_TASKS, ctx)
-    final = summary.final
-    if wants_status(ctx):
-        # Status is written however the tasks above ended: a Wait is exactly when the
-        # conditions must say why.
-        status = await run_tasks(STATUS_TASKS, ctx)
-        summary.records.extend(status.records)
-        if isinstance(status.final, Fail):
-            final = status.final
-    log.info("reconciled", tasks=summary.table())
+    final = await run_reconcile(PDContext(deps, key), PD_TASKS, STATUS_TASKS, wants_status)
     # A settled instance is reconciled again every PD poll interval, to follow PD health and
-    # leadership, which change without any Kubernetes event.
-    return to_result(final, deps.settings.pd_poll_interval)
+    # leadership, which change without any Kubernetes event; a retry never waits longer.
+    poll = deps.settings.pd_poll_interval
+    return to_result(final, poll, at_most=poll)
 
 
 def instances_of_cluster(pds: cache.Reader) -> Callable[[Object], Iterable[str]]:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import structlog
-
 from controllers.common.deps import Deps
-from controllers.common.runner import Fail, Step, run_tasks, task, when
-from controllers.pd.outcome import to_result
+from controllers.common.reconcile import run_reconcile, to_result
+from controllers.common.runner import Step, TaskResult, task, when
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.tasks.delete import (
     add_finalizer,
@@ -26,8 +24,6 @@ from tikv_operator.kube import cache, resources
 from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
 from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
-
-log = structlog.get_logger(__name__)
 
 NAME = "pdgroup"
 
@@ -59,7 +55,7 @@ GROUP_TASKS: list[Step[GroupContext]] = [
 STATUS_TASKS: list[Step[GroupContext]] = [task("status", write_status)]
 
 
-def wants_status(ctx: GroupContext) -> bool:
+def wants_status(ctx: GroupContext, final: TaskResult) -> bool:
     return (
         ctx.loaded is not None
         and ctx.loaded_cluster is not None
@@ -69,19 +65,11 @@ def wants_status(ctx: GroupContext) -> bool:
 
 
 async def reconcile_group(deps: Deps, key: str) -> Result:
-    ctx = GroupContext(deps, key)
-    summary = await run_tasks(GROUP_TASKS, ctx)
-    final = summary.final
-    if wants_status(ctx):
-        # Written however the tasks above ended: a hold is exactly when Blocked must say why.
-        status = await run_tasks(STATUS_TASKS, ctx)
-        summary.records.extend(status.records)
-        if isinstance(status.final, Fail):
-            final = status.final
-    log.info("reconciled", tasks=summary.table())
+    final = await run_reconcile(GroupContext(deps, key), GROUP_TASKS, STATUS_TASKS, wants_status)
     # A settled group is reconciled again every PD poll interval, to follow PD membership
-    # and health, which change without any Kubernetes event.
-    return to_result(final, deps.settings.pd_poll_interval)
+    # and health, which change without any Kubernetes event; a retry never waits longer.
+    poll = deps.settings.pd_poll_interval
+    return to_result(final, poll, at_most=poll)
 
 
 def groups_of_cluster(groups: cache.Reader) -> Callable[[Object], Iterable[str]]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import structlog
-
 from controllers.common.deps import Deps
-from controllers.common.runner import Complete, Fail, Retry, Step, TaskResult, run_tasks, task, when
+from controllers.common.reconcile import run_reconcile, to_result
+from controllers.common.runner import Complete, Step, TaskResult, task, when
 from controllers.tikv.context import Context
 from controllers.tikv.tasks.configmap import add_finalizer, apply_configmap
 from controllers.tikv.tasks.eviction import end_leader_eviction
@@ -24,8 +23,6 @@ from tikv_operator.kube.controller import Controller, Result, controlling_owner,
 from tikv_operator.kube.informer import Event
 from tikv_operator.kube.manager import Manager
 from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
-
-log = structlog.get_logger(__name__)
 
 NAME = "tikv"
 RESYNC = 30.0
@@ -69,7 +66,7 @@ TIKV_TASKS: list[Step[Context]] = [
 STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
 
 
-def wants_status(ctx: Context) -> bool:
+def wants_status(ctx: Context, final: TaskResult) -> bool:
     """Status is written however the tasks ended (a wait is exactly when the conditions must
     say why), except when the instance or its Cluster is going away or paused."""
     return (
@@ -77,35 +74,16 @@ def wants_status(ctx: Context) -> bool:
         and ctx.cluster_ is not None
         and not ctx.cluster_deleting
         and not ctx.cluster_.spec.paused
+        and not (ctx.deleting and isinstance(final, Complete))
     )
-
-
-def to_result(final: TaskResult, requeue_after: float | None, resync: float) -> Result:
-    match final:
-        case Fail(error=error):
-            raise error
-        case Retry(after=after):
-            wait = after
-        case _:
-            wait = resync
-    if requeue_after is not None:
-        wait = min(wait, requeue_after)
-    return Result(requeue_after=wait)
 
 
 async def reconcile_tikv(deps: Deps, key: str, resync: float = RESYNC) -> Result:
     ctx = Context(deps, key)
-    summary = await run_tasks(TIKV_TASKS, ctx)
-    final = summary.final
-    if wants_status(ctx) and not (ctx.deleting and isinstance(final, Complete)):
-        status = await run_tasks(STATUS_TASKS, ctx)
-        summary.records.extend(status.records)
-        if isinstance(status.final, Fail) and not isinstance(final, Fail):
-            final = status.final
-    log.info("reconciled", tasks=summary.table())
+    final = await run_reconcile(ctx, TIKV_TASKS, STATUS_TASKS, wants_status)
     if ctx.tikv_ is None:
         return Result()
-    return to_result(final, ctx.requeue_after, resync)
+    return to_result(final, resync, at_most=ctx.requeue_after)
 
 
 def spec_or_metadata_changed(event: Event) -> bool:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-import structlog
-
 from controllers.common.deps import Deps
-from controllers.common.runner import Complete, Fail, Retry, Step, TaskResult, run_tasks, task, when
+from controllers.common.reconcile import run_reconcile, to_result
+from controllers.common.runner import Complete, Step, TaskResult, task, when
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.children import add_finalizer, apply_service
 from controllers.tikvgroup.tasks.deletion import (
@@ -24,8 +23,6 @@ from tikv_operator.kube import cache, resources
 from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
 from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
-
-log = structlog.get_logger(__name__)
 
 NAME = "tikvgroup"
 RESYNC = 60.0
@@ -77,32 +74,12 @@ def wants_status(ctx: Context, final: TaskResult) -> bool:
     return not (ctx.deleting and isinstance(final, Complete))
 
 
-def to_result(final: TaskResult, requeue_after: float | None, resync: float) -> Result:
-    match final:
-        case Fail(error=error):
-            raise error
-        case Retry(after=after):
-            wait = after
-        case _:
-            wait = resync
-    if requeue_after is not None:
-        wait = min(wait, requeue_after)
-    return Result(requeue_after=wait)
-
-
 async def reconcile_tikvgroup(deps: Deps, key: str, resync: float = RESYNC) -> Result:
     ctx = Context(deps, key)
-    summary = await run_tasks(TIKVGROUP_TASKS, ctx)
-    final = summary.final
-    if wants_status(ctx, final):
-        status = await run_tasks(STATUS_TASKS, ctx)
-        summary.records.extend(status.records)
-        if isinstance(status.final, Fail) and not isinstance(final, Fail):
-            final = status.final
-    log.info("reconciled", tasks=summary.table())
+    final = await run_reconcile(ctx, TIKVGROUP_TASKS, STATUS_TASKS, wants_status)
     if ctx.group_ is None:
         return Result()
-    return to_result(final, ctx.requeue_after, resync)
+    return to_result(final, resync, at_most=ctx.requeue_after)
 
 
 def groups_of_cluster(groups: cache.Reader) -> Callable[[Object], Iterable[str]]:
