@@ -7,6 +7,19 @@ The instance and group controllers read these through one place, so that "paused
 from __future__ import annotations
 
 from apis import Cluster
+from controllers.common.deps import Deps
+from tikv_operator.kube import resources
+
+
+async def read_cluster(deps: Deps, namespace: str, name: str) -> Cluster | None:
+    """The Cluster an instance or group names, or None when it does not exist.
+
+    A Cluster the cache does not hold is asked of the API server: the cache may lag a fresh
+    Cluster, and "no Cluster" lets a deleting instance skip the safe one-by-one removal."""
+    obj = deps.cache(resources.CLUSTER).get(f"{namespace}/{name}")
+    if obj is None:
+        obj = await deps.client.get_or_none(resources.CLUSTER, name, namespace)
+    return Cluster.model_validate(obj) if obj is not None else None
 
 
 def is_paused(cluster: Cluster) -> bool:

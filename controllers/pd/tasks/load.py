@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from apis import PD, Cluster
+from apis import PD
+from controllers.common.clusterstate import read_cluster
 from controllers.common.runner import Complete, TaskResult, Wait
 from controllers.pd.context import PDContext
 from tikv_operator.kube import resources
@@ -13,11 +14,9 @@ async def load(ctx: PDContext) -> TaskResult:
     if obj is None:
         return Wait("the PD instance is gone")
     ctx.loaded = PD.model_validate(obj)
-    cluster_key = f"{ctx.namespace}/{ctx.pd.spec.cluster.name}"
-    cluster = ctx.deps.cache(resources.CLUSTER).get(cluster_key)
-    if cluster is not None:
-        ctx.loaded_cluster = Cluster.model_validate(cluster)
-    elif not ctx.deleting:
+    ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, ctx.pd.spec.cluster.name)
+    if ctx.loaded_cluster is None and not ctx.deleting:
+        cluster_key = f"{ctx.namespace}/{ctx.pd.spec.cluster.name}"
         return Wait(f"Cluster {cluster_key} does not exist; waiting for it to be created")
     return Complete()
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from apis import PD, Cluster, PDGroup
+from apis import PD, PDGroup
+from controllers.common.clusterstate import read_cluster
 from controllers.common.runner import Complete, TaskResult, Wait
 from controllers.pdgroup.build import update_revision
 from controllers.pdgroup.context import GroupContext
@@ -17,11 +18,10 @@ async def load(ctx: GroupContext) -> TaskResult:
     ctx.revision = update_revision(ctx.group)
     owned = ctx.deps.cache(resources.PD).by_index(cache.BY_OWNER_UID, str(ctx.group.metadata.uid))
     ctx.instances = sorted(map(PD.model_validate, owned), key=lambda p: str(p.metadata.name))
-    cluster_key = f"{ctx.namespace}/{ctx.group.spec.cluster.name}"
-    cluster = ctx.deps.cache(resources.CLUSTER).get(cluster_key)
-    if cluster is not None:
-        ctx.loaded_cluster = Cluster.model_validate(cluster)
-    elif not ctx.deleting:
+    name = ctx.group.spec.cluster.name
+    ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, name)
+    if ctx.loaded_cluster is None and not ctx.deleting:
+        cluster_key = f"{ctx.namespace}/{name}"
         return Wait(f"Cluster {cluster_key} does not exist; waiting for it to be created")
     return Complete()
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from apis import Cluster, TiKV
+from apis import TiKV
+from controllers.common.clusterstate import is_deleting, read_cluster
 from controllers.common.runner import Complete, TaskResult, Wait
 from controllers.tikv.context import Context
 from tikv_operator.kube import resources
@@ -17,20 +18,10 @@ async def load(ctx: Context) -> TaskResult:
     ctx.raw = raw
     ctx.tikv_ = TiKV.model_validate(raw)
     ctx.conditions = list(ctx.tikv_.status.conditions)
-    cluster_key = f"{ctx.namespace}/{ctx.tikv_.spec.cluster.name}"
-    cluster = ctx.deps.cache(resources.CLUSTER).get(cluster_key)
-    if cluster is None:
-        # The cache may lag a fresh Cluster; only the API server can say it is really gone.
-        cluster = await ctx.deps.client.get_or_none(
-            resources.CLUSTER, ctx.tikv_.spec.cluster.name, ctx.namespace
-        )
-    if cluster is None:
-        if not ctx.deleting:
-            return Wait(f"Cluster {ctx.tikv_.spec.cluster.name} does not exist")
-        ctx.cluster_deleting = True
-    else:
-        ctx.cluster_ = Cluster.model_validate(cluster)
-        ctx.cluster_deleting = ctx.cluster_.metadata.deletion_timestamp is not None
+    ctx.cluster_ = await read_cluster(ctx.deps, ctx.namespace, ctx.tikv_.spec.cluster.name)
+    if ctx.cluster_ is None and not ctx.deleting:
+        return Wait(f"Cluster {ctx.tikv_.spec.cluster.name} does not exist")
+    ctx.cluster_deleting = is_deleting(ctx.cluster_)
     ctx.pod = _own_pod(ctx)
     ctx.siblings = _siblings(ctx)
     return Complete()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from apis import Cluster, TiKV, TiKVGroup
-from controllers.common.clusterstate import is_deleting, is_paused
+from apis import TiKV, TiKVGroup
+from controllers.common.clusterstate import is_deleting, is_paused, read_cluster
 from controllers.common.runner import Complete, TaskResult, Wait
 from controllers.tikvgroup.build import selector, update_revision
 from controllers.tikvgroup.context import Context
@@ -21,13 +21,7 @@ async def load(ctx: Context) -> TaskResult:
     ctx.raw = raw
     group = ctx.group_ = TiKVGroup.model_validate(raw)
     ctx.conditions = list(group.status.conditions)
-    cluster = ctx.deps.cache(resources.CLUSTER).get(f"{ctx.namespace}/{group.spec.cluster.name}")
-    if cluster is None:
-        # The cache may lag a fresh Cluster; only the API server can say it is really gone.
-        cluster = await ctx.deps.client.get_or_none(
-            resources.CLUSTER, group.spec.cluster.name, ctx.namespace
-        )
-    ctx.cluster_ = Cluster.model_validate(cluster) if cluster is not None else None
+    ctx.cluster_ = await read_cluster(ctx.deps, ctx.namespace, group.spec.cluster.name)
     ctx.cluster_deleting = is_deleting(ctx.cluster_)
     if ctx.cluster_ is None and not ctx.deleting:
         return Wait(f"Cluster {group.spec.cluster.name} does not exist")
