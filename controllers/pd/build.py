@@ -11,8 +11,8 @@ from apis.config import PD_MANAGED_KEYS, render_config
 from apis.names import pvc_name
 from apis.pd import COMPONENT
 from controllers.common.objects import Object, child_metadata, managed_labels
+from controllers.common.overlay import merge
 from controllers.common.revision import revision_hash
-from controllers.pd.overlay import merge
 from controllers.pd.pdview import CLIENT_PORT, PEER_PORT, client_url
 
 CONFIG_FILE = "pd.toml"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from apis import TiKV, labels
@@ -10,6 +9,7 @@ from apis.common import DATA_VOLUME
 from apis.config import TIKV_MANAGED_KEYS, render_config
 from apis.names import pvc_name
 from controllers.common.objects import Object, child_metadata, managed_labels
+from controllers.common.overlay import merge
 from controllers.common.pvc import build_pvcs
 from controllers.common.revision import revision_hash
 
@@ -173,34 +173,9 @@ def build_pod(tikv: TiKV) -> Object:
     }
     if tikv.spec.topology:
         spec["nodeSelector"] = dict(tikv.spec.topology)
-    spec = merge_overlay(spec, overlay.spec)
+    spec = merge(spec, overlay.spec)
     pod_labels = {**overlay.metadata.labels, **instance_labels(tikv, revision)}
     meta = child_metadata(tikv, name, pod_labels)
     if overlay.metadata.annotations:
         meta["annotations"] = dict(overlay.metadata.annotations)
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
-
-
-def merge_overlay(base: Any, overlay: Any) -> Any:
-    """`overlay` merged onto `base`: maps key by key, lists of named items by name, anything
-    else replaced. The result is a new object; neither input changes."""
-    if isinstance(base, dict) and isinstance(overlay, dict):
-        out = copy.deepcopy(base)
-        for key, value in overlay.items():
-            out[key] = merge_overlay(out[key], value) if key in out else copy.deepcopy(value)
-        return out
-    if isinstance(base, list) and isinstance(overlay, list) and _named(base) and _named(overlay):
-        out_list = copy.deepcopy(base)
-        index = {item["name"]: i for i, item in enumerate(out_list)}
-        for item in overlay:
-            if item["name"] in index:
-                i = index[item["name"]]
-                out_list[i] = merge_overlay(out_list[i], item)
-            else:
-                out_list.append(copy.deepcopy(item))
-        return out_list
-    return copy.deepcopy(overlay)
-
-
-def _named(items: list[Any]) -> bool:
-    return all(isinstance(i, dict) and "name" in i for i in items)

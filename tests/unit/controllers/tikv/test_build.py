@@ -13,7 +13,6 @@ from controllers.tikv.build import (
     build_configmap,
     build_instance_pvcs,
     build_pod,
-    merge_overlay,
     pod_revision,
     render_tikv_config,
 )
@@ -107,12 +106,6 @@ def test_overlay_merges_into_the_container_by_name_and_keeps_the_rest() -> None:
     assert container["env"] == [{"name": "A", "value": "1"}]
     assert container["image"] == "pingcap/tikv:v8.5.1"
     assert pod["spec"]["tolerations"] == [{"key": "k", "operator": "Exists"}]
-
-
-def test_merge_overlay_leaves_its_inputs_unchanged() -> None:
-    base = {"a": {"b": 1}, "l": [{"name": "x", "v": 1}]}
-    merge_overlay(base, {"a": {"c": 2}, "l": [{"name": "x", "v": 2}]})
-    assert base == {"a": {"b": 1}, "l": [{"name": "x", "v": 1}]}
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """The user's partial PodSpec merged onto the generated one."""
 
-from controllers.pd.overlay import merge
+from controllers.common.overlay import merge
 
 
 def test_maps_merge_recursively_and_overlay_values_win() -> None:
