@@ -3,17 +3,16 @@
 - scale_step: add one member, remove one member, or hold (rules 3 and 13);
 - scale_in_victim: which instance leaves first;
 - update_step: which instance takes the new template next (rules 4 and 6);
-- choose_topology: where a new instance goes (EvenlySpread).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from apis.common import SchedulePolicy
+from controllers.common.topology import crowding
 from controllers.pd.decisions import MemberState, keeps_quorum_without
 from controllers.pdgroup import reasons
 
@@ -140,25 +139,18 @@ def _scale_in(
     return Remove(victim.name)
 
 
-def _topology_key(topology: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(topology.items()))
-
-
 def scale_in_victim(
     instances: Sequence[Instance], policies: Sequence[SchedulePolicy] = ()
 ) -> Instance:
     """The instance to remove first: never the leader while another one can go; then the
     cheapest to lose (never joined, unhealthy, not Ready); then one from the most crowded
     topology; then the newest."""
-    crowd = Counter(_topology_key(i.topology) for i in instances)
-    weights = _weights(policies)
+    load = crowding(policies, [i.topology for i in instances])
     candidates = [i for i in instances if not i.leader] or list(instances)
 
     def cost(i: Instance) -> tuple[bool, bool, bool, float, float, str]:
-        key = _topology_key(i.topology)
-        load = crowd[key] / weights.get(key, 1)
         newest = -i.created.timestamp() if i.created is not None else 0.0
-        return (i.member, i.healthy, i.ready, -load, newest, i.name)
+        return (i.member, i.healthy, i.ready, -load(i.topology), newest, i.name)
 
     return min(candidates, key=cost)
 
@@ -174,28 +166,3 @@ def update_step(instances: Sequence[Instance], revision: str) -> UpdateStep:
         return Hold(f"waiting for {_names(busy)} to be Ready before updating the next member")
     followers = sorted((i for i in outdated if not i.leader), key=lambda i: i.name)
     return Update(followers[0].name if followers else outdated[0].name)
-
-
-def _weights(policies: Sequence[SchedulePolicy]) -> dict[tuple[tuple[str, str], ...], int]:
-    return {
-        _topology_key(t.topology): t.weight
-        for p in policies
-        if p.type == "EvenlySpread"
-        for t in p.evenly_spread.topologies
-    }
-
-
-def choose_topology(
-    policies: Sequence[SchedulePolicy], existing: Sequence[Mapping[str, str]]
-) -> dict[str, str]:
-    """Where a new instance goes: the EvenlySpread topology with the fewest instances for
-    its weight (the first listed on a tie); no constraint without a policy."""
-    spread = next((p.evenly_spread for p in policies if p.type == "EvenlySpread"), None)
-    if spread is None:
-        return {}
-    crowd = Counter(_topology_key(t) for t in existing)
-    best = min(
-        enumerate(spread.topologies),
-        key=lambda it: (crowd[_topology_key(it[1].topology)] / it[1].weight, it[0]),
-    )
-    return dict(best[1].topology)

@@ -4,17 +4,16 @@
 - scale_in_victim: which instance leaves first;
 - pd_upgrade_gate: may TiKV move to a new version yet (PD before TiKV);
 - update_step: which instance takes the new template next (rules 5, 6);
-- choose_topology: where a new instance goes (EvenlySpread).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from apis.common import SchedulePolicy
+from controllers.common.topology import crowding
 from controllers.tikvgroup import reasons
 
 UP_STATE_NAMES = frozenset({"Up", "Disconnected", "Down"})
@@ -150,50 +149,18 @@ def scale_step(
     return Offline(victim.name)
 
 
-def _topology_key(topology: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(topology.items()))
-
-
-def _weights(policies: Sequence[SchedulePolicy]) -> dict[tuple[tuple[str, str], ...], int]:
-    return {
-        _topology_key(t.topology): t.weight
-        for p in policies
-        if p.type == "EvenlySpread"
-        for t in p.evenly_spread.topologies
-    }
-
-
 def scale_in_victim(
     instances: Sequence[Instance], policies: Sequence[SchedulePolicy] = ()
 ) -> Instance:
     """The instance to offline first: the cheapest to lose (no store, store not Up, not
     Ready), then one from the most crowded topology, then the newest."""
-    crowd = Counter(_topology_key(i.topology) for i in instances)
-    weights = _weights(policies)
+    load = crowding(policies, [i.topology for i in instances])
 
     def cost(i: Instance) -> tuple[bool, bool, bool, float, float, str]:
-        key = _topology_key(i.topology)
-        load = crowd[key] / weights.get(key, 1)
         newest = -i.created.timestamp() if i.created is not None else 0.0
-        return (i.state_name is not None, i.store_up, i.ready, -load, newest, i.name)
+        return (i.state_name is not None, i.store_up, i.ready, -load(i.topology), newest, i.name)
 
     return min(instances, key=cost)
-
-
-def choose_topology(
-    policies: Sequence[SchedulePolicy], existing: Sequence[Mapping[str, str]]
-) -> dict[str, str]:
-    """Where a new instance goes: the EvenlySpread topology with the fewest instances for
-    its weight (the first listed on a tie); no constraint without a policy."""
-    spread = next((p.evenly_spread for p in policies if p.type == "EvenlySpread"), None)
-    if spread is None:
-        return {}
-    crowd = Counter(_topology_key(t) for t in existing)
-    best = min(
-        enumerate(spread.topologies),
-        key=lambda it: (crowd[_topology_key(it[1].topology)] / it[1].weight, it[0]),
-    )
-    return dict(best[1].topology)
 
 
 @dataclass(frozen=True)

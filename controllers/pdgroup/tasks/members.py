@@ -7,6 +7,7 @@ from apis import conditions as cond
 from controllers.common.conditions import is_true
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.common.safety import UnsafeToProceed, fresh_read, guard_destructive
+from controllers.common.topology import choose_topology
 from controllers.pd.build import initial_members
 from controllers.pdgroup import reasons
 from controllers.pdgroup.build import build_instance, new_instance_name
@@ -17,7 +18,6 @@ from controllers.pdgroup.decisions import (
     Instance,
     Remove,
     Settled,
-    choose_topology,
     scale_step,
 )
 from controllers.pdgroup.tasks.events import record

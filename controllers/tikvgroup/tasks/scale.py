@@ -13,6 +13,7 @@ from controllers.common.safety import (
     fresh_read,
     guard_destructive,
 )
+from controllers.common.topology import choose_topology
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.build import build_instance, new_instance_name
 from controllers.tikvgroup.context import Context
@@ -25,7 +26,6 @@ from controllers.tikvgroup.decisions import (
     Revive,
     ScaleStep,
     Settled,
-    choose_topology,
     needs_scale_in,
     scale_step,
 )

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apis.common import SchedulePolicy
+from controllers.common.topology import choose_topology
 from controllers.pd.decisions import MemberState
 from controllers.pdgroup import reasons
 from controllers.pdgroup.decisions import (
@@ -14,7 +15,6 @@ from controllers.pdgroup.decisions import (
     Remove,
     Settled,
     Update,
-    choose_topology,
     scale_in_victim,
     scale_step,
     update_step,

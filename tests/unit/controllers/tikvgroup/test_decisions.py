@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from apis.common import SchedulePolicy
+from controllers.common.topology import choose_topology
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.decisions import (
     Create,
@@ -21,7 +22,6 @@ from controllers.tikvgroup.decisions import (
     Settled,
     Update,
     UpdateStep,
-    choose_topology,
     pd_upgrade_gate,
     scale_in_victim,
     scale_step,
