@@ -2,54 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-import string
-from typing import Any
-
 from apis import API_VERSION, PD, PDGroup, labels
-from apis.names import SUFFIX_LENGTH, client_service_name, instance_name, peer_service_name
+from apis.names import client_service_name, instance_name, peer_service_name
 from apis.pd import COMPONENT
-from controllers.common.objects import Object, child_metadata, managed_labels
-from controllers.common.revision import revision_hash
+from controllers.common.group import group_labels, instance_labels, instance_spec, random_suffix
+from controllers.common.objects import Object, child_metadata
 from controllers.pd.pdview import CLIENT_PORT, PEER_PORT
-
-_SUFFIX_ALPHABET = string.ascii_lowercase + string.digits
-
-
-def random_suffix() -> str:
-    return "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
 
 
 def new_instance_name(group: PDGroup) -> str:
     return instance_name(str(group.metadata.name), COMPONENT, random_suffix())
-
-
-def template_dump(group: PDGroup) -> dict[str, Any]:
-    return group.spec.template.model_dump(mode="json", by_alias=True)
-
-
-def update_revision(group: PDGroup) -> str:
-    """Hash of what the instances are built from; a change means a rolling update."""
-    return revision_hash(template_dump(group), group.status.collision_count or 0)
-
-
-def group_labels(group: PDGroup) -> dict[str, str]:
-    """Labels every instance of the group (and its Pod) carries: the Services' selector."""
-    return managed_labels(group.spec.cluster.name, COMPONENT, group=group.metadata.name)
-
-
-def selector(group: PDGroup) -> str:
-    """The label selector of the instances, for the scale subresource."""
-    return ",".join(f"{k}={v}" for k, v in sorted(group_labels(group).items()))
-
-
-def instance_spec(group: PDGroup, topology: dict[str, str]) -> dict[str, Any]:
-    return {
-        **template_dump(group)["spec"],
-        "cluster": {"name": group.spec.cluster.name},
-        "topology": topology,
-        "subdomain": peer_service_name(str(group.metadata.name), COMPONENT),
-    }
 
 
 def build_instance(
@@ -66,19 +28,7 @@ def build_instance(
     if initial_members:
         annotations[labels.PD_INITIAL_CLUSTER] = ",".join(initial_members)
     meta = child_metadata(
-        group,
-        name,
-        {
-            **template.labels,
-            **managed_labels(
-                group.spec.cluster.name,
-                COMPONENT,
-                group=group.metadata.name,
-                instance=name,
-                revision=revision,
-            ),
-        },
-        annotations=annotations,
+        group, name, instance_labels(group, name, revision), annotations=annotations
     )
     obj: Object = {
         "apiVersion": API_VERSION,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from apis import PD, PDGroup
 from controllers.common.clusterstate import read_cluster
+from controllers.common.group import update_revision
 from controllers.common.runner import Complete, TaskResult, Wait
-from controllers.pdgroup.build import update_revision
 from controllers.pdgroup.context import GroupContext
 from tikv_operator.kube import cache, resources
 

@@ -9,9 +9,9 @@ from apis.common import GroupStatus
 from apis.meta import Condition
 from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.conditions import Status, is_true, set_condition
+from controllers.common.group import selector
 from controllers.common.runner import Complete, TaskResult
 from controllers.pdgroup import reasons
-from controllers.pdgroup.build import selector
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.decisions import Instance
 from controllers.pdgroup.tasks.members import instance_view

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from apis import TiKV, TiKVGroup
 from controllers.common.clusterstate import is_deleting, is_paused, read_cluster
+from controllers.common.group import selector, update_revision
 from controllers.common.runner import Complete, TaskResult, Wait
-from controllers.tikvgroup.build import selector, update_revision
 from controllers.tikvgroup.context import Context
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import BY_OWNER_UID

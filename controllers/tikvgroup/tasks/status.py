@@ -6,9 +6,9 @@ from collections import Counter
 from typing import Any
 
 from apis import conditions as cond
+from controllers.common.group import selector
 from controllers.common.runner import Complete, TaskResult
 from controllers.tikvgroup import reasons
-from controllers.tikvgroup.build import selector
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.scale import desired_replicas
 from tikv_operator.kube import resources

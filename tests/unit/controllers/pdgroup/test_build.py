@@ -4,12 +4,11 @@ from typing import Any
 
 from apis import PD, PDGroup
 from apis.labels import GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH, PD_INITIAL_CLUSTER
+from controllers.common.group import selector, update_revision
 from controllers.pdgroup.build import (
     build_instance,
     build_services,
     new_instance_name,
-    selector,
-    update_revision,
     updated_instance,
 )
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from apis import TiKV, TiKVGroup
 from apis.labels import GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH
+from controllers.common.group import selector, update_revision
 from controllers.tikvgroup.build import (
     build_instance,
     build_peer_service,
     instance_update_patch,
     new_instance_name,
-    selector,
-    update_revision,
 )
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from apis import Cluster, TiKV, TiKVGroup
 from controllers.common.deps import Deps, PDClients
-from controllers.tikvgroup.build import build_instance, update_revision
+from controllers.common.group import update_revision
+from controllers.tikvgroup.build import build_instance
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.scale import scale
 from tikv_operator.kube.client import ObjectList
