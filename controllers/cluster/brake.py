@@ -10,7 +10,7 @@ can decide, and either fix the state or set the override annotation.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from controllers.cluster import reasons
 from controllers.cluster.pdinfo import PDInfo
@@ -25,6 +25,17 @@ class Brake:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """What the brake needs to know of one of the cluster's PVCs."""
+
+    name: str
+    instance: str
+    """Its `tikv.org/instance` label: the instance it was made for."""
+    owner_uid: str | None
+    """Uid of its controlling owner; None once released (Retain) or never owned."""
+
+
+@dataclass(frozen=True)
 class Instances:
     """The instances the operator manages for one cluster."""
 
@@ -34,6 +45,10 @@ class Instances:
     """Advertise address → TiKV instance name."""
     tikv_subdomains: Collection[str]
     """Headless Services of the cluster's TiKV groups (`<group>-tikv-peer`)."""
+    uids: Mapping[str, str] = field(default_factory=dict)
+    """PD and TiKV instance name → uid."""
+    claims: Collection[Claim] = ()
+    """The cluster's PVCs."""
 
 
 def tikv_address(name: str, subdomain: str, namespace: str) -> str:
@@ -84,7 +99,28 @@ def detect_brake(recorded_id: str | None, pd: PDInfo, instances: Instances) -> B
             f"PD has stores at this Cluster's TiKV addresses that no TiKV instance owns: "
             f"{'; '.join(orphans)}. Offline them in PD (or recreate their TiKV objects).",
         )
+    findings = (_misbinding(c, instances) for c in instances.claims)
+    misbound = sorted(f for f in findings if f)
+    if misbound:
+        return Brake(
+            reasons.BRAKE_MISBOUND_PVC,
+            f"PVCs are bound to the wrong instance: {'; '.join(misbound)}. An instance must "
+            "never start on another one's data; fix or delete these PVCs by hand.",
+        )
     return None
+
+
+def _misbinding(claim: Claim, instances: Instances) -> str:
+    """Why `claim` is bound to the wrong instance, or "" when it is not."""
+    if not claim.name.endswith(f"-{claim.instance}"):
+        return f"PVC {claim.name} is labelled for instance {claim.instance}"
+    uid = instances.uids.get(claim.instance)
+    if claim.owner_uid is not None and uid is not None and claim.owner_uid != uid:
+        return (
+            f"PVC {claim.name} is owned by another incarnation of instance {claim.instance} "
+            f"(owner uid {claim.owner_uid}, instance uid {uid})"
+        )
+    return ""
 
 
 def may_record_id(pd: PDInfo, instances: Instances) -> bool:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from apis import PD, Cluster, PDGroup, TiKV, TiKVGroup
+from apis import PD, Cluster, PDGroup, TiKV, TiKVGroup, labels
 from apis.meta import Condition
-from controllers.cluster.brake import Instances, tikv_address
+from controllers.cluster.brake import Claim, Instances, tikv_address
 from controllers.cluster.build import Verdict
 from controllers.cluster.pdinfo import PDInfo
 from controllers.common.conditions import set_condition
 from controllers.common.deps import Deps
 from controllers.common.events import record
 from controllers.common.objects import Object
-from tikv_operator.kube.resources import split_key
+from tikv_operator.kube.resources import controller_owner, split_key
 from tikv_operator.pdapi import PDError
 
 
@@ -29,6 +29,7 @@ class ClusterContext:
     pds: list[PD] = field(default_factory=list)
     tikvs: list[TiKV] = field(default_factory=list)
     pods: list[Object] = field(default_factory=list)
+    pvcs: list[Object] = field(default_factory=list)
     pd_info: PDInfo | None = None
     pd_error: PDError | None = None
     recorded_id: str | None = None
@@ -82,4 +83,15 @@ class ClusterContext:
             },
             tikv_subdomains={f"{g.metadata.name}-tikv-peer" for g in self.tikv_groups}
             | {t.spec.subdomain for t in self.tikvs},
+            uids={str(i.metadata.name): str(i.metadata.uid) for i in [*self.pds, *self.tikvs]},
+            claims=[c for c in map(_claim, self.pvcs) if c is not None],
         )
+
+
+def _claim(pvc: Object) -> Claim | None:
+    meta = pvc["metadata"]
+    instance = (meta.get("labels") or {}).get(labels.INSTANCE_NAME)
+    if instance is None:
+        return None
+    owner = controller_owner(pvc)
+    return Claim(meta["name"], instance, owner.get("uid") if owner is not None else None)

@@ -93,9 +93,10 @@ def setup(manager: Manager, deps: Deps) -> Controller:
     controller.watch(manager.informer(resources.CLUSTER))
     for kind in (resources.PDGROUP, resources.TIKVGROUP, resources.PD, resources.TIKV):
         controller.watch(manager.informer(kind), mapped(cluster_key_of))
-    controller.watch(
-        manager.informer(resources.POD, label_selector=MANAGED_SELECTOR),
-        mapped(cluster_key_of_child),
-    )
+    for child in (resources.POD, resources.PVC):
+        controller.watch(
+            manager.informer(child, label_selector=MANAGED_SELECTOR),
+            mapped(cluster_key_of_child),
+        )
     manager.add_controller(controller)
     return controller

@@ -52,6 +52,7 @@ async def load_cluster(ctx: ClusterContext) -> TaskResult:
     ctx.pds = _members_of(ctx, resources.PD, PD)
     ctx.tikvs = _members_of(ctx, resources.TIKV, TiKV)
     ctx.pods = ctx.deps.cache(resources.POD).by_index(BY_CLUSTER, ctx.key)
+    ctx.pvcs = ctx.deps.cache(resources.PVC).by_index(BY_CLUSTER, ctx.key)
     return Complete(
         f"{len(ctx.pd_groups)} PD and {len(ctx.tikv_groups)} TiKV groups, "
         f"{len(ctx.pds)} PD and {len(ctx.tikvs)} TiKV instances"

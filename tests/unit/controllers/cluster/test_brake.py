@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from controllers.cluster import reasons
-from controllers.cluster.brake import Instances, detect_brake, may_record_id, tikv_address
+from controllers.cluster.brake import Claim, Instances, detect_brake, may_record_id, tikv_address
 from controllers.cluster.pdinfo import PDInfo, StoreFacts
 
 NS = "ns"
@@ -119,3 +121,38 @@ def test_cluster_id_is_recorded_only_when_every_member_is_ours(
     members: tuple[str, ...], want: bool
 ) -> None:
     assert may_record_id(pd(members=members), OURS) is want
+
+
+WITH_CLAIMS = Instances(
+    namespace=NS,
+    pd_names={"pd-a"},
+    tikv_addresses={addr("kv-a"): "kv-a"},
+    tikv_subdomains={PEER},
+    uids={"pd-a": "uid-pd-a", "kv-a": "uid-kv-a"},
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "want"),
+    [
+        pytest.param(Claim("data-kv-a", "kv-a", "uid-kv-a"), None, id="owned-by-its-instance"),
+        pytest.param(Claim("data-kv-a", "kv-a", None), None, id="released-under-retain"),
+        pytest.param(Claim("data-kv-gone", "kv-gone", "uid-x"), None, id="instance-already-gone"),
+        pytest.param(
+            Claim("data-kv-a", "kv-a", "uid-old"),
+            reasons.BRAKE_MISBOUND_PVC,
+            id="owned-by-another-incarnation",
+        ),
+        pytest.param(
+            Claim("data-kv-b", "kv-a", "uid-kv-a"),
+            reasons.BRAKE_MISBOUND_PVC,
+            id="named-for-another-instance",
+        ),
+    ],
+)
+def test_pvcs_bound_to_the_wrong_instance_engage_the_brake(claim: Claim, want: str | None) -> None:
+    instances = dataclasses.replace(WITH_CLAIMS, claims=[claim])
+    brake = detect_brake("7", pd(members=("pd-a",), stores=()), instances)
+    assert (brake.reason if brake else None) == want
+    if brake is not None:
+        assert claim.name in brake.message

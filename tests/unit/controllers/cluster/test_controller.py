@@ -40,6 +40,7 @@ class World:
             resources.TIKVGROUP,
             resources.TIKV,
             resources.POD,
+            resources.PVC,
         ]
         self.caches = {kind: Store() for kind in kinds}
         pd = PDClients(overrides={KEY: sim.url}, timeout=2.0)
@@ -179,6 +180,27 @@ async def test_store_at_our_address_without_instance_brakes_and_names_it(world: 
     assert condition(status, "Blocked") == ("True", reasons.BRAKE_ORPHAN_STORE)
     blocked = next(c for c in status["conditions"] if c["type"] == "Blocked")
     assert "basic-tikv-x" in blocked["message"]
+
+
+async def test_pvc_owned_by_another_incarnation_of_its_instance_brakes(world: World) -> None:
+    world.cluster()
+    world.basic()
+    world.caches[resources.PVC].upsert(
+        {
+            "metadata": {
+                "name": "data-basic-tikv-0",
+                "namespace": NS,
+                "labels": {labels.CLUSTER: NAME, labels.INSTANCE_NAME: "basic-tikv-0"},
+                "ownerReferences": [
+                    {"kind": "TiKV", "name": "basic-tikv-0", "uid": "old-uid", "controller": True}
+                ],
+            }
+        }
+    )
+    status = await world.reconcile()
+    assert condition(status, "Blocked") == ("True", reasons.BRAKE_MISBOUND_PVC)
+    blocked = next(c for c in status["conditions"] if c["type"] == "Blocked")
+    assert "data-basic-tikv-0" in blocked["message"]
 
 
 async def test_id_is_not_recorded_while_pd_has_members_that_are_not_ours(world: World) -> None:
