@@ -12,13 +12,14 @@ from controllers.cluster.pdinfo import PDInfo
 from controllers.common.conditions import set_condition
 from controllers.common.deps import Deps
 from controllers.common.events import record
+from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
-from tikv_operator.kube.resources import controller_owner, split_key
+from tikv_operator.kube.resources import controller_owner
 from tikv_operator.pdapi import PDError
 
 
 @dataclass
-class ClusterContext:
+class ClusterContext(Keyed):
     deps: Deps
     key: str
     raw: Object | None = None
@@ -36,14 +37,6 @@ class ClusterContext:
     """status.id after this reconcile: recorded at first contact, never overwritten."""
     conditions: list[Condition] = field(default_factory=list)
     """The conditions being built; written by the status task."""
-
-    @property
-    def namespace(self) -> str:
-        return split_key(self.key)[0] or ""
-
-    @property
-    def name(self) -> str:
-        return split_key(self.key)[1]
 
     @property
     def cluster(self) -> Cluster:

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 from apis import PD, Cluster
 from controllers.common.deps import Deps
+from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
 from controllers.pd.pdview import PDView
-from tikv_operator.kube.resources import split_key
 from tikv_operator.pdapi import PDError
 
 
 @dataclass
-class PDContext:
+class PDContext(Keyed):
     deps: Deps
     key: str
     loaded: PD | None = None
@@ -28,15 +28,6 @@ class PDContext:
     suspend_note: str | None = None
     """While compute is suspended and the Pod still exists: why it has not gone yet."""
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def namespace(self) -> str:
-        namespace, _ = split_key(self.key)
-        return namespace or ""
-
-    @property
-    def name(self) -> str:
-        return split_key(self.key)[1]
 
     @property
     def pd(self) -> PD:

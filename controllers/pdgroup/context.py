@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 from apis import PD, Cluster, PDGroup
 from controllers.common.deps import Deps
+from controllers.common.keyed import Keyed
 from controllers.pd.pdview import PDView
 from controllers.pdgroup.decisions import Hold
-from tikv_operator.kube.resources import split_key
 from tikv_operator.pdapi import PDError
 
 
 @dataclass
-class GroupContext:
+class GroupContext(Keyed):
     deps: Deps
     key: str
     loaded: PDGroup | None = None
@@ -27,14 +27,6 @@ class GroupContext:
     """Set when a requested change is unsafe now; becomes the Blocked condition."""
     finalized: bool = False
     """The finalizer is gone: the group may vanish any moment, so no status is written."""
-
-    @property
-    def namespace(self) -> str:
-        return split_key(self.key)[0] or ""
-
-    @property
-    def name(self) -> str:
-        return split_key(self.key)[1]
 
     @property
     def group(self) -> PDGroup:

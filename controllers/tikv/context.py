@@ -9,9 +9,9 @@ from apis import Cluster, TiKV, labels
 from apis.meta import Condition
 from controllers.common.conditions import Status, find, set_condition
 from controllers.common.deps import Deps
+from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
 from tikv_operator.kube.events import EventType
-from tikv_operator.kube.resources import split_key
 from tikv_operator.pdapi import PDClient
 from tikv_operator.pdapi.models import StoreInfo
 
@@ -29,7 +29,7 @@ class PDView:
 
 
 @dataclass
-class Context:
+class Context(Keyed):
     deps: Deps
     key: str
     raw: Object | None = None
@@ -44,14 +44,6 @@ class Context:
     conditions: list[Condition] = field(default_factory=list)
     restart_pending: bool = False
     requeue_after: float | None = None
-
-    @property
-    def namespace(self) -> str:
-        return split_key(self.key)[0] or ""
-
-    @property
-    def name(self) -> str:
-        return split_key(self.key)[1]
 
     @property
     def tikv(self) -> TiKV:

@@ -10,10 +10,10 @@ from apis import conditions as cond
 from apis.meta import Condition
 from controllers.common.conditions import Status, find, is_true, set_condition
 from controllers.common.deps import Deps
+from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
 from controllers.tikvgroup.decisions import Instance
 from tikv_operator.kube.events import EventType
-from tikv_operator.kube.resources import split_key
 from tikv_operator.pdapi import PDClient
 
 
@@ -24,7 +24,7 @@ class Blocked:
 
 
 @dataclass
-class Context:
+class Context(Keyed):
     deps: Deps
     key: str
     raw: Object | None = None
@@ -36,14 +36,6 @@ class Context:
     blocked: Blocked | None = None
     conditions: list[Condition] = field(default_factory=list)
     requeue_after: float | None = None
-
-    @property
-    def namespace(self) -> str:
-        return split_key(self.key)[0] or ""
-
-    @property
-    def name(self) -> str:
-        return split_key(self.key)[1]
 
     @property
     def group(self) -> TiKVGroup:
