@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import pytest
 from kubernetes_asyncio.client import ApiClient
 
@@ -33,7 +34,7 @@ from hack.pdsim.follow import follow
 from hack.pdsim.model import PDCluster, StoreState
 from tests.pd_fixtures import running_simulator
 from tikv_operator.kube import resources
-from tikv_operator.kube.client import Client
+from tikv_operator.kube.client import ApiError, Client
 from tikv_operator.kube.manager import Manager, ManagerOptions
 
 pytestmark = pytest.mark.integration
@@ -124,10 +125,14 @@ async def watch_pod_deletions(h: Harness, subdomain: str) -> None:
     known: set[str] = set()
     seen: set[str] = set()
     while True:
-        pods = {
-            p["metadata"]["name"]: p
-            for p in (await h.client.list(resources.POD, h.namespace)).items
-        }
+        try:
+            listed = await h.client.list(resources.POD, h.namespace)
+        except (ApiError, OSError, TimeoutError, aiohttp.ClientError):
+            # A slow or failed list on a loaded machine must not end the watch: every later
+            # deletion would then go unrecorded. The next list catches up (`known`).
+            await asyncio.sleep(0.1)
+            continue
+        pods = {p["metadata"]["name"]: p for p in listed.items}
         going = {n for n, p in pods.items() if p["metadata"].get("deletionTimestamp")}
         for name in sorted((going | (known - set(pods))) - seen):
             address = f"{name}.{subdomain}.{h.namespace}:20160"
