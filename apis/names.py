@@ -39,3 +39,34 @@ def max_group_and_volume_length(component: str) -> int:
 def max_instance_and_volume_length() -> int:
     """Longest instance name plus volume name for which every PVC name fits."""
     return MAX_NAME - len(pvc_name("", ""))
+
+
+# Ports and addresses (DESIGN §3): defined here once, for the builders and the decisions.
+
+PD_CLIENT_PORT = 2379
+PD_PEER_PORT = 2380
+TIKV_PORT = 20160
+TIKV_STATUS_PORT = 20180
+
+
+def pd_client_url(namespace: str, group: str) -> str:
+    """The URL of a PD group's client Service."""
+    return f"http://{client_service_name(group)}.{namespace}:{PD_CLIENT_PORT}"
+
+
+def instance_host(instance: str, subdomain: str, namespace: str) -> str:
+    """The DNS name an instance's Pod gets from its group's headless Service."""
+    return f"{instance}.{subdomain}.{namespace}"
+
+
+def tikv_address(instance: str, subdomain: str, namespace: str) -> str:
+    """The advertise address of a TiKV store: how PD (and the operator) names it."""
+    return f"{instance_host(instance, subdomain, namespace)}:{TIKV_PORT}"
+
+
+def tikv_instance_of_address(address: str, namespace: str) -> str | None:
+    """The TiKV instance name in an advertise address of `namespace`, if it has that shape."""
+    host, _, port = address.rpartition(":")
+    name, _, rest = host.partition(".")
+    _, _, ns = rest.partition(".")
+    return name if port == str(TIKV_PORT) and name and ns == namespace else None

@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from apis import labels
 from apis.common import (
     INSTANCE_NAME_RULE,
     ComponentSpec,
@@ -130,3 +131,10 @@ class PD(Resource):
     def _child_names_fit(self) -> PD:
         check_instance_name(self.metadata.name, self.spec.volumes)
         return self
+
+
+def initial_members(pd: PD) -> list[str]:
+    """The members of a new cluster's bootstrap, from the annotation its group set on each of
+    them (`labels.PD_INITIAL_CLUSTER`); empty for a member that joins later."""
+    text = pd.metadata.annotations.get(labels.PD_INITIAL_CLUSTER, "")
+    return [name for name in text.split(",") if name]

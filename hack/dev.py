@@ -33,7 +33,7 @@ from hack.localcluster import REPO, ControlPlaneError, LocalCluster, free_port
 
 DEV_DIR = REPO / ".local" / "dev"
 CLUSTER_NAME = "basic"
-OPERATOR = [sys.executable, "-m", "tikv_operator.cli"]
+OPERATOR = [sys.executable, "-m", "tikv_operator.cmd.cli"]
 
 
 # ---- processes ---------------------------------------------------------------------------

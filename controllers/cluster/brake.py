@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from apis.names import TIKV_PORT
 from controllers.cluster import reasons
 from controllers.cluster.pdinfo import PDInfo
-
-TIKV_PORT = 20160
 
 
 @dataclass(frozen=True)
@@ -49,11 +48,6 @@ class Instances:
     """PD and TiKV instance name → uid."""
     claims: Collection[Claim] = ()
     """The cluster's PVCs."""
-
-
-def tikv_address(name: str, subdomain: str, namespace: str) -> str:
-    """The advertise address of a TiKV instance (DESIGN §3)."""
-    return f"{name}.{subdomain}.{namespace}:{TIKV_PORT}"
 
 
 def _is_ours(address: str, instances: Instances) -> bool:

@@ -9,12 +9,10 @@ from apis import PDGroup, TiKVGroup
 from apis import conditions as cond
 from apis.cluster import ComponentStatus
 from apis.common import GroupStatus
-from apis.names import client_service_name
+from apis.names import pd_client_url
 from controllers.cluster import reasons
 from controllers.cluster.pdinfo import PDInfo
 from controllers.common.conditions import Status, is_true
-
-PD_CLIENT_PORT = 2379
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,7 @@ def pd_url(namespace: str, pd_groups: Sequence[PDGroup]) -> str | None:
     if not pd_groups:
         return None
     group = min(str(g.metadata.name) for g in pd_groups)
-    return f"http://{client_service_name(group)}.{namespace}:{PD_CLIENT_PORT}"
+    return pd_client_url(namespace, group)
 
 
 def components(
@@ -60,10 +58,14 @@ def version(pd_groups: Sequence[PDGroup], tikv_groups: Sequence[TiKVGroup]) -> s
     return None
 
 
-def available(pd: PDInfo | None, pd_error: str | None, has_pd_group: bool) -> Verdict:
+def available(
+    pd: PDInfo | None, pd_error: str | None, has_pd_group: bool, no_leader: bool = False
+) -> Verdict:
     """PD has a leader and enough stores are Up that every region keeps a majority."""
     if not has_pd_group:
         return Verdict("False", reasons.NO_PD_GROUP, "the Cluster has no PDGroup yet")
+    if pd is None and no_leader:
+        return Verdict("False", reasons.PD_NO_LEADER, f"PD answers without a leader ({pd_error})")
     if pd is None:
         return Verdict(
             "False",

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from apis import PD, Cluster, PDGroup, TiKV, TiKVGroup, labels
 from apis.meta import Condition
-from controllers.cluster.brake import Claim, Instances, tikv_address
+from apis.names import tikv_address
+from controllers.cluster.brake import Claim, Instances
 from controllers.cluster.build import Verdict
 from controllers.cluster.pdinfo import PDInfo
 from controllers.common.conditions import set_condition
@@ -15,7 +16,6 @@ from controllers.common.events import record
 from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
 from tikv_operator.kube.resources import controller_owner
-from tikv_operator.pdapi import PDError
 
 
 @dataclass
@@ -32,7 +32,10 @@ class ClusterContext(Keyed):
     pods: list[Object] = field(default_factory=list)
     pvcs: list[Object] = field(default_factory=list)
     pd_info: PDInfo | None = None
-    pd_error: PDError | None = None
+    pd_error: str | None = None
+    """Why PD's view is not usable, when it is not."""
+    pd_no_leader: bool = False
+    """PD answered, without a leader: a state of PD, not of the network."""
     recorded_id: str | None = None
     """status.id after this reconcile: recorded at first contact, never overwritten."""
     conditions: list[Condition] = field(default_factory=list)

@@ -2,16 +2,15 @@
 
 The Cluster reconcile changes nothing in PD or in the pods: it reports (status, conditions,
 the safety brake the other controllers obey) and, on deletion, deletes the groups in order.
-PD's state changes without any Kubernetes event, so a reconcile is repeated every PD poll
-interval.
+PD's changes arrive through the cluster's PD poller, which this controller starts once the
+PD URL is known and stops with the Cluster.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-import structlog
-
+from apis import labels
 from controllers.cluster.context import ClusterContext
 from controllers.cluster.tasks.brake import apply_brake
 from controllers.cluster.tasks.deletion import (
@@ -24,18 +23,30 @@ from controllers.cluster.tasks.deletion import (
     wait_if_paused,
 )
 from controllers.cluster.tasks.load import load_cluster
-from controllers.cluster.tasks.pd import read_pd, record_cluster_id
+from controllers.cluster.tasks.pd import record_cluster_id, watch_pd
 from controllers.cluster.tasks.status import update_status
 from controllers.common.deps import Deps
-from controllers.common.runner import Fail, Step, run_tasks, task, when
+from controllers.common.pdview import pd_changes
+from controllers.common.reconcile import run_reconcile, to_result
+from controllers.common.runner import Step, TaskResult, task, when
 from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, Result, mapped
 from tikv_operator.kube.manager import Manager
-from tikv_operator.kube.resources import MANAGED_SELECTOR, Object
-
-log = structlog.get_logger(__name__)
+from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind
+from tikv_operator.pdapi.poller import Change, Snapshot
 
 NAME = "cluster"
+
+INFORMERS: dict[ResourceKind, str | None] = {
+    resources.CLUSTER: None,
+    resources.PDGROUP: None,
+    resources.TIKVGROUP: None,
+    resources.PD: None,
+    resources.TIKV: None,
+    resources.POD: MANAGED_SELECTOR,
+    resources.PVC: MANAGED_SELECTOR,
+}
+"""The informers (kind → label selector) whose caches this controller reads and watches."""
 
 CLUSTER_TASKS: list[Step[ClusterContext]] = [
     task("load", load_cluster),
@@ -49,11 +60,16 @@ CLUSTER_TASKS: list[Step[ClusterContext]] = [
         task("finalizer", drop_finalizer),
     ),
     task("finalizer", add_finalizer),
-    task("pd", read_pd),
+    task("pd", watch_pd),
     task("cluster-id", record_cluster_id),
     task("safety-brake", apply_brake),
-    task("status", update_status),
 ]
+STATUS_TASKS: list[Step[ClusterContext]] = [task("status", update_status)]
+
+
+def wants_status(ctx: ClusterContext, final: TaskResult) -> bool:
+    """The deletion tasks write what they must themselves; a gone Cluster has no status."""
+    return ctx.loaded is not None and not ctx.deleting
 
 
 def cluster_key_of(obj: Object) -> Iterable[str]:
@@ -65,38 +81,35 @@ def cluster_key_of(obj: Object) -> Iterable[str]:
 
 def cluster_key_of_child(obj: Object) -> Iterable[str]:
     """The Cluster of a managed Pod (its tikv.org/cluster label)."""
-    name = (obj["metadata"].get("labels") or {}).get(resources.CLUSTER_LABEL)
+    name = (obj["metadata"].get("labels") or {}).get(labels.CLUSTER)
     namespace = obj["metadata"].get("namespace")
     return (f"{namespace}/{name}",) if name and namespace else ()
 
 
-class ClusterReconciler:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+def the_cluster(cluster: str, snapshot: Snapshot, change: Change) -> Iterable[str]:
+    """Every PD change may move a Cluster condition or the brake."""
+    return (cluster,)
 
-    async def reconcile(self, key: str) -> Result:
-        ctx = ClusterContext(self.deps, key)
-        summary = await run_tasks(CLUSTER_TASKS, ctx)
-        log.info("reconciled", tasks=summary.table())
-        final = summary.final
-        if isinstance(final, Fail):
-            raise final.error
-        if ctx.loaded is None or ctx.deleting:
-            return Result()
-        return Result(requeue_after=self.deps.settings.pd_poll_interval)
+
+async def reconcile_cluster(deps: Deps, key: str) -> Result:
+    ctx = ClusterContext(deps, key)
+    final = await run_reconcile(ctx, CLUSTER_TASKS, STATUS_TASKS, wants_status)
+    return to_result(final, deps.settings.resync)
 
 
 def setup(manager: Manager, deps: Deps) -> Controller:
     """Register the Cluster controller with the manager and return it."""
-    reconciler = ClusterReconciler(deps)
-    controller = Controller(NAME, reconciler.reconcile, workers=deps.settings.workers)
-    controller.watch(manager.informer(resources.CLUSTER))
+
+    async def reconcile(key: str) -> Result:
+        return await reconcile_cluster(deps, key)
+
+    controller = Controller(NAME, reconcile, workers=deps.settings.workers)
+    informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
+    controller.watch(informers[resources.CLUSTER])
     for kind in (resources.PDGROUP, resources.TIKVGROUP, resources.PD, resources.TIKV):
-        controller.watch(manager.informer(kind), mapped(cluster_key_of))
+        controller.watch(informers[kind], mapped(cluster_key_of))
     for child in (resources.POD, resources.PVC):
-        controller.watch(
-            manager.informer(child, label_selector=MANAGED_SELECTOR),
-            mapped(cluster_key_of_child),
-        )
+        controller.watch(informers[child], mapped(cluster_key_of_child))
+    controller.watch_source(pd_changes(deps.pd, the_cluster))
     manager.add_controller(controller)
     return controller

@@ -1,12 +1,11 @@
-"""What PD says about the cluster as a whole, read once per Cluster reconcile."""
+"""What the Cluster's decisions need of PD's view of the cluster as a whole."""
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
-from tikv_operator.pdapi import NotBootstrapped, PDClient
-from tikv_operator.pdapi.models import Members, StoreInfo, StoreState, StoreStateName
+from tikv_operator.pdapi.models import StoreInfo, StoreState, StoreStateName
+from tikv_operator.pdapi.poller import Snapshot
 
 
 @dataclass(frozen=True)
@@ -53,31 +52,13 @@ class PDInfo:
         return tuple(s for s in self.stores if not s.tombstone)
 
 
-async def _leaders(client: PDClient) -> tuple[Members, tuple[str, ...]]:
-    members = await client.get_members()
-    leader = await client.get_leader()
-    names = {members.leader.name if members.leader else "", leader.name}
-    return members, tuple(sorted(n for n in names if n))
-
-
-async def read_pd_info(client: PDClient) -> PDInfo:
-    """Raises the client's typed errors when PD cannot answer."""
-    members, leaders = await _leaders(client)
-    if len(leaders) > 1:
-        # A leader transfer between the two reads looks like two leaders; ask once more
-        # so that only a disagreement that persists is reported.
-        members, leaders = await _leaders(client)
-    stores = await client.get_stores_if_bootstrapped()
-    replication = await client.get_replication_config()
-    evicting: set[int] = set()
-    with contextlib.suppress(NotBootstrapped):
-        evicting = await client.get_evict_leader_stores()
-    cluster_id = members.header.cluster_id or (await client.get_cluster()).id
+def pd_info_of(snapshot: Snapshot) -> PDInfo:
+    """The facts of a PD snapshot the Cluster's decisions use."""
     return PDInfo(
-        cluster_id=cluster_id,
-        members=tuple(m.name for m in members.members if m.name),
-        leaders=leaders,
-        stores=tuple(StoreFacts.of(s) for s in stores),
-        max_replicas=replication.max_replicas,
-        evict_leader_stores=frozenset(evicting),
+        cluster_id=snapshot.cluster_id,
+        members=tuple(m.name for m in snapshot.members if m.name),
+        leaders=snapshot.leaders,
+        stores=tuple(StoreFacts.of(s) for s in snapshot.stores),
+        max_replicas=snapshot.replication.max_replicas,
+        evict_leader_stores=snapshot.evict_leader_stores,
     )

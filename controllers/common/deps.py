@@ -10,41 +10,11 @@ from tikv_operator.kube.cache import Reader
 from tikv_operator.kube.client import Client
 from tikv_operator.kube.events import EventRecorder
 from tikv_operator.kube.resources import ResourceKind
-from tikv_operator.pdapi import PDClient
+from tikv_operator.pdapi.poller import Pollers
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class PDClients:
-    """One PD client per cluster, reused across reconciles.
-
-    The URL is the Cluster's PD client Service unless overridden (out-of-cluster runs reach
-    PD through another address: `--pd-url-override NAMESPACE/CLUSTER=URL`).
-    """
-
-    overrides: Mapping[str, str] = field(default_factory=dict)
-    timeout: float = 10.0
-    _clients: dict[tuple[str, str], PDClient] = field(default_factory=dict)
-
-    def url_for(self, namespace: str, cluster: str, service_url: str) -> str:
-        return self.overrides.get(f"{namespace}/{cluster}", service_url)
-
-    def get(self, namespace: str, cluster: str, service_url: str) -> PDClient:
-        url = self.url_for(namespace, cluster, service_url)
-        key = (f"{namespace}/{cluster}", url)
-        if key not in self._clients:
-            self._clients[key] = PDClient(
-                url, cluster=f"{namespace}/{cluster}", timeout=self.timeout
-            )
-        return self._clients[key]
-
-    async def close(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
-        self._clients.clear()
 
 
 @dataclass(frozen=True)
@@ -55,6 +25,11 @@ class ControllerSettings:
     """Concurrent reconciles per controller (--max-concurrent-reconciles)."""
     pd_poll_interval: float = 15.0
     """Seconds between polls of each cluster's PD (--pd-poll-interval)."""
+    pd_url_overrides: Mapping[str, str] = field(default_factory=dict)
+    """`NAMESPACE/CLUSTER` → PD URL, for an operator outside the Kubernetes cluster."""
+    resync: float = 300.0
+    """Seconds between reconciles of a settled object. PD's changes arrive through the
+    cluster's poller and Kubernetes changes through watches, so this is only a safety net."""
 
 
 @dataclass
@@ -62,7 +37,7 @@ class Deps:
     client: Client
     events: EventRecorder
     caches: Mapping[ResourceKind, Reader]
-    pd: PDClients
+    pd: Pollers = field(default_factory=Pollers)
     now: Callable[[], datetime] = utc_now
     settings: ControllerSettings = field(default_factory=ControllerSettings)
 

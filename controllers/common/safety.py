@@ -9,15 +9,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TypeVar
 
 from apis import Cluster, labels
 from apis import conditions as cond
 from apis.meta import Resource
 from controllers.common.conditions import find
+from controllers.common.pdview import PDReader
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import Client
 from tikv_operator.kube.resources import ResourceKind
+from tikv_operator.pdapi.poller import Poller, Snapshot
 
 R = TypeVar("R", bound=Resource)
 
@@ -97,11 +100,23 @@ def check_cluster_identity(cluster: Cluster, pd_cluster_id: int | str) -> None:
     )
 
 
-async def guard_destructive(client: Client, cluster: Cluster, pd_cluster_id: int | str) -> Cluster:
-    """Everything rule 10 to 12 demand before a destructive PD call or deletion.
+async def fresh_snapshot(poller: Poller | None) -> Snapshot:
+    """PD's view taken now, for a destructive decision (rules 7, 8): raises UnsafeToProceed
+    when PD cannot answer."""
+    if poller is None:
+        raise UnsafeToProceed("PD is not watched yet: the Cluster has no PD URL")
+    snapshot = await poller.fresh()
+    if snapshot.error is not None:
+        raise UnsafeToProceed(f"cannot confirm PD's state: {snapshot.error}")
+    return snapshot
 
-    Returns the freshly read Cluster.
-    """
+
+async def guard_destructive(client: Client, cluster: Cluster, poller: Poller | None) -> Snapshot:
+    """Everything rules 8 and 10 to 12 demand before a destructive PD call or deletion: a
+    fresh PD snapshot, a freshly read Cluster without an engaged brake, and PD answering with
+    the recorded cluster id. Returns the fresh snapshot, on which the caller re-checks its
+    decision; raises UnsafeToProceed."""
+    snapshot = await fresh_snapshot(poller)
     fresh = await fresh_read(client, resources.CLUSTER, Cluster, cluster)
     reason = brake_reason(fresh)
     if reason is not None:
@@ -109,5 +124,16 @@ async def guard_destructive(client: Client, cluster: Cluster, pd_cluster_id: int
             f"safety brake engaged ({reason}); it lifts when the state resolves or when "
             f"the annotation {labels.OVERRIDE_SAFETY_BRAKE}=<reason> is set on the Cluster"
         )
-    check_cluster_identity(fresh, pd_cluster_id)
-    return fresh
+    check_cluster_identity(fresh, snapshot.cluster_id)
+    return snapshot
+
+
+async def guard_instance(ctx: PDReader, kind: ResourceKind, model: type[R], instance: R) -> R:
+    """`guard_destructive` for a step on one instance: also re-reads the instance, and puts
+    the fresh PD view into the context, on which the caller checks its decision again.
+    Returns the fresh instance; raises UnsafeToProceed."""
+    if ctx.loaded_cluster is None:
+        raise StaleDecision("the Cluster is gone")
+    snapshot = await guard_destructive(ctx.deps.client, ctx.loaded_cluster, ctx.pd_state.poller)
+    ctx.pd_state = dataclasses.replace(ctx.pd_state, snapshot=snapshot, unavailable=None)
+    return await fresh_read(ctx.deps.client, kind, model, instance)

@@ -8,12 +8,11 @@ from typing import Any
 from apis import PD, labels
 from apis.common import DATA_VOLUME
 from apis.config import PD_MANAGED_KEYS, render_config
-from apis.names import pvc_name
-from apis.pd import COMPONENT
+from apis.names import PD_CLIENT_PORT, PD_PEER_PORT, instance_host, pd_client_url, pvc_name
+from apis.pd import COMPONENT, initial_members
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.revision import revision_hash
-from controllers.pd.pdview import CLIENT_PORT, PEER_PORT, client_url
 
 CONFIG_FILE = "pd.toml"
 CONFIG_DIR = "/etc/pd"
@@ -33,7 +32,9 @@ def group_of(pd: PD) -> str:
 
 def peer_host(pd: PD, name: str | None = None) -> str:
     """Stable DNS name of an instance's Pod through the headless peer Service."""
-    return f"{name or pd.metadata.name}.{pd.spec.subdomain}.{pd.metadata.namespace}"
+    return instance_host(
+        name or str(pd.metadata.name), pd.spec.subdomain, str(pd.metadata.namespace)
+    )
 
 
 def data_dir(pd: PD) -> str:
@@ -44,31 +45,26 @@ def data_dir(pd: PD) -> str:
     return DATA_DIR
 
 
-def initial_members(pd: PD) -> list[str]:
-    text = pd.metadata.annotations.get(labels.PD_INITIAL_CLUSTER, "")
-    return [name for name in text.split(",") if name]
-
-
 def config_values(pd: PD) -> dict[str, Any]:
     """The operator-managed keys of pd.toml."""
     host = peer_host(pd)
     values: dict[str, Any] = {
         "name": pd.metadata.name,
         "data-dir": data_dir(pd),
-        "client-urls": f"http://0.0.0.0:{CLIENT_PORT}",
-        "peer-urls": f"http://0.0.0.0:{PEER_PORT}",
-        "advertise-client-urls": f"http://{host}:{CLIENT_PORT}",
-        "advertise-peer-urls": f"http://{host}:{PEER_PORT}",
+        "client-urls": f"http://0.0.0.0:{PD_CLIENT_PORT}",
+        "peer-urls": f"http://0.0.0.0:{PD_PEER_PORT}",
+        "advertise-client-urls": f"http://{host}:{PD_CLIENT_PORT}",
+        "advertise-peer-urls": f"http://{host}:{PD_PEER_PORT}",
     }
     initial = initial_members(pd)
     if initial:
         values["initial-cluster"] = ",".join(
-            f"{name}=http://{peer_host(pd, name)}:{PEER_PORT}" for name in initial
+            f"{name}=http://{peer_host(pd, name)}:{PD_PEER_PORT}" for name in initial
         )
     else:
         # The Service name, not a status URL: pd.toml must not change (and restart the Pod)
         # when the Cluster's recorded URL appears or changes.
-        values["join"] = client_url(str(pd.metadata.namespace), group_of(pd))
+        values["join"] = pd_client_url(str(pd.metadata.namespace), group_of(pd))
     return values
 
 
@@ -105,9 +101,9 @@ def _version(text: str) -> tuple[int, int, int]:
 
 def readiness_probe(version: str) -> Object:
     if _version(version) >= READY_API_SINCE:
-        handler: Object = {"httpGet": {"path": "/pd/api/v2/ready", "port": CLIENT_PORT}}
+        handler: Object = {"httpGet": {"path": "/pd/api/v2/ready", "port": PD_CLIENT_PORT}}
     else:
-        handler = {"tcpSocket": {"port": CLIENT_PORT}}
+        handler = {"tcpSocket": {"port": PD_CLIENT_PORT}}
     return {**handler, "periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 3}
 
 
@@ -156,8 +152,8 @@ def build_pod(pd: PD, config: str) -> Object:
         "image": f"{pd.spec.image}:{pd.spec.version}",
         "command": ["/pd-server", f"--config={CONFIG_DIR}/{CONFIG_FILE}"],
         "ports": [
-            {"name": "client", "containerPort": CLIENT_PORT},
-            {"name": "peer", "containerPort": PEER_PORT},
+            {"name": "client", "containerPort": PD_CLIENT_PORT},
+            {"name": "peer", "containerPort": PD_PEER_PORT},
         ],
         "readinessProbe": readiness_probe(pd.spec.version),
         "volumeMounts": mounts,

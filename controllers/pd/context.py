@@ -8,20 +8,17 @@ from apis import PD, Cluster
 from controllers.common.deps import Deps
 from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
-from controllers.pd.pdview import PDView
-from tikv_operator.pdapi import PDError
+from controllers.common.pdview import NO_PD, PDState, UsesPD
 
 
 @dataclass
-class PDContext(Keyed):
+class PDContext(Keyed, UsesPD):
     deps: Deps
     key: str
     loaded: PD | None = None
     loaded_cluster: Cluster | None = None
-    view: PDView | None = None
-    """PD's answer, when PD could be asked."""
-    pd_error: PDError | None = None
-    """Why PD could not be asked; destructive PD-dependent steps wait while it is set."""
+    pd_state: PDState = NO_PD
+    """The cluster's PD view; destructive PD-dependent steps wait while it is unusable."""
     pod: Object | None = None
     config: str = ""
     desired_pod: Object | None = None

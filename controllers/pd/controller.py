@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from controllers.common.deps import Deps
+from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import run_reconcile, to_result
 from controllers.common.runner import Step, TaskResult, task, when
+from controllers.common.watches import members_changed, of_cluster, on_pd_change
 from controllers.pd.context import PDContext
 from controllers.pd.tasks.children import add_finalizer, apply_configmap, apply_pvcs
 from controllers.pd.tasks.delete import (
@@ -17,14 +17,13 @@ from controllers.pd.tasks.delete import (
     leave_membership,
 )
 from controllers.pd.tasks.load import load, stop_if_paused
-from controllers.pd.tasks.pdinfo import read_pd_info
 from controllers.pd.tasks.pod import apply_pod
 from controllers.pd.tasks.status import write_status
 from controllers.pd.tasks.suspend import is_suspended, suspend_pod
-from tikv_operator.kube import cache, resources
+from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
-from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
+from tikv_operator.kube.resources import MANAGED_SELECTOR, ResourceKind
 
 NAME = "pd"
 
@@ -35,13 +34,12 @@ INFORMERS: dict[ResourceKind, str | None] = {
     resources.CONFIGMAP: MANAGED_SELECTOR,
     resources.PVC: MANAGED_SELECTOR,
 }
-"""The informers (kind → label selector) this controller watches; Deps.caches must hold
-the stores of `manager.informer(kind, label_selector=selector)` for each."""
+"""The informers (kind → label selector) whose caches this controller reads and watches."""
 
 PD_TASKS: list[Step[PDContext]] = [
     task("load", load),
     task("paused", stop_if_paused),
-    task("pd-info", read_pd_info),
+    task("pd", read_pd_view),
     when(
         "deleting",
         is_deleting,
@@ -70,26 +68,14 @@ def wants_status(ctx: PDContext, final: TaskResult) -> bool:
 
 async def reconcile_pd(deps: Deps, key: str) -> Result:
     final = await run_reconcile(PDContext(deps, key), PD_TASKS, STATUS_TASKS, wants_status)
-    # A settled instance is reconciled again every PD poll interval, to follow PD health and
-    # leadership, which change without any Kubernetes event; a retry never waits longer.
-    poll = deps.settings.pd_poll_interval
-    return to_result(final, poll, at_most=poll)
-
-
-def instances_of_cluster(pds: cache.Reader) -> Callable[[Object], Iterable[str]]:
-    def keys(cluster: Object) -> Iterable[str]:
-        meta = cluster["metadata"]
-        value = f"{meta.get('namespace')}/{meta['name']}"
-        return [object_key(p) for p in pds.by_index(cache.BY_CLUSTER, value)]
-
-    return keys
+    return to_result(final, deps.settings.resync)
 
 
 def setup(manager: Manager, deps: Deps) -> Controller:
     """Create the PD instance controller, wire its watches and add it to the manager.
 
-    `deps.settings` carries `--max-concurrent-reconciles` (workers) and `--pd-poll-interval`
-    (how often a settled instance looks at PD again)."""
+    `deps.settings` carries `--max-concurrent-reconciles` (workers); PD membership and health
+    changes arrive through the cluster's PD poller."""
 
     async def reconcile(key: str) -> Result:
         return await reconcile_pd(deps, key)
@@ -99,8 +85,8 @@ def setup(manager: Manager, deps: Deps) -> Controller:
     controller.watch(informers[resources.PD])
     for kind in (resources.POD, resources.CONFIGMAP, resources.PVC):
         controller.watch(informers[kind], controlling_owner(resources.PD))
-    controller.watch(
-        informers[resources.CLUSTER], mapped(instances_of_cluster(informers[resources.PD].store))
-    )
+    pds = informers[resources.PD].store
+    controller.watch(informers[resources.CLUSTER], mapped(of_cluster(pds)))
+    controller.watch_source(pd_changes(deps.pd, on_pd_change(pds, members_changed)))
     manager.add_controller(controller)
     return controller

@@ -1,36 +1,11 @@
-"""Decisions about PD membership (DESIGN §5 rules 3 and 4): plain functions over data."""
+"""Decisions of a PD instance (DESIGN §5 rule 4, suspension order): plain functions over
+data. Quorum math is the updater's (controllers/common/updater.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-
-
-@dataclass(frozen=True)
-class MemberState:
-    """One PD member as PD reports it. An added but never started member has name ""."""
-
-    name: str
-    healthy: bool
-
-
-def quorum(count: int) -> int:
-    """Members needed for a majority of `count`."""
-    return count // 2 + 1
-
-
-def keeps_quorum_without(members: Sequence[MemberState], leaving: str) -> bool:
-    """Whether the members other than `leaving` still hold a healthy majority of the
-    membership that remains once `leaving` is gone (or down, for a restart).
-
-    The last member can never go: etcd keeps at least one, and there would be no quorum.
-    """
-    remaining = [m for m in members if m.name != leaving]
-    if not remaining:
-        return False
-    healthy = sum(1 for m in remaining if m.healthy)
-    return healthy >= quorum(len(remaining))
 
 
 @dataclass(frozen=True)

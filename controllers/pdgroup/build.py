@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from apis import API_VERSION, PD, PDGroup, labels
-from apis.names import client_service_name, instance_name, peer_service_name
+from apis.names import (
+    PD_CLIENT_PORT,
+    PD_PEER_PORT,
+    client_service_name,
+    instance_name,
+    peer_service_name,
+)
 from apis.pd import COMPONENT
 from controllers.common.group import group_labels, instance_labels, instance_spec, random_suffix
 from controllers.common.objects import Object, child_metadata
-from controllers.pd.pdview import CLIENT_PORT, PEER_PORT
 
 
 def new_instance_name(group: PDGroup) -> str:
@@ -66,7 +71,7 @@ def build_services(group: PDGroup) -> list[Object]:
         "spec": {
             "type": "ClusterIP",
             "selector": svc_labels,
-            "ports": [{"name": "client", "port": CLIENT_PORT, "targetPort": CLIENT_PORT}],
+            "ports": [{"name": "client", "port": PD_CLIENT_PORT, "targetPort": PD_CLIENT_PORT}],
         },
     }
     peer: Object = {
@@ -80,8 +85,8 @@ def build_services(group: PDGroup) -> list[Object]:
             "publishNotReadyAddresses": True,
             "selector": svc_labels,
             "ports": [
-                {"name": "client", "port": CLIENT_PORT, "targetPort": CLIENT_PORT},
-                {"name": "peer", "port": PEER_PORT, "targetPort": PEER_PORT},
+                {"name": "client", "port": PD_CLIENT_PORT, "targetPort": PD_CLIENT_PORT},
+                {"name": "peer", "port": PD_PEER_PORT, "targetPort": PD_PEER_PORT},
             ],
         },
     }

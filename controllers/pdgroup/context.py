@@ -7,21 +7,19 @@ from dataclasses import dataclass, field
 from apis import PD, Cluster, PDGroup
 from controllers.common.deps import Deps
 from controllers.common.keyed import Keyed
-from controllers.pd.pdview import PDView
+from controllers.common.pdview import NO_PD, PDState, UsesPD
 from controllers.pdgroup.decisions import Hold
-from tikv_operator.pdapi import PDError
 
 
 @dataclass
-class GroupContext(Keyed):
+class GroupContext(Keyed, UsesPD):
     deps: Deps
     key: str
     loaded: PDGroup | None = None
     loaded_cluster: Cluster | None = None
     instances: list[PD] = field(default_factory=list)
     """The group's PD instances, from the cache."""
-    view: PDView | None = None
-    pd_error: PDError | None = None
+    pd_state: PDState = NO_PD
     revision: str = ""
     blocked: Hold | None = None
     """Set when a requested change is unsafe now; becomes the Blocked condition."""

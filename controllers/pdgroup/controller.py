@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from controllers.common.deps import Deps
+from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import run_reconcile, to_result
 from controllers.common.runner import Step, TaskResult, task, when
+from controllers.common.watches import members_changed, of_cluster, on_pd_change
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.tasks.delete import (
     add_finalizer,
@@ -16,14 +16,13 @@ from controllers.pdgroup.tasks.delete import (
 )
 from controllers.pdgroup.tasks.load import load, stop_if_paused
 from controllers.pdgroup.tasks.members import bootstrap, scale
-from controllers.pdgroup.tasks.pdinfo import read_pd_info
 from controllers.pdgroup.tasks.services import apply_services
 from controllers.pdgroup.tasks.status import write_status
 from controllers.pdgroup.tasks.update import rolling_update
-from tikv_operator.kube import cache, resources
+from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
-from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
+from tikv_operator.kube.resources import MANAGED_SELECTOR, ResourceKind
 
 NAME = "pdgroup"
 
@@ -33,13 +32,12 @@ INFORMERS: dict[ResourceKind, str | None] = {
     resources.PD: None,
     resources.SERVICE: MANAGED_SELECTOR,
 }
-"""The informers (kind → label selector) this controller watches; Deps.caches must hold
-the stores of `manager.informer(kind, label_selector=selector)` for each."""
+"""The informers (kind → label selector) whose caches this controller reads and watches."""
 
 GROUP_TASKS: list[Step[GroupContext]] = [
     task("load", load),
     task("paused", stop_if_paused),
-    task("pd-info", read_pd_info),
+    task("pd", read_pd_view),
     when(
         "deleting",
         is_deleting,
@@ -66,31 +64,14 @@ def wants_status(ctx: GroupContext, final: TaskResult) -> bool:
 
 async def reconcile_group(deps: Deps, key: str) -> Result:
     final = await run_reconcile(GroupContext(deps, key), GROUP_TASKS, STATUS_TASKS, wants_status)
-    # A settled group is reconciled again every PD poll interval, to follow PD membership
-    # and health, which change without any Kubernetes event; a retry never waits longer.
-    poll = deps.settings.pd_poll_interval
-    return to_result(final, poll, at_most=poll)
-
-
-def groups_of_cluster(groups: cache.Reader) -> Callable[[Object], Iterable[str]]:
-    """PDGroups name their Cluster in spec.cluster.name (they carry no cluster label)."""
-
-    def keys(cluster: Object) -> Iterable[str]:
-        meta = cluster["metadata"]
-        return [
-            object_key(g)
-            for g in groups.by_index(cache.BY_NAMESPACE, str(meta.get("namespace")))
-            if ((g.get("spec") or {}).get("cluster") or {}).get("name") == meta["name"]
-        ]
-
-    return keys
+    return to_result(final, deps.settings.resync)
 
 
 def setup(manager: Manager, deps: Deps) -> Controller:
     """Create the PDGroup controller, wire its watches and add it to the manager.
 
-    `deps.settings` carries `--max-concurrent-reconciles` (workers) and `--pd-poll-interval`
-    (how often a settled group looks at PD again)."""
+    `deps.settings` carries `--max-concurrent-reconciles` (workers); PD membership and health
+    changes arrive through the cluster's PD poller."""
 
     async def reconcile(key: str) -> Result:
         return await reconcile_group(deps, key)
@@ -100,8 +81,8 @@ def setup(manager: Manager, deps: Deps) -> Controller:
     controller.watch(informers[resources.PDGROUP])
     controller.watch(informers[resources.PD], controlling_owner(resources.PDGROUP))
     controller.watch(informers[resources.SERVICE], controlling_owner(resources.PDGROUP))
-    controller.watch(
-        informers[resources.CLUSTER], mapped(groups_of_cluster(informers[resources.PDGROUP].store))
-    )
+    groups = informers[resources.PDGROUP].store
+    controller.watch(informers[resources.CLUSTER], mapped(of_cluster(groups)))
+    controller.watch_source(pd_changes(deps.pd, on_pd_change(groups, members_changed)))
     manager.add_controller(controller)
     return controller

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from apis.common import SchedulePolicy
 from controllers.common.topology import crowding
-from controllers.pd.decisions import MemberState, keeps_quorum_without
+from controllers.common.updater import MemberState, keeps_quorum_without
 from controllers.pdgroup import reasons
 
 

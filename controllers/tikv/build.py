@@ -7,7 +7,7 @@ from typing import Any
 from apis import TiKV, labels
 from apis.common import DATA_VOLUME
 from apis.config import TIKV_MANAGED_KEYS, render_config
-from apis.names import pvc_name
+from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_host, pvc_name, tikv_address
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.pvc import build_pvcs
@@ -15,8 +15,6 @@ from controllers.common.revision import revision_hash
 
 COMPONENT = "tikv"
 CONTAINER = "tikv"
-CLIENT_PORT = 20160
-STATUS_PORT = 20180
 DATA_DIR = "/var/lib/tikv"
 CONFIG_DIR = "/etc/tikv"
 CONFIG_FILE = "tikv.toml"
@@ -26,16 +24,17 @@ CONFIG_VOLUME = "config"
 def host_of(tikv: TiKV) -> str:
     """The Pod's stable DNS name through the group's headless Service."""
     meta = tikv.metadata
-    return f"{meta.name}.{tikv.spec.subdomain}.{meta.namespace}"
+    return instance_host(str(meta.name), tikv.spec.subdomain, str(meta.namespace))
 
 
 def advertise_address(tikv: TiKV) -> str:
     """The address the store registers in PD; how the instance finds its store."""
-    return f"{host_of(tikv)}:{CLIENT_PORT}"
+    meta = tikv.metadata
+    return tikv_address(str(meta.name), tikv.spec.subdomain, str(meta.namespace))
 
 
 def advertise_status_address(tikv: TiKV) -> str:
-    return f"{host_of(tikv)}:{STATUS_PORT}"
+    return f"{host_of(tikv)}:{TIKV_STATUS_PORT}"
 
 
 def group_of(tikv: TiKV) -> str | None:
@@ -62,9 +61,9 @@ def data_mount_path(tikv: TiKV) -> str:
 
 def render_tikv_config(tikv: TiKV, pd_url: str) -> str:
     values: dict[str, Any] = {
-        "server.addr": f"0.0.0.0:{CLIENT_PORT}",
+        "server.addr": f"0.0.0.0:{TIKV_PORT}",
         "server.advertise-addr": advertise_address(tikv),
-        "server.status-addr": f"0.0.0.0:{STATUS_PORT}",
+        "server.status-addr": f"0.0.0.0:{TIKV_STATUS_PORT}",
         "server.advertise-status-addr": advertise_status_address(tikv),
         "storage.data-dir": data_mount_path(tikv),
         "pd.endpoints": [pd_url],
@@ -150,11 +149,11 @@ def build_pod(tikv: TiKV) -> Object:
         "image": f"{tikv.spec.image}:{tikv.spec.version}",
         "command": ["/tikv-server", "--config", f"{CONFIG_DIR}/{CONFIG_FILE}"],
         "ports": [
-            {"name": "client", "containerPort": CLIENT_PORT, "protocol": "TCP"},
-            {"name": "status", "containerPort": STATUS_PORT, "protocol": "TCP"},
+            {"name": "client", "containerPort": TIKV_PORT, "protocol": "TCP"},
+            {"name": "status", "containerPort": TIKV_STATUS_PORT, "protocol": "TCP"},
         ],
         "readinessProbe": {
-            "httpGet": {"path": "/status", "port": STATUS_PORT},
+            "httpGet": {"path": "/status", "port": TIKV_STATUS_PORT},
             "periodSeconds": 5,
             "failureThreshold": 3,
         },

@@ -11,8 +11,8 @@ from controllers.common.conditions import Status, find, set_condition
 from controllers.common.deps import Deps
 from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
+from controllers.common.pdview import NO_PD, PDState, UsesPD
 from tikv_operator.kube.events import EventType
-from tikv_operator.pdapi import PDClient
 from tikv_operator.pdapi.models import StoreInfo
 
 
@@ -21,26 +21,18 @@ class NotLoaded(Exception):
 
 
 @dataclass
-class PDView:
-    """What PD said in this reconcile."""
-
-    stores: list[StoreInfo]
-    evicting: set[int]
-
-
-@dataclass
-class Context(Keyed):
+class Context(Keyed, UsesPD):
     deps: Deps
     key: str
     raw: Object | None = None
     tikv_: TiKV | None = None
-    cluster_: Cluster | None = None
+    loaded_cluster: Cluster | None = None
     cluster_deleting: bool = False
     pod: Object | None = None
     siblings: list[TiKV] = field(default_factory=list)
-    pd: PDView | None = None
-    pd_error: str | None = None
+    pd_state: PDState = NO_PD
     store: StoreInfo | None = None
+    """The instance's store in PD's view (by advertise address), if it registered."""
     conditions: list[Condition] = field(default_factory=list)
     restart_pending: bool = False
     requeue_after: float | None = None
@@ -53,9 +45,9 @@ class Context(Keyed):
 
     @property
     def cluster(self) -> Cluster:
-        if self.cluster_ is None:
+        if self.loaded_cluster is None:
             raise NotLoaded("Cluster")
-        return self.cluster_
+        return self.loaded_cluster
 
     @property
     def deleting(self) -> bool:
@@ -68,12 +60,6 @@ class Context(Keyed):
     @property
     def now(self) -> datetime:
         return self.deps.now()
-
-    def pd_client(self) -> PDClient | None:
-        url = self.cluster.status.pd
-        if url is None:
-            return None
-        return self.deps.pd.get(self.namespace, str(self.cluster.metadata.name), url)
 
     def requeue(self, seconds: float) -> None:
         if self.requeue_after is None or seconds < self.requeue_after:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from apis.names import tikv_instance_of_address
 from controllers.common.deps import Deps
+from controllers.common.pdview import pd_changes
 from controllers.common.reconcile import run_reconcile, to_result
 from controllers.common.runner import Complete, Step, TaskResult, task, when
+from controllers.common.watches import of_cluster, on_pd_change
 from controllers.tikv.context import Context
 from controllers.tikv.tasks.configmap import add_finalizer, apply_configmap
 from controllers.tikv.tasks.eviction import end_leader_eviction
@@ -23,11 +26,9 @@ from tikv_operator.kube.controller import Controller, Result, controlling_owner,
 from tikv_operator.kube.informer import Event
 from tikv_operator.kube.manager import Manager
 from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
+from tikv_operator.pdapi.poller import Change
 
 NAME = "tikv"
-RESYNC = 30.0
-"""Seconds between reconciles of a settled instance: PD's view of the store changes
-without any Kubernetes event to wake us."""
 
 INFORMERS: dict[ResourceKind, str | None] = {
     resources.CLUSTER: None,
@@ -35,10 +36,10 @@ INFORMERS: dict[ResourceKind, str | None] = {
     resources.POD: MANAGED_SELECTOR,
     resources.CONFIGMAP: MANAGED_SELECTOR,
     resources.PVC: MANAGED_SELECTOR,
+    resources.NODE: None,
 }
-"""The informers (kind → label selector) this controller watches; Deps.caches must hold
-the stores of `manager.informer(kind, label_selector=selector)` for each (and may hold
-NODE; without it nodes are read from the API server)."""
+"""The informers (kind → label selector) whose caches this controller reads or watches
+(nodes: for the store labels; without that cache nodes are read from the API server)."""
 
 
 def is_deleting(ctx: Context) -> bool:
@@ -71,19 +72,19 @@ def wants_status(ctx: Context, final: TaskResult) -> bool:
     say why), except when the instance or its Cluster is going away or paused."""
     return (
         ctx.tikv_ is not None
-        and ctx.cluster_ is not None
+        and ctx.loaded_cluster is not None
         and not ctx.cluster_deleting
-        and not ctx.cluster_.spec.paused
+        and not ctx.loaded_cluster.spec.paused
         and not (ctx.deleting and isinstance(final, Complete))
     )
 
 
-async def reconcile_tikv(deps: Deps, key: str, resync: float = RESYNC) -> Result:
+async def reconcile_tikv(deps: Deps, key: str) -> Result:
     ctx = Context(deps, key)
     final = await run_reconcile(ctx, TIKV_TASKS, STATUS_TASKS, wants_status)
     if ctx.tikv_ is None:
         return Result()
-    return to_result(final, resync, at_most=ctx.requeue_after)
+    return to_result(final, deps.settings.resync, at_most=ctx.requeue_after)
 
 
 def spec_or_metadata_changed(event: Event) -> bool:
@@ -96,17 +97,10 @@ def spec_or_metadata_changed(event: Event) -> bool:
     return any(old.get(k) != new.get(k) for k in keys)
 
 
-def instances_of_cluster(tikvs: cache.Reader) -> Callable[[Object], Iterable[str]]:
-    def keys(cluster: Object) -> Iterable[str]:
-        meta = cluster["metadata"]
-        namespace = meta.get("namespace")
-        return [
-            object_key(t)
-            for t in tikvs.by_index(cache.BY_NAMESPACE, str(namespace))
-            if (t.get("spec") or {}).get("cluster", {}).get("name") == meta["name"]
-        ]
-
-    return keys
+def stores_changed(namespace: str, change: Change) -> set[str]:
+    """TiKV instances whose store changed in PD's view (found by advertise address)."""
+    names = (tikv_instance_of_address(a, namespace) for a in change.stores)
+    return {n for n in names if n}
 
 
 def siblings_of(tikvs: cache.Reader) -> Callable[[Object], Iterable[str]]:
@@ -125,11 +119,11 @@ def siblings_of(tikvs: cache.Reader) -> Callable[[Object], Iterable[str]]:
     return keys
 
 
-def setup(manager: Manager, deps: Deps, *, resync: float = RESYNC) -> Controller:
+def setup(manager: Manager, deps: Deps) -> Controller:
     """Create the TiKV instance controller, wire its watches and add it to the manager."""
 
     async def reconcile(key: str) -> Result:
-        return await reconcile_tikv(deps, key, resync)
+        return await reconcile_tikv(deps, key)
 
     controller = Controller(NAME, reconcile, workers=deps.settings.workers)
     informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
@@ -138,7 +132,8 @@ def setup(manager: Manager, deps: Deps, *, resync: float = RESYNC) -> Controller
     controller.watch(tikvs, mapped(siblings_of(tikvs.store)), predicate=_ready_changed)
     for kind in (resources.POD, resources.CONFIGMAP, resources.PVC):
         controller.watch(informers[kind], controlling_owner(resources.TIKV))
-    controller.watch(informers[resources.CLUSTER], mapped(instances_of_cluster(tikvs.store)))
+    controller.watch(informers[resources.CLUSTER], mapped(of_cluster(tikvs.store)))
+    controller.watch_source(pd_changes(deps.pd, on_pd_change(tikvs.store, stores_changed)))
     manager.add_controller(controller)
     return controller
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apis import TiKVGroup
-from apis.names import instance_name
+from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_name
 from apis.tikv import COMPONENT
 from controllers.common.group import (
     group_labels,
@@ -13,9 +13,6 @@ from controllers.common.group import (
     subdomain,
 )
 from controllers.common.objects import Object, child_metadata
-
-CLIENT_PORT = 20160
-STATUS_PORT = 20180
 
 
 def new_instance_name(group: TiKVGroup, taken: set[str]) -> str:
@@ -58,8 +55,8 @@ def build_peer_service(group: TiKVGroup) -> Object:
             "publishNotReadyAddresses": True,
             "selector": group_labels(group),
             "ports": [
-                {"name": "client", "port": CLIENT_PORT, "targetPort": CLIENT_PORT},
-                {"name": "status", "port": STATUS_PORT, "targetPort": STATUS_PORT},
+                {"name": "client", "port": TIKV_PORT, "targetPort": TIKV_PORT},
+                {"name": "status", "port": TIKV_STATUS_PORT, "targetPort": TIKV_STATUS_PORT},
             ],
         },
     }

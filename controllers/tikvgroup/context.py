@@ -12,9 +12,9 @@ from controllers.common.conditions import Status, find, is_true, set_condition
 from controllers.common.deps import Deps
 from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
+from controllers.common.pdview import NO_PD, PDState, UsesPD
 from controllers.tikvgroup.decisions import Instance
 from tikv_operator.kube.events import EventType
-from tikv_operator.pdapi import PDClient
 
 
 @dataclass
@@ -24,14 +24,15 @@ class Blocked:
 
 
 @dataclass
-class Context(Keyed):
+class Context(Keyed, UsesPD):
     deps: Deps
     key: str
     raw: Object | None = None
     group_: TiKVGroup | None = None
-    cluster_: Cluster | None = None
+    loaded_cluster: Cluster | None = None
     cluster_deleting: bool = False
     instances: list[TiKV] = field(default_factory=list)
+    pd_state: PDState = NO_PD
     revision: str = ""
     blocked: Blocked | None = None
     conditions: list[Condition] = field(default_factory=list)
@@ -44,8 +45,8 @@ class Context(Keyed):
 
     @property
     def cluster(self) -> Cluster:
-        assert self.cluster_ is not None, "the load task runs first"
-        return self.cluster_
+        assert self.loaded_cluster is not None, "the load task runs first"
+        return self.loaded_cluster
 
     @property
     def deleting(self) -> bool:
@@ -54,12 +55,6 @@ class Context(Keyed):
     @property
     def now(self) -> datetime:
         return self.deps.now()
-
-    def pd_client(self) -> PDClient | None:
-        url = self.cluster.status.pd
-        if url is None:
-            return None
-        return self.deps.pd.get(self.namespace, str(self.cluster.metadata.name), url)
 
     def instance(self, name: str) -> TiKV:
         return next(i for i in self.instances if i.metadata.name == name)

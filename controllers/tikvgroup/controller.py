@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from controllers.common.deps import Deps
+from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import run_reconcile, to_result
 from controllers.common.runner import Complete, Step, TaskResult, task, when
+from controllers.common.watches import of_cluster, of_same_cluster, on_pd_change
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.children import add_finalizer, apply_service
 from controllers.tikvgroup.tasks.deletion import (
@@ -19,10 +19,10 @@ from controllers.tikvgroup.tasks.load import load, stop_if_paused
 from controllers.tikvgroup.tasks.scale import scale
 from controllers.tikvgroup.tasks.status import write_status
 from controllers.tikvgroup.tasks.update import rolling_update
-from tikv_operator.kube import cache, resources
+from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
-from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
+from tikv_operator.kube.resources import MANAGED_SELECTOR, ResourceKind
 
 NAME = "tikvgroup"
 RESYNC = 60.0
@@ -34,8 +34,7 @@ INFORMERS: dict[ResourceKind, str | None] = {
     resources.PDGROUP: None,
     resources.SERVICE: MANAGED_SELECTOR,
 }
-"""The informers (kind → label selector) this controller watches; Deps.caches must hold
-the stores of `manager.informer(kind, label_selector=selector)` for each."""
+"""The informers (kind → label selector) whose caches this controller reads and watches."""
 
 
 def is_deleting_with_cluster(ctx: Context) -> bool:
@@ -45,6 +44,7 @@ def is_deleting_with_cluster(ctx: Context) -> bool:
 TIKVGROUP_TASKS: list[Step[Context]] = [
     task("load", load),
     task("paused", stop_if_paused),
+    task("pd", read_pd_view),
     when(
         "deleting-with-cluster",
         is_deleting_with_cluster,
@@ -66,54 +66,27 @@ STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
 
 
 def wants_status(ctx: Context, final: TaskResult) -> bool:
-    if ctx.group_ is None or ctx.cluster_ is None or ctx.cluster_deleting:
+    if ctx.group_ is None or ctx.loaded_cluster is None or ctx.cluster_deleting:
         return False
-    if ctx.cluster_.spec.paused:
+    if ctx.loaded_cluster.spec.paused:
         return False
     # A deleted group whose finalizer was just dropped has no status left to write.
     return not (ctx.deleting and isinstance(final, Complete))
 
 
-async def reconcile_tikvgroup(deps: Deps, key: str, resync: float = RESYNC) -> Result:
+async def reconcile_tikvgroup(deps: Deps, key: str) -> Result:
     ctx = Context(deps, key)
     final = await run_reconcile(ctx, TIKVGROUP_TASKS, STATUS_TASKS, wants_status)
     if ctx.group_ is None:
         return Result()
-    return to_result(final, resync, at_most=ctx.requeue_after)
+    return to_result(final, deps.settings.resync, at_most=ctx.requeue_after)
 
 
-def groups_of_cluster(groups: cache.Reader) -> Callable[[Object], Iterable[str]]:
-    def keys(cluster: Object) -> Iterable[str]:
-        meta = cluster["metadata"]
-        return [
-            object_key(g)
-            for g in groups.by_index(cache.BY_NAMESPACE, str(meta.get("namespace")))
-            if (g.get("spec") or {}).get("cluster", {}).get("name") == meta["name"]
-        ]
-
-    return keys
-
-
-def groups_of_pdgroup_cluster(groups: cache.Reader) -> Callable[[Object], Iterable[str]]:
-    """A PDGroup reaching a new version may let a TiKV upgrade go (PD before TiKV)."""
-    by_cluster = groups_of_cluster(groups)
-
-    def keys(pdgroup: Object) -> Iterable[str]:
-        name = (pdgroup.get("spec") or {}).get("cluster", {}).get("name")
-        if not name:
-            return []
-        return by_cluster(
-            {"metadata": {"name": name, "namespace": pdgroup["metadata"].get("namespace")}}
-        )
-
-    return keys
-
-
-def setup(manager: Manager, deps: Deps, *, resync: float = RESYNC) -> Controller:
+def setup(manager: Manager, deps: Deps) -> Controller:
     """Create the TiKVGroup controller, wire its watches and add it to the manager."""
 
     async def reconcile(key: str) -> Result:
-        return await reconcile_tikvgroup(deps, key, resync)
+        return await reconcile_tikvgroup(deps, key)
 
     controller = Controller(NAME, reconcile, workers=deps.settings.workers)
     informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
@@ -121,7 +94,9 @@ def setup(manager: Manager, deps: Deps, *, resync: float = RESYNC) -> Controller
     controller.watch(groups)
     controller.watch(informers[resources.TIKV], controlling_owner(resources.TIKVGROUP))
     controller.watch(informers[resources.SERVICE], controlling_owner(resources.TIKVGROUP))
-    controller.watch(informers[resources.CLUSTER], mapped(groups_of_cluster(groups.store)))
-    controller.watch(informers[resources.PDGROUP], mapped(groups_of_pdgroup_cluster(groups.store)))
+    controller.watch(informers[resources.CLUSTER], mapped(of_cluster(groups.store)))
+    # A PDGroup reaching a new version may let a TiKV upgrade go (PD before TiKV).
+    controller.watch(informers[resources.PDGROUP], mapped(of_same_cluster(groups.store)))
+    controller.watch_source(pd_changes(deps.pd, on_pd_change(groups.store)))
     manager.add_controller(controller)
     return controller

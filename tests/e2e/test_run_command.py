@@ -11,7 +11,7 @@ import pytest
 
 from hack.dev import OPERATOR, operator_process, wait_http_ok
 from hack.localcluster import LocalCluster, free_port
-from tikv_operator.operator import UsageError, parse_duration_seconds, parse_override
+from tikv_operator.cmd.run import UsageError, parse_duration_seconds, parse_override
 
 FLAGS = [
     "--kubeconfig",
@@ -68,8 +68,8 @@ def test_bad_override_is_a_usage_error_exit() -> None:
 
 def test_env_vars_mirror_flags() -> None:
     code = (
-        "from tikv_operator.cli import build_parser;"
-        "from tikv_operator.operator import options_from_args;"
+        "from tikv_operator.cmd.cli import build_parser;"
+        "from tikv_operator.cmd.run import options_from_args;"
         "o = options_from_args(build_parser().parse_args(['run']));"
         "print(o.namespaces, o.leader_elect, o.pd_poll_interval, dict(o.pd_url_overrides))"
     )

@@ -7,7 +7,8 @@ as with client-go's cache.
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from tikv_operator.kube.resources import CLUSTER_LABEL, Object, controller_owner, object_key
+from apis import labels as label_names
+from tikv_operator.kube.resources import Object, controller_owner, object_key
 
 IndexFunc = Callable[[Object], Iterable[str]]
 
@@ -30,7 +31,7 @@ def index_by_owner_uid(obj: Object) -> Iterable[str]:
 def index_by_cluster(obj: Object) -> Iterable[str]:
     """`namespace/<tikv.org/cluster label>`, so a cluster's objects are found in one lookup."""
     labels = obj["metadata"].get("labels") or {}
-    cluster = labels.get(CLUSTER_LABEL)
+    cluster = labels.get(label_names.CLUSTER)
     return (f"{obj['metadata'].get('namespace', '')}/{cluster}",) if cluster else ()
 
 

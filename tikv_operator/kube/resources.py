@@ -8,14 +8,14 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from apis import labels
+
 Object = dict[str, Any]
 
 CRD_GROUP = "core.tikv.org"
 CRD_VERSION = "v1alpha1"
-MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
-MANAGED_BY = "tikv-operator"
-MANAGED_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
-CLUSTER_LABEL = "tikv.org/cluster"
+MANAGED_SELECTOR = f"{labels.MANAGED_BY}={labels.MANAGED_BY_VALUE}"
+"""What the caches of child kinds select: only objects the operator manages."""
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,13 @@ class PDClient:
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        on_write: Callable[[], None] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.cluster = cluster
+        self.on_write = on_write
+        """Called after every state-changing call, answered or not (PD may have applied it):
+        the cluster's poller refreshes its snapshot."""
         self._retry = retry
         self._sleep = sleep
         self._http = httpx.AsyncClient(
@@ -183,6 +187,10 @@ class PDClient:
         with contextlib.suppress(NotFound):
             await self._send("end_evict_leader", "DELETE", path)
 
+    async def get_scheduler_names(self) -> list[str]:
+        """Names of the running schedulers; raises `NotBootstrapped` before TiKV."""
+        return await self._get("schedulers", "/schedulers", list[str])
+
     async def get_evict_leader_stores(self) -> set[int]:
         """Ids of the stores whose leaders PD is evicting; none when the scheduler is absent."""
         path = f"/scheduler-config/{EVICT_LEADER_SCHEDULER}/list"
@@ -226,7 +234,11 @@ class PDClient:
 
     async def _send(self, api: str, method: str, path: str, **kwargs: Any) -> None:
         """A state-changing call: never retried, since PD may have applied it already."""
-        await self._request(api, method, path, **kwargs)
+        try:
+            await self._request(api, method, path, **kwargs)
+        finally:
+            if self.on_write is not None:
+                self.on_write()
 
     async def _request(self, api: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         start = time.perf_counter()

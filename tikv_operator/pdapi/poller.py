@@ -1,8 +1,16 @@
-"""Per-cluster background refresh of PD members, health and stores, with a change feed.
+"""One view of PD per cluster: a background poller, its snapshots, and their change feed.
 
-Controllers read the latest `Snapshot` instead of asking PD on every reconcile, and the
-`Change` feed tells them which members (by name) and stores (by address) to look at again.
-A failed poll keeps the previous data but marks the snapshot failed, so nobody acts on it.
+This is the only place the operator reads PD's state (DESIGN §1). Each TiKV cluster has one
+`Poller`, kept in the process-wide `Pollers` registry, that takes a `Snapshot` every poll
+interval: members, health, leader, every store (Tombstone included), the evict-leader
+scheduler's stores, the replication config and the cluster id. Controllers read the latest
+snapshot and its age instead of asking PD in a reconcile, and the change feed tells them
+which members (by name) and stores (by address) to look at again.
+
+Writes to PD stay direct calls through the poller's client; each one refreshes the snapshot
+at once. A decision that must not act on stale data (a destructive step) asks `fresh()`.
+A failed poll keeps the previous data for display but marks the snapshot failed, so nobody
+acts on it.
 """
 
 from __future__ import annotations
@@ -11,17 +19,26 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import structlog
 
-from tikv_operator.pdapi.client import PDClient
-from tikv_operator.pdapi.errors import PDError
-from tikv_operator.pdapi.models import Member, MemberHealth, StoreInfo
+from tikv_operator.pdapi.client import EVICT_LEADER_SCHEDULER, PDClient
+from tikv_operator.pdapi.errors import NotBootstrapped, PDError
+from tikv_operator.pdapi.models import (
+    Member,
+    MemberHealth,
+    Members,
+    ReplicationConfig,
+    StoreInfo,
+    StoreState,
+    StoreStateName,
+)
 
 DEFAULT_INTERVAL = 15.0
+STALE_AFTER_POLLS = 3
+"""A snapshot older than this many poll intervals is not acted upon (a poll hangs or fails)."""
 
 log = structlog.get_logger(__name__)
 
@@ -34,8 +51,14 @@ class Snapshot:
     cluster_id: int = 0
     members: tuple[Member, ...] = ()
     leader: str = ""
+    leaders: tuple[str, ...] = ()
+    """Distinct leader names reported by `/members` and `/leader`: more than one means PD
+    disagrees with itself (the safety brake's MultipleLeaders)."""
     health: Mapping[str, bool] = field(default_factory=dict)
     stores: tuple[StoreInfo, ...] = ()
+    """Every store PD knows, Tombstone included; none before TiKV bootstraps the cluster."""
+    evict_leader_stores: frozenset[int] = frozenset()
+    replication: ReplicationConfig = field(default_factory=ReplicationConfig)
     error: PDError | None = None
 
     @property
@@ -49,24 +72,47 @@ class Snapshot:
     def member(self, name: str) -> Member | None:
         return next((m for m in self.members if m.name == name), None)
 
-    def store_by_address(self, address: str) -> StoreInfo | None:
-        return next((s for s in self.stores if s.store.address == address), None)
+    def healthy(self, name: str) -> bool:
+        return self.health.get(name, False)
+
+    @property
+    def live_stores(self) -> tuple[StoreInfo, ...]:
+        return tuple(s for s in self.stores if s.store.state != StoreState.TOMBSTONE)
+
+    @property
+    def up_stores(self) -> int:
+        """Stores Up and heartbeating (PD's state_name is Up)."""
+        return sum(
+            1
+            for s in self.stores
+            if s.store.state == StoreState.UP and s.store.state_name == StoreStateName.UP
+        )
 
 
 @dataclass(frozen=True)
 class Change:
-    """Members (by name) and stores (by advertise address) whose PD view changed."""
+    """Members (by name) and stores (by advertise address) whose PD view changed; `everything`
+    when the whole view must be looked at again (first snapshot, PD starting or stopping to
+    answer, the cluster id changing)."""
 
     members: frozenset[str] = frozenset()
     stores: frozenset[str] = frozenset()
+    everything: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.members or self.stores)
+        return bool(self.members or self.stores or self.everything)
 
 
 def _member_views(s: Snapshot) -> dict[str, Hashable]:
     return {
-        m.name: (m.member_id, m.client_urls, m.peer_urls, s.health.get(m.name), m.name == s.leader)
+        m.name: (
+            m.member_id,
+            m.client_urls,
+            m.peer_urls,
+            m.binary_version,
+            s.health.get(m.name),
+            m.name == s.leader,
+        )
         for m in s.members
     }
 
@@ -79,6 +125,9 @@ def _store_views(s: Snapshot) -> dict[str, Hashable]:
             i.store.node_state,
             i.store.state_name,
             i.store.labels,
+            i.store.version,
+            i.store.start_timestamp,
+            i.store.id in s.evict_leader_stores,
             i.status.leader_count,
             i.status.region_count,
         )
@@ -91,27 +140,80 @@ def _changed(old: Mapping[str, Hashable], new: Mapping[str, Hashable]) -> frozen
 
 
 def diff(old: Snapshot | None, new: Snapshot) -> Change:
-    """What changed between two polls; everything known counts when a poll starts or stops
-    failing, since every decision based on PD must then be re-evaluated."""
+    """What changed between two polls."""
     if old is None or old.ok != new.ok:
-        known = [s for s in (old, new) if s is not None]
-        return Change(
-            frozenset(m.name for s in known for m in s.members),
-            frozenset(i.store.address for s in known for i in s.stores),
-        )
+        return Change(everything=True)
     if not new.ok:
         return Change()
+    if (old.cluster_id, old.leaders, old.replication) != (
+        new.cluster_id,
+        new.leaders,
+        new.replication,
+    ):
+        return Change(everything=True)
     return Change(
         _changed(_member_views(old), _member_views(new)),
         _changed(_store_views(old), _store_views(new)),
     )
 
 
-OnChange = Callable[[Change], Awaitable[None]]
+OnChange = Callable[[Snapshot, Change], None]
+
+
+async def take_snapshot(client: PDClient, now: Callable[[], float]) -> Snapshot:
+    """Ask PD for everything a snapshot holds; a failure is a snapshot with `error` set."""
+    try:
+        members, leaders = await _members_and_leaders(client)
+        if len(leaders) > 1:
+            # A leader transfer between the two reads looks like two leaders; ask once more
+            # so that only a disagreement that persists is reported.
+            members, leaders = await _members_and_leaders(client)
+        health = await client.get_health()
+        stores = await client.get_stores_if_bootstrapped()
+        evicting = await _evict_leader_stores(client) if stores else set()
+        replication = await client.get_replication_config()
+        cluster_id = members.header.cluster_id or (await client.get_cluster()).id
+    except PDError as err:
+        log.info("pd poll failed", cluster=client.cluster, error=str(err))
+        return Snapshot(now(), error=err)
+    return Snapshot(
+        taken_at=now(),
+        cluster_id=cluster_id,
+        members=members.members,
+        leader=leaders[0] if len(leaders) == 1 else "",
+        leaders=leaders,
+        health=_health_by_name(health),
+        stores=tuple(stores),
+        evict_leader_stores=frozenset(evicting),
+        replication=replication,
+    )
+
+
+async def _members_and_leaders(client: PDClient) -> tuple[Members, tuple[str, ...]]:
+    members = await client.get_members()
+    leader = await client.get_leader()
+    names = {members.leader.name if members.leader else "", leader.name}
+    return members, tuple(sorted(n for n in names if n))
+
+
+async def _evict_leader_stores(client: PDClient) -> set[int]:
+    """Asked only when the scheduler runs: PD answers its config list with a 404 otherwise,
+    which is an answer ("no store is evicted"), not an error worth a red panel."""
+    try:
+        if EVICT_LEADER_SCHEDULER not in await client.get_scheduler_names():
+            return set()
+        return await client.get_evict_leader_stores()
+    except NotBootstrapped:
+        return set()
+
+
+def _health_by_name(health: Iterable[MemberHealth]) -> dict[str, bool]:
+    return {h.name: h.health for h in health if h.name}
 
 
 class Poller:
-    """Polls one PD cluster every `interval` seconds, or at once when `refresh()` is called."""
+    """Polls one PD cluster every `interval` seconds, at once on `refresh()`, and on demand
+    with `fresh()`. Its client is the one every write to this PD goes through."""
 
     def __init__(
         self,
@@ -127,7 +229,18 @@ class Poller:
         self._on_change = on_change
         self._clock = clock
         self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        client.on_write = self.refresh
+
+    @property
+    def max_age(self) -> float:
+        return STALE_AFTER_POLLS * self.interval
+
+    def current(self) -> Snapshot | None:
+        """The latest snapshot if it may be acted upon (succeeded, not stale), else None."""
+        s = self.snapshot
+        return s if s is not None and s.usable(self._clock(), self.max_age) else None
 
     def start(self) -> None:
         if self._task is None:
@@ -144,66 +257,84 @@ class Poller:
         """Poll now instead of waiting for the interval (e.g. right after a PD call)."""
         self._wake.set()
 
-    async def poll_once(self) -> Change:
-        """Take a snapshot, publish it, and report what changed to the callback."""
-        new = await self._take()
-        change = diff(self.snapshot, new)
-        if not new.ok and self.snapshot is not None:
-            # Keep what we knew for display, marked as failed so nobody acts on it.
-            new = dataclasses.replace(self.snapshot, taken_at=new.taken_at, error=new.error)
-        self.snapshot = new
-        if change and self._on_change is not None:
-            await self._on_change(change)
-        return change
+    async def fresh(self) -> Snapshot:
+        """A snapshot taken after this call began (rules 7, 8, 10: no destructive step on
+        stale data)."""
+        return await self.poll_once()
 
-    async def _take(self) -> Snapshot:
-        try:
-            members = await self.client.get_members()
-            health = await self.client.get_health()
-            stores = await self.client.get_stores_if_bootstrapped()
-        except PDError as err:
-            log.warning("pd poll failed", cluster=self.client.cluster, error=str(err))
-            return Snapshot(self._clock(), error=err)
-        return Snapshot(
-            taken_at=self._clock(),
-            cluster_id=members.header.cluster_id,
-            members=members.members,
-            leader=members.leader.name if members.leader is not None else "",
-            health=_health_by_name(health),
-            stores=tuple(stores),
-        )
+    async def poll_once(self) -> Snapshot:
+        """Take a snapshot, publish it, and report what changed to the callback."""
+        async with self._lock:
+            new = await take_snapshot(self.client, self._clock)
+            change = diff(self.snapshot, new)
+            if not new.ok and self.snapshot is not None:
+                # Keep what we knew for display, marked as failed so nobody acts on it.
+                new = dataclasses.replace(self.snapshot, taken_at=new.taken_at, error=new.error)
+            self.snapshot = new
+        if change and self._on_change is not None:
+            self._on_change(new, change)
+        return new
 
     async def _run(self) -> None:
         while True:
             self._wake.clear()
-            await self.poll_once()
+            try:
+                await self.poll_once()
+            except Exception:  # a bug in a listener must not stop the cluster's view
+                log.exception("pd poll crashed", cluster=self.client.cluster)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
 
 
-def _health_by_name(health: Iterable[MemberHealth]) -> dict[str, bool]:
-    return {h.name: h.health for h in health}
+Listener = Callable[[str, Snapshot, Change], None]
+"""Called with the cluster key (`namespace/name`), the new snapshot and what changed."""
 
 
 class Pollers:
-    """One poller per TiKV cluster, shared by every controller that needs PD's view."""
+    """One poller per TiKV cluster in the process, shared by every controller.
 
-    def __init__(self, **poller_options: Any) -> None:
-        self._options = poller_options
+    The Cluster controller starts a cluster's poller once its PD URL is known and stops it
+    with the Cluster; the other controllers only read (`get`)."""
+
+    def __init__(
+        self,
+        *,
+        interval: float = DEFAULT_INTERVAL,
+        timeout: float = 10.0,
+        make_client: Callable[[str, str], PDClient] | None = None,
+    ) -> None:
+        self.interval = interval
+        self.timeout = timeout
+        self._make_client = make_client or self._default_client
         self._pollers: dict[str, Poller] = {}
+        self._listeners: list[Listener] = []
+
+    def _default_client(self, cluster: str, url: str) -> PDClient:
+        return PDClient(url, cluster=cluster, timeout=self.timeout)
 
     def get(self, cluster: str) -> Poller | None:
         return self._pollers.get(cluster)
 
-    def ensure(
-        self, cluster: str, make_client: Callable[[], PDClient], on_change: OnChange | None = None
-    ) -> Poller:
-        """The running poller of `cluster`, started with a new client if there is none."""
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` on every change of any cluster; returns the unsubscribe function."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    async def ensure(self, cluster: str, url: str) -> Poller:
+        """The running poller of `cluster` at `url`; a poller at another URL is replaced."""
         poller = self._pollers.get(cluster)
-        if poller is None:
-            poller = Poller(make_client(), on_change=on_change, **self._options)
-            self._pollers[cluster] = poller
-            poller.start()
+        if poller is not None and poller.client.base_url == url.rstrip("/"):
+            return poller
+        if poller is not None:
+            await self.remove(cluster)
+
+        def publish(snapshot: Snapshot, change: Change) -> None:
+            for listener in list(self._listeners):
+                listener(cluster, snapshot, change)
+
+        poller = Poller(self._make_client(cluster, url), interval=self.interval, on_change=publish)
+        self._pollers[cluster] = poller
+        poller.start()
         return poller
 
     async def remove(self, cluster: str) -> None:

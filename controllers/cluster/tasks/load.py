@@ -42,6 +42,7 @@ def _name(obj: Resource) -> str:
 async def load_cluster(ctx: ClusterContext) -> TaskResult:
     raw = ctx.deps.cache(resources.CLUSTER).get(ctx.key)
     if raw is None:
+        await ctx.deps.pd.remove(ctx.key)  # nobody needs this cluster's PD view any more
         return Wait("the Cluster is gone")
     ctx.raw = raw
     ctx.loaded = Cluster.model_validate(raw)

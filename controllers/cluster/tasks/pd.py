@@ -1,29 +1,33 @@
-"""Ask PD about the cluster; record its cluster id at first contact (identity fencing)."""
+"""Watch the cluster's PD (start its poller once the URL is known) and read its view;
+record PD's cluster id at first contact (identity fencing)."""
 
 from __future__ import annotations
 
 from controllers.cluster import reasons
 from controllers.cluster.brake import may_record_id
-from controllers.cluster.build import pd_url
+from controllers.cluster.build import pd_url as service_url
 from controllers.cluster.context import ClusterContext
-from controllers.cluster.pdinfo import read_pd_info
+from controllers.cluster.pdinfo import pd_info_of
+from controllers.common.pdview import pd_url, read_pd
 from controllers.common.runner import Complete, TaskResult
-from tikv_operator.pdapi import PDError
+from tikv_operator.pdapi import NoLeader
 
 
-async def read_pd(ctx: ClusterContext) -> TaskResult:
+async def watch_pd(ctx: ClusterContext) -> TaskResult:
     """PD being unreachable is a state to report, not a failure of the reconcile: the
     status task says so, and nothing here is destructive."""
-    url = pd_url(ctx.namespace, ctx.pd_groups)
+    url = pd_url(ctx.deps, ctx.namespace, ctx.name, service_url(ctx.namespace, ctx.pd_groups))
     if url is None:
+        await ctx.deps.pd.remove(ctx.key)
         return Complete("no PDGroup yet")
-    client = ctx.deps.pd.get(ctx.namespace, ctx.name, url)
-    try:
-        ctx.pd_info = await read_pd_info(client)
-    except PDError as e:
-        ctx.pd_error = e
-        return Complete(f"PD unreachable: {e}")
-    info = ctx.pd_info
+    await ctx.deps.pd.ensure(ctx.key, url)
+    state = read_pd(ctx.deps, ctx.cluster)
+    if state.snapshot is None:
+        ctx.pd_error = state.unavailable
+        last = state.poller.snapshot if state.poller is not None else None
+        ctx.pd_no_leader = last is not None and isinstance(last.error, NoLeader)
+        return Complete(f"PD unavailable: {state.unavailable}")
+    info = ctx.pd_info = pd_info_of(state.snapshot)
     return Complete(
         f"id {info.cluster_id}, leader {info.leader}, {len(info.members)} members, "
         f"{info.up_stores} stores Up"

@@ -37,8 +37,7 @@ async def write_status(ctx: ClusterContext, extra: dict[str, Any] | None = None)
 def set_conditions(ctx: ClusterContext) -> None:
     """Every condition but Blocked, which the brake and deletion tasks own."""
     cluster = ctx.cluster
-    pd_error = str(ctx.pd_error) if ctx.pd_error is not None else None
-    available = build.available(ctx.pd_info, pd_error, bool(ctx.pd_groups))
+    available = build.available(ctx.pd_info, ctx.pd_error, bool(ctx.pd_groups), ctx.pd_no_leader)
     ctx.set(cond.AVAILABLE, available)
     ctx.set(cond.READY, build.ready(ctx.pd_groups, ctx.tikv_groups, available.status == "True"))
     ctx.set(cond.SYNCED, build.synced(ctx.pd_groups, ctx.tikv_groups))

@@ -7,13 +7,12 @@ from controllers.common.finalizer import remove_finalizer
 from controllers.common.pvc import delete_pvcs, release_pvcs
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
+from controllers.common.updater import keeps_quorum_without, member_states
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
-from controllers.pd.decisions import keeps_quorum_without
 from controllers.pd.tasks.events import record
 from controllers.pd.tasks.guard import guard
 from controllers.pd.tasks.leadership import transfer_leadership
-from controllers.pd.tasks.pdinfo import pd_client
 from tikv_operator.kube import cache, resources
 from tikv_operator.pdapi import NotFound, PDError
 
@@ -39,7 +38,7 @@ async def leave_membership(ctx: PDContext) -> TaskResult:
         return Complete("not a PD member")
     if ctx.is_leader:
         return await transfer_leadership(ctx, "removed")
-    if not keeps_quorum_without(ctx.view.states(), ctx.name):
+    if not keeps_quorum_without(member_states(ctx.view), ctx.name):
         note = (
             f"removing PD member {ctx.name} would leave the other members without a healthy "
             "quorum; waiting until enough of them are healthy"
@@ -52,7 +51,7 @@ async def leave_membership(ctx: PDContext) -> TaskResult:
         record(ctx, "Warning", reasons.UNSAFE, "DeleteMember", str(error))
         return Retry(UNSAFE_RETRY, str(error))
     try:
-        await pd_client(ctx).delete_member_by_name(ctx.name)
+        await ctx.pd_writer().delete_member_by_name(ctx.name)
     except NotFound:
         return Complete("PD no longer lists the member")
     except PDError as error:

@@ -12,7 +12,6 @@ from controllers.pd import reasons
 from controllers.pd.context import PDContext
 from controllers.pd.decisions import TransferCandidate, leader_transfer_target
 from controllers.pd.tasks.events import record
-from controllers.pd.tasks.pdinfo import pd_client
 from tikv_operator.kube import cache, resources
 from tikv_operator.pdapi import PDError
 
@@ -62,7 +61,7 @@ async def transfer_leadership(ctx: PDContext, why: str) -> TaskResult:
         record(ctx, "Warning", reasons.LEADER_TRANSFER_BLOCKED, "TransferLeader", note)
         return Retry(NO_TARGET_RETRY, note)
     try:
-        await pd_client(ctx).transfer_leader(target)
+        await ctx.pd_writer().transfer_leader(target)
     except PDError as error:
         return Retry(TRANSFER_POLL, f"leader transfer to {target} failed: {error}")
     record(

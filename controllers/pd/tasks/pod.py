@@ -7,10 +7,10 @@ from apis import labels
 from controllers.common.objects import Object
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.common.safety import UnsafeToProceed
+from controllers.common.updater import keeps_quorum_without, member_states
 from controllers.pd import reasons
 from controllers.pd.build import build_pod
 from controllers.pd.context import PDContext
-from controllers.pd.decisions import keeps_quorum_without
 from controllers.pd.tasks.events import record
 from controllers.pd.tasks.guard import guard
 from controllers.pd.tasks.leadership import transfer_leadership
@@ -64,7 +64,7 @@ async def _restart(ctx: PDContext, pod: Object) -> TaskResult:
         )
     if ctx.is_leader:
         return await transfer_leadership(ctx, "restarted")
-    if ctx.is_member and not keeps_quorum_without(ctx.view.states(), ctx.name):
+    if ctx.is_member and not keeps_quorum_without(member_states(ctx.view), ctx.name):
         note = (
             f"the Pod of {ctx.name} needs a restart, but the other members would not keep a "
             "healthy quorum meanwhile; waiting until enough of them are healthy"

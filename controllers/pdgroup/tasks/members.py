@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from apis import PD, labels
 from apis import conditions as cond
+from apis.pd import initial_members
 from controllers.common.conditions import is_true
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
-from controllers.common.safety import UnsafeToProceed, fresh_read, guard_destructive
+from controllers.common.safety import UnsafeToProceed, guard_instance
 from controllers.common.topology import choose_topology
-from controllers.pd.build import initial_members
+from controllers.common.updater import member_states
 from controllers.pdgroup import reasons
 from controllers.pdgroup.build import build_instance, new_instance_name
 from controllers.pdgroup.context import GroupContext
@@ -125,7 +126,7 @@ async def scale(ctx: GroupContext) -> TaskResult:
 
 
 async def change_membership(ctx: GroupContext, replicas: int) -> TaskResult:
-    members = ctx.view.states() if ctx.view is not None else None
+    members = member_states(ctx.view) if ctx.view is not None else None
     infos = [instance_view(ctx, p) for p in ctx.instances]
     step = scale_step(replicas, infos, members, ctx.group.spec.schedule_policies)
     match step:
@@ -161,9 +162,7 @@ async def _add_member(ctx: GroupContext) -> TaskResult:
 async def _remove_member(ctx: GroupContext, name: str) -> TaskResult:
     victim = next(p for p in ctx.instances if p.metadata.name == name)
     try:
-        if ctx.view is not None:
-            await guard_destructive(ctx.deps.client, ctx.cluster, ctx.view.cluster_id)
-        await fresh_read(ctx.deps.client, resources.PD, PD, victim)
+        await guard_instance(ctx, resources.PD, PD, victim)
     except UnsafeToProceed as error:
         ctx.blocked = Hold(str(error), blocked=True, reason=reasons.UNSAFE)
         record(ctx, "Warning", reasons.UNSAFE, "DeleteInstance", str(error))

@@ -13,11 +13,11 @@ from tikv_operator.pdapi.models import StoreStateName
 async def end_leader_eviction(ctx: Context) -> TaskResult:
     pd = ctx.pd_client()
     store = ctx.store
-    if pd is None or ctx.pd is None or store is None:
+    if pd is None or ctx.view is None or store is None:
         return Complete()
     if ctx.tikv.spec.offline or ctx.restart_pending:
         return Complete("eviction still needed")
-    if store.store.id not in ctx.pd.evicting:
+    if store.store.id not in ctx.view.evict_leader_stores:
         if ctx.condition_reason(cond.LEADERS_EVICTED) != reasons.NOT_EVICTING:
             ctx.condition(cond.LEADERS_EVICTED, "False", reasons.NOT_EVICTING, "no eviction")
         return Complete()

@@ -25,7 +25,7 @@ from tikv_operator.kube.resources import controller_owner
 async def offline_before_removal(ctx: Context) -> TaskResult:
     if ctx.cluster_deleting:
         return Complete("the Cluster is being deleted: nothing is offlined")
-    if ctx.pd is None:
+    if ctx.view is None:
         return Complete(f"PD unavailable: {ctx.pd_error}")
     if ctx.store is None or is_tombstone(ctx.store):
         return Complete("no live store")
@@ -36,13 +36,13 @@ async def offline_before_removal(ctx: Context) -> TaskResult:
 async def remove_instance(ctx: Context) -> TaskResult:
     if ctx.cluster_deleting:
         return await _remove_with_cluster(ctx)
-    decision = removal_decision(ctx.store, pd_answered=ctx.pd is not None)
+    decision = removal_decision(ctx.store, pd_answered=ctx.view is not None)
     if not decision.allowed:
         return Retry(POLL, decision.message)
     pd = ctx.pd_client()
-    assert pd is not None and ctx.pd is not None  # pd_answered above
+    assert pd is not None and ctx.view is not None  # pd_answered above
     try:
-        fresh = await guard(ctx, pd)
+        fresh = await guard(ctx)
     except UnsafeToProceed as e:
         if await ctx.deps.client.get_or_none(resources.TIKV, ctx.name, ctx.namespace) is None:
             # A reconcile queued behind the one that dropped the finalizer: nothing is left to
@@ -50,13 +50,16 @@ async def remove_instance(ctx: Context) -> TaskResult:
             return Complete("already removed")
         ctx.event("Warning", reasons.EVENT_UNSAFE, "Remove", f"not removing the instance: {e}")
         return Retry(15, str(e))
+    decision = removal_decision(ctx.store, pd_answered=True)  # again, on PD's fresh view
+    if not decision.allowed:
+        return Retry(POLL, decision.message)
     if ctx.pod is not None:
         await _delete_pod(ctx, ctx.pod)
         if ctx.store is None:
             # A TiKV that was starting may have registered just before its Pod went: look
             # at PD once more before the volumes go.
             return Retry(2, "Pod deleted; confirming with PD that no store registered")
-    if ctx.store is not None and ctx.store.store.id in ctx.pd.evicting:
+    if ctx.store is not None and ctx.store.store.id in ctx.view.evict_leader_stores:
         await pd.end_evict_leader(ctx.store.store.id)
     await _apply_retention(ctx, fresh, ctx.cluster.spec.pvc_retention_policy)
     await remove_finalizer(ctx.deps.client, resources.TIKV, fresh)
@@ -68,7 +71,9 @@ async def _remove_with_cluster(ctx: Context) -> TaskResult:
     fresh = await fresh_instance(ctx)
     if ctx.pod is not None:
         await _delete_pod(ctx, ctx.pod)
-    policy = ctx.cluster_.spec.pvc_retention_policy if ctx.cluster_ is not None else "Retain"
+    policy = (
+        ctx.loaded_cluster.spec.pvc_retention_policy if ctx.loaded_cluster is not None else "Retain"
+    )
     await _apply_retention(ctx, fresh, policy)
     await remove_finalizer(ctx.deps.client, resources.TIKV, fresh)
     return Complete("removed with the Cluster")

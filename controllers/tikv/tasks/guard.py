@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from apis import TiKV
-from controllers.common.safety import UnsafeToProceed, fresh_read, guard_destructive
+from controllers.common.safety import fresh_read, guard_instance
+from controllers.tikv.build import advertise_address
 from controllers.tikv.context import Context
+from controllers.tikv.decisions import find_store
 from tikv_operator.kube import resources
-from tikv_operator.pdapi import PDClient, PDError
 
 
-async def guard(ctx: Context, pd: PDClient) -> TiKV:
-    """Fresh Cluster (brake, identity) and fresh instance; returns the fresh instance.
-    Raises UnsafeToProceed when any of them says no."""
-    try:
-        pd_cluster = await pd.get_cluster()
-    except PDError as e:
-        raise UnsafeToProceed(f"cannot confirm PD's cluster id: {e}") from e
-    await guard_destructive(ctx.deps.client, ctx.cluster, pd_cluster.id)
-    return await fresh_read(ctx.deps.client, resources.TIKV, TiKV, ctx.tikv)
+async def guard(ctx: Context) -> TiKV:
+    """A fresh PD view, a fresh Cluster (brake, identity) and a fresh instance; returns the
+    fresh instance, and `ctx.store` is what the fresh view says of the store, for the caller
+    to check its decision again. Raises UnsafeToProceed when any of them says no."""
+    fresh = await guard_instance(ctx, resources.TIKV, TiKV, ctx.tikv)
+    assert ctx.view is not None  # guard_instance put the fresh view in place
+    ctx.store = find_store(ctx.view.stores, advertise_address(ctx.tikv))
+    return fresh
 
 
 async def fresh_instance(ctx: Context) -> TiKV:

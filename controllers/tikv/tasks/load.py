@@ -18,10 +18,10 @@ async def load(ctx: Context) -> TaskResult:
     ctx.raw = raw
     ctx.tikv_ = TiKV.model_validate(raw)
     ctx.conditions = list(ctx.tikv_.status.conditions)
-    ctx.cluster_ = await read_cluster(ctx.deps, ctx.namespace, ctx.tikv_.spec.cluster.name)
-    if ctx.cluster_ is None and not ctx.deleting:
+    ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, ctx.tikv_.spec.cluster.name)
+    if ctx.loaded_cluster is None and not ctx.deleting:
         return Wait(f"Cluster {ctx.tikv_.spec.cluster.name} does not exist")
-    ctx.cluster_deleting = is_deleting(ctx.cluster_)
+    ctx.cluster_deleting = is_deleting(ctx.loaded_cluster)
     ctx.pod = _own_pod(ctx)
     ctx.siblings = _siblings(ctx)
     return Complete()
@@ -52,6 +52,6 @@ class ForeignPod(Exception):
 
 
 async def stop_if_paused(ctx: Context) -> TaskResult:
-    if ctx.cluster_ is not None and ctx.cluster_.spec.paused:
+    if ctx.loaded_cluster is not None and ctx.loaded_cluster.spec.paused:
         return Wait("the Cluster is paused")
     return Complete()

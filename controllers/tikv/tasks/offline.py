@@ -26,7 +26,7 @@ async def apply_offline(ctx: Context) -> TaskResult:
 async def advance_offline(ctx: Context, *, offline: bool) -> OfflineStep | None:
     """Take the next step of the removal state machine; None when PD could not be asked."""
     pd = ctx.pd_client()
-    if ctx.pd is None or pd is None:
+    if ctx.view is None or pd is None:
         if offline:
             ctx.condition(
                 cond.OFFLINED,
@@ -37,7 +37,7 @@ async def advance_offline(ctx: Context, *, offline: bool) -> OfflineStep | None:
             )
             ctx.requeue(10)
         return None
-    evicting = ctx.store is not None and ctx.store.store.id in ctx.pd.evicting
+    evicting = ctx.store is not None and ctx.store.store.id in ctx.view.evict_leader_stores
     step = offline_step(
         offline=offline,
         store=ctx.store,
@@ -93,9 +93,11 @@ async def _delete_store(ctx: Context, pd: PDClient) -> None:
     assert ctx.store is not None
     store_id = ctx.store.store.id
     try:
-        fresh = await guard(ctx, pd)
+        fresh = await guard(ctx)
         if not (fresh.spec.offline or fresh.metadata.deletion_timestamp is not None):
             raise UnsafeToProceed("the instance is no longer asked to go offline")
+        if ctx.store is None or ctx.store.store.id != store_id:
+            raise UnsafeToProceed(f"store {store_id} is no longer at this instance's address")
         await pd.delete_store(store_id)
     except StoresNotEnough as e:
         message = (
@@ -129,9 +131,9 @@ async def _wait_tombstone(ctx: Context, pd: PDClient) -> None:
 
 
 async def _tombstone(ctx: Context, pd: PDClient) -> None:
-    assert ctx.store is not None and ctx.pd is not None
+    assert ctx.store is not None and ctx.view is not None
     store_id = ctx.store.store.id
-    if store_id in ctx.pd.evicting:
+    if store_id in ctx.view.evict_leader_stores:
         await pd.end_evict_leader(store_id)  # rule 9: no scheduler outlives its store
     if ctx.condition_reason(cond.OFFLINED) != reasons.TOMBSTONE:
         _event(ctx, "Normal", reasons.EVENT_TOMBSTONE, f"store {store_id} is Tombstone")
@@ -139,14 +141,14 @@ async def _tombstone(ctx: Context, pd: PDClient) -> None:
 
 
 async def _cancel(ctx: Context, pd: PDClient) -> None:
-    assert ctx.store is not None and ctx.pd is not None
+    assert ctx.store is not None and ctx.view is not None
     store_id = ctx.store.store.id
     try:
         await pd.cancel_store_offline(store_id)
     except StoreTombstoned:
         ctx.requeue(1)
         return
-    if store_id in ctx.pd.evicting:
+    if store_id in ctx.view.evict_leader_stores:
         await pd.end_evict_leader(store_id)
     ctx.condition(cond.OFFLINED, "False", reasons.NOT_OFFLINE, "store removal was cancelled")
     ctx.condition(cond.LEADERS_EVICTED, "False", reasons.NOT_EVICTING, "no eviction")

@@ -52,7 +52,7 @@ async def apply_pod(ctx: Context) -> TaskResult:
 
 async def _restart(ctx: Context) -> TaskResult:
     pd = ctx.pd_client()
-    if ctx.pd is None or pd is None:
+    if ctx.view is None or pd is None:
         ctx.requeue(10)
         return Complete(f"restart waits for PD ({ctx.pd_error})")
     try:
@@ -64,7 +64,7 @@ async def _restart(ctx: Context) -> TaskResult:
         ctx.requeue(10)
         return Complete(f"restart waits for PD ({e})")
     store = ctx.store
-    evicting = store is not None and store.store.id in ctx.pd.evicting
+    evicting = store is not None and store.store.id in ctx.view.evict_leader_stores
     decision = restart_decision(
         store=store,
         evicting=evicting,
@@ -102,7 +102,7 @@ async def _restart(ctx: Context) -> TaskResult:
 async def _recreate(ctx: Context, pd: PDClient, why: str) -> TaskResult:
     assert ctx.pod is not None
     try:
-        await guard(ctx, pd)
+        await guard(ctx)
     except UnsafeToProceed as e:
         ctx.event("Warning", reasons.EVENT_UNSAFE, "Restart", f"not restarting: {e}")
         return Retry(15, str(e))

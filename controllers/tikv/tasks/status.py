@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from apis import conditions as cond
@@ -12,17 +13,14 @@ from controllers.tikv.context import Context
 from controllers.tikv.decisions import NODE_STATE_NAMES, pod_ready
 from controllers.tikv.tasks.pod import pod_revision_of
 from tikv_operator.kube import resources
-from tikv_operator.pdapi.models import StoreStateName
-
-STEADY_POLL = 30.0
-"""Without a PD poller, a steady instance still looks at PD this often."""
+from tikv_operator.pdapi.models import StoreInfo, StoreStateName
 
 
 async def write_status(ctx: Context) -> TaskResult:
     tikv = ctx.tikv
     old = tikv.status
     update: dict[str, Any] = {"observed_generation": tikv.metadata.generation}
-    if ctx.pd is not None:
+    if ctx.view is not None:
         store = ctx.store
         update |= {
             "id": str(store.store.id) if store else None,
@@ -30,7 +28,7 @@ async def write_status(ctx: Context) -> TaskResult:
             "state_name": store.store.state_name.value if store else None,
             "leader_count": store.status.leader_count if store else None,
             "region_count": store.status.region_count if store else None,
-            "last_heartbeat_time": store.status.last_heartbeat_ts if store else None,
+            "last_heartbeat_time": _last_heartbeat(store),
         }
     want = pod_revision(tikv)
     have = pod_revision_of(ctx.pod) if ctx.pod is not None else None
@@ -39,7 +37,6 @@ async def write_status(ctx: Context) -> TaskResult:
     _set_synced(ctx, have, want)
     update["conditions"] = ctx.conditions
     new = old.model_copy(update=update)
-    ctx.requeue(STEADY_POLL)
     if new.model_dump(mode="json") == old.model_dump(mode="json"):
         return Complete("unchanged")
     await ctx.deps.client.patch_status(
@@ -48,10 +45,19 @@ async def write_status(ctx: Context) -> TaskResult:
     return Complete("written")
 
 
+def _last_heartbeat(store: StoreInfo | None) -> datetime | None:
+    """When PD last heard from a store that is not Up; None while it is Up. A heartbeat time
+    that moves every few seconds would rewrite the status (and wake every watcher) forever;
+    once the store stops heartbeating it stays put, and that is when it matters."""
+    if store is None or store.store.state_name == StoreStateName.UP:
+        return None
+    return store.status.last_heartbeat_ts
+
+
 def _set_ready(ctx: Context) -> None:
     if not pod_ready(ctx.pod):
         ctx.condition(cond.READY, "False", reasons.POD_NOT_READY, "the Pod is missing or not Ready")
-    elif ctx.pd is None:
+    elif ctx.view is None:
         # Keep what we knew: a PD outage alone does not make a serving store unready.
         if ctx.condition_reason(cond.READY) is None:
             ctx.condition(cond.READY, "Unknown", reasons.PD_UNAVAILABLE, str(ctx.pd_error))

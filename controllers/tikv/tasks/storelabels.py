@@ -14,7 +14,13 @@ from tikv_operator.pdapi.models import StoreState
 async def sync_store_labels(ctx: Context) -> TaskResult:
     pd = ctx.pd_client()
     store = ctx.store
-    if pd is None or store is None or store.store.state != StoreState.UP or ctx.pod is None:
+    if (
+        pd is None
+        or ctx.view is None
+        or store is None
+        or store.store.state != StoreState.UP
+        or ctx.pod is None
+    ):
         return Complete("no Up store")
     node_name = (ctx.pod.get("spec") or {}).get("nodeName")
     if not node_name:
@@ -22,9 +28,8 @@ async def sync_store_labels(ctx: Context) -> TaskResult:
     node = await _node(ctx, str(node_name))
     if node is None:
         return Complete(f"node {node_name} not found")
-    replication = await pd.get_replication_config()
     wanted = wanted_store_labels(
-        replication.location_labels,
+        ctx.view.replication.location_labels,
         node["metadata"].get("labels") or {},
         ctx.tikv.spec.server.labels,
     )

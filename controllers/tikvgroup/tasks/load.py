@@ -21,9 +21,9 @@ async def load(ctx: Context) -> TaskResult:
     ctx.raw = raw
     group = ctx.group_ = TiKVGroup.model_validate(raw)
     ctx.conditions = list(group.status.conditions)
-    ctx.cluster_ = await read_cluster(ctx.deps, ctx.namespace, group.spec.cluster.name)
-    ctx.cluster_deleting = is_deleting(ctx.cluster_)
-    if ctx.cluster_ is None and not ctx.deleting:
+    ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, group.spec.cluster.name)
+    ctx.cluster_deleting = is_deleting(ctx.loaded_cluster)
+    if ctx.loaded_cluster is None and not ctx.deleting:
         return Wait(f"Cluster {group.spec.cluster.name} does not exist")
     owned = ctx.deps.cache(resources.TIKV).by_index(BY_OWNER_UID, str(group.metadata.uid))
     ctx.instances = _instances(owned)
@@ -46,6 +46,6 @@ def _instances(objects: Iterable[Object]) -> list[TiKV]:
 
 
 async def stop_if_paused(ctx: Context) -> TaskResult:
-    if ctx.cluster_ is not None and is_paused(ctx.cluster_):
+    if ctx.loaded_cluster is not None and is_paused(ctx.loaded_cluster):
         return Wait("the Cluster is paused")
     return Complete()

@@ -31,7 +31,6 @@ from controllers.tikvgroup.decisions import (
 )
 from controllers.tikvgroup.tasks.load import live_instances
 from tikv_operator.kube import resources
-from tikv_operator.pdapi import PDError
 from tikv_operator.pdapi.models import StoreState
 
 POLL = 10.0
@@ -81,21 +80,16 @@ async def scale(ctx: Context) -> TaskResult:
 
 async def _next_step(ctx: Context, replicas: int) -> ScaleStep:
     facts = ctx.facts()
-    pd = await _pd_facts(ctx) if needs_scale_in(replicas, facts) else None
+    pd = _pd_facts(ctx) if needs_scale_in(replicas, facts) else None
     return scale_step(replicas, facts, pd, ctx.group.spec.schedule_policies)
 
 
-async def _pd_facts(ctx: Context) -> PDFacts | None:
-    pd = ctx.pd_client()
-    if pd is None:
+def _pd_facts(ctx: Context) -> PDFacts | None:
+    view = ctx.view
+    if view is None:
         return None
-    try:
-        stores = await pd.get_stores_if_bootstrapped()
-        replication = await pd.get_replication_config()
-    except PDError:
-        return None
-    up = sum(1 for s in stores if s.store.state == StoreState.UP)
-    return PDFacts(up_stores=up, max_replicas=replication.max_replicas)
+    up = sum(1 for s in view.stores if s.store.state == StoreState.UP)
+    return PDFacts(up_stores=up, max_replicas=view.replication.max_replicas)
 
 
 async def _create(ctx: Context, count: int) -> TaskResult:
@@ -128,17 +122,14 @@ async def _revive(ctx: Context, name: str) -> TaskResult:
 
 
 async def _offline(ctx: Context, name: str, replicas: int) -> TaskResult:
-    pd = ctx.pd_client()
-    assert pd is not None  # the decision had PD's answer
     instance = ctx.instance(name)
     try:
-        cluster_id = (await pd.get_cluster()).id
-        await guard_destructive(ctx.deps.client, ctx.cluster, cluster_id)
+        await guard_destructive(ctx.deps.client, ctx.cluster, ctx.poller)
         fresh_group = await fresh_read(ctx.deps.client, resources.TIKVGROUP, TiKVGroup, ctx.group)
         if not fresh_group.metadata.deletion_timestamp and fresh_group.spec.replicas != replicas:
             raise UnsafeToProceed("the group's replicas changed since the decision")
         await fresh_read(ctx.deps.client, resources.TIKV, TiKV, instance)
-    except (UnsafeToProceed, PDError) as e:
+    except UnsafeToProceed as e:
         ctx.block(reasons.UNSAFE, f"not offlining {name}: {e}")
         ctx.event("Warning", reasons.EVENT_BLOCKED, "Scale", f"not offlining {name}: {e}")
         return Retry(15, str(e))

@@ -7,7 +7,7 @@ import yaml
 
 from apis import crd
 from tikv_operator import __version__
-from tikv_operator.cli import main
+from tikv_operator.cmd.cli import main
 
 
 def test_crds_prints_every_crd_as_one_yaml_stream(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.pd_fixtures import SimulatorHandle, simulator
+from tikv_operator.metrics import PD_REQUESTS
 from tikv_operator.pdapi.client import PDClient, RetryPolicy
 from tikv_operator.pdapi.errors import Unavailable
 from tikv_operator.pdapi.models import Member, StoreInfo
@@ -31,7 +32,7 @@ def snap(**fields: object) -> Snapshot:
 
 def test_first_snapshot_reports_everything() -> None:
     new = snap(members=(member("pd-0"),), stores=(store("kv-0:20160"),))
-    assert diff(None, new) == Change(frozenset({"pd-0"}), frozenset({"kv-0:20160"}))
+    assert diff(None, new) == Change(everything=True)
 
 
 def test_identical_snapshots_report_no_change() -> None:
@@ -63,10 +64,21 @@ def test_removed_member_and_store_are_reported() -> None:
     assert diff(old, snap()) == Change(frozenset({"pd-0"}), frozenset({"a:1"}))
 
 
-def test_poll_starting_to_fail_reports_everything_known() -> None:
+def test_poll_starting_to_fail_reports_everything() -> None:
     old = snap(members=(member("pd-0"),), stores=(store("a:1"),))
     failed = snap(error=Unavailable("down"))
-    assert diff(old, failed) == Change(frozenset({"pd-0"}), frozenset({"a:1"}))
+    assert diff(old, failed) == Change(everything=True)
+
+
+def test_a_new_cluster_id_reports_everything() -> None:
+    assert diff(snap(cluster_id=1), snap(cluster_id=2)) == Change(everything=True)
+
+
+def test_an_evict_leader_scheduler_change_reports_its_store() -> None:
+    stores = (store("a:1"),)
+    old = snap(stores=stores)
+    new = snap(stores=stores, evict_leader_stores=frozenset({1}))
+    assert diff(old, new) == Change(stores=frozenset({"a:1"}))
 
 
 def test_snapshot_is_usable_only_when_ok_and_recent() -> None:
@@ -80,7 +92,7 @@ class Feed:
         self.changes: list[Change] = []
         self.arrived = asyncio.Event()
 
-    async def __call__(self, change: Change) -> None:
+    def __call__(self, snapshot: Snapshot, change: Change) -> None:
         self.changes.append(change)
         self.arrived.set()
 
@@ -167,25 +179,81 @@ async def test_refresh_polls_at_once_instead_of_waiting_for_the_interval(
     assert feed.changes[-1].stores == {"kv-9:20160"}
 
 
-async def test_pollers_keep_one_poller_per_cluster(
-    simulator: SimulatorHandle,
-) -> None:
+async def test_pollers_keep_one_poller_per_cluster(simulator: SimulatorHandle) -> None:
     start_cluster(simulator)
     pollers = Pollers(interval=3600)
-    made: list[str] = []
-
-    def make(cluster: str) -> PDClient:
-        made.append(cluster)
-        return PDClient(simulator.url, cluster=cluster)
-
-    first = pollers.ensure("ns/a", lambda: make("ns/a"))
-    again = pollers.ensure("ns/a", lambda: make("ns/a"))
-    other = pollers.ensure("ns/b", lambda: make("ns/b"))
+    first = await pollers.ensure("ns/a", simulator.url)
+    again = await pollers.ensure("ns/a", simulator.url)
+    other = await pollers.ensure("ns/b", simulator.url)
     try:
         assert first is again
         assert other is not first
         assert pollers.get("ns/b") is other
-        assert made == ["ns/a", "ns/b"]
     finally:
         await pollers.close()
     assert pollers.get("ns/a") is None
+
+
+async def test_a_poller_at_another_url_is_replaced(simulator: SimulatorHandle) -> None:
+    pollers = Pollers(interval=3600)
+    try:
+        old = await pollers.ensure("ns/a", "http://127.0.0.1:1")
+        new = await pollers.ensure("ns/a", simulator.url)
+        assert new is not old and pollers.get("ns/a") is new
+    finally:
+        await pollers.close()
+
+
+async def test_listeners_hear_every_cluster_s_changes(simulator: SimulatorHandle) -> None:
+    start_cluster(simulator)
+    simulator.cluster.put_store("kv-3:20160")
+    pollers = Pollers(interval=3600)
+    heard: list[tuple[str, Change]] = []
+    unsubscribe = pollers.subscribe(lambda cluster, _, change: heard.append((cluster, change)))
+    try:
+        poller = await pollers.ensure("ns/a", simulator.url)
+        await poller.poll_once()
+        unsubscribe()
+        await poller.client.delete_store(4)
+        await poller.poll_once()
+    finally:
+        await pollers.close()
+    assert ("ns/a", Change(everything=True)) in heard
+    assert all(change.everything for _, change in heard)
+
+
+async def test_a_write_through_the_poller_s_client_refreshes_the_view(
+    simulator: SimulatorHandle, client: PDClient
+) -> None:
+    start_cluster(simulator)
+    simulator.cluster.put_store("kv-3:20160")
+    feed = Feed()
+    poller = Poller(client, interval=3600, on_change=feed)
+    poller.start()
+    try:
+        await asyncio.wait_for(feed.arrived.wait(), 5)
+        feed.arrived.clear()
+        await client.delete_store(4)
+        await asyncio.wait_for(feed.arrived.wait(), 5)
+    finally:
+        await poller.stop()
+    assert feed.changes[-1].stores == {"kv-3:20160"}
+
+
+async def test_no_404_is_asked_for_while_no_store_is_evicted(simulator: SimulatorHandle) -> None:
+    start_cluster(simulator)
+    client = PDClient(simulator.url, cluster="ns/no-404")
+    poller = Poller(client)
+    await poller.poll_once()
+    assert poller.snapshot is not None and poller.snapshot.evict_leader_stores == frozenset()
+    await client.begin_evict_leader(2)
+    await poller.poll_once()
+    assert poller.snapshot.evict_leader_stores == frozenset({2})
+    codes = {
+        s.labels["code"]
+        for metric in PD_REQUESTS.collect()
+        for s in metric.samples
+        if s.labels.get("cluster") == "ns/no-404" and s.value > 0
+    }
+    await client.aclose()
+    assert codes == {"200"}

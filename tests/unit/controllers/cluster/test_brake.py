@@ -6,8 +6,9 @@ import dataclasses
 
 import pytest
 
+from apis.names import tikv_address
 from controllers.cluster import reasons
-from controllers.cluster.brake import Claim, Instances, detect_brake, may_record_id, tikv_address
+from controllers.cluster.brake import Claim, Instances, detect_brake, may_record_id
 from controllers.cluster.pdinfo import PDInfo, StoreFacts
 
 NS = "ns"

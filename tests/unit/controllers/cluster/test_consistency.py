@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from controllers.cluster.brake import Instances, tikv_address
+from apis.names import tikv_address
+from controllers.cluster.brake import Instances
 from controllers.cluster.consistency import InstanceIds, find_differences, tombstones
 from controllers.cluster.pdinfo import PDInfo, StoreFacts
 

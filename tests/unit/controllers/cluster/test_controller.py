@@ -3,6 +3,7 @@ simulator on loopback (no Kubernetes)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,11 +11,12 @@ import pytest
 
 from apis import labels
 from controllers.cluster import reasons
-from controllers.cluster.controller import ClusterReconciler
-from controllers.common.deps import Deps, PDClients
+from controllers.cluster.controller import reconcile_cluster
+from controllers.common.deps import ControllerSettings, Deps
 from tests.pd_fixtures import SimulatorHandle, simulator
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import Store
+from tikv_operator.pdapi.poller import Pollers
 
 from ..common.fakes import FakeClient, FakeEvents
 
@@ -43,9 +45,21 @@ class World:
             resources.PVC,
         ]
         self.caches = {kind: Store() for kind in kinds}
-        pd = PDClients(overrides={KEY: sim.url}, timeout=2.0)
-        self.deps = Deps(self.client, self.events, self.caches, pd)  # type: ignore[arg-type]
-        self.reconciler = ClusterReconciler(self.deps)
+        settings = ControllerSettings(pd_url_overrides={KEY: sim.url})
+        self.deps = Deps(
+            self.client,  # type: ignore[arg-type]
+            self.events,  # type: ignore[arg-type]
+            self.caches,  # type: ignore[arg-type]
+            Pollers(interval=3600, timeout=2.0),
+            settings=settings,
+        )
+
+    async def reconcile_once(self) -> None:
+        """One reconcile on PD's view as of now (the poller is asked first, as its interval
+        would in the operator)."""
+        poller = await self.deps.pd.ensure(KEY, self.sim.url)
+        await poller.poll_once()
+        await reconcile_cluster(self.deps, KEY)
 
     def cluster(self, **spec: Any) -> dict[str, Any]:
         obj: dict[str, Any] = {
@@ -112,7 +126,7 @@ class World:
 
     async def reconcile(self) -> dict[str, Any]:
         """Run one reconcile; returns the status as the API server would now hold it."""
-        await self.reconciler.reconcile(KEY)
+        await self.reconcile_once()
         raw = self.caches[resources.CLUSTER].get(KEY)
         assert raw is not None
         for call in self.client.calls:
@@ -128,8 +142,10 @@ def condition(status: dict[str, Any], type_: str) -> tuple[str, str]:
 
 
 @pytest.fixture
-def world(simulator: SimulatorHandle) -> World:
-    return World(simulator)
+async def world(simulator: SimulatorHandle) -> AsyncIterator[World]:
+    w = World(simulator)
+    yield w
+    await w.deps.pd.close()
 
 
 async def test_records_pd_url_cluster_id_and_availability(world: World) -> None:
@@ -236,7 +252,7 @@ async def test_finalizer_is_added_to_a_new_cluster(world: World) -> None:
     obj = world.cluster()
     obj["metadata"]["finalizers"] = []
     world.caches[resources.CLUSTER].upsert(obj)
-    await world.reconciler.reconcile(KEY)
+    await world.reconcile_once()
     patches = [c.body for c in world.client.calls if c.verb == "patch"]
     assert patches[0]["metadata"]["finalizers"] == [labels.FINALIZER]
 
@@ -259,17 +275,17 @@ async def test_delete_protection_holds_the_deletion(world: World) -> None:
 async def test_deletion_deletes_tikv_groups_before_pd_groups(world: World) -> None:
     deleting(world)
     world.basic()
-    await world.reconciler.reconcile(KEY)
+    await world.reconcile_once()
     assert world.client.verbs() == [("delete", "TiKVGroup", NAME)]
     world.caches[resources.TIKVGROUP].delete(KEY)
-    await world.reconciler.reconcile(KEY)
+    await world.reconcile_once()
     assert world.client.verbs()[-1] == ("delete", "PDGroup", NAME)
     assert not any(v[0] == "patch" for v in world.client.verbs())
 
 
 async def test_finalizer_is_dropped_once_every_group_is_gone(world: World) -> None:
     deleting(world)
-    await world.reconciler.reconcile(KEY)
+    await world.reconcile_once()
     patches = [c.body for c in world.client.calls if c.verb == "patch"]
     assert patches == [{"metadata": {"finalizers": [], "resourceVersion": "1"}}]
 
@@ -277,7 +293,7 @@ async def test_finalizer_is_dropped_once_every_group_is_gone(world: World) -> No
 async def test_group_deletion_carries_the_uid_precondition(world: World) -> None:
     deleting(world)
     world.group("TiKVGroup")
-    await world.reconciler.reconcile(KEY)
+    await world.reconcile_once()
     assert world.client.calls[0].uid == f"{NAME}-TiKVGroup"
 
 
@@ -299,5 +315,5 @@ async def test_status_is_not_rewritten_when_nothing_changed(world: World) -> Non
     world.cluster()
     world.basic()
     await world.reconcile()
-    await world.reconciler.reconcile(KEY)
+    await world.reconcile_once()
     assert [c for c in world.client.calls if c.verb == "patch/status"] == []

@@ -6,8 +6,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from controllers.common.pdview import PDState
 from tikv_operator.kube.client import ApiError
 from tikv_operator.kube.resources import Object, ResourceKind
+from tikv_operator.pdapi.poller import Snapshot
 
 
 @dataclass
@@ -82,3 +84,24 @@ class FakeEvents:
 
     def reasons(self) -> list[str]:
         return [r for _, r, _ in self.recorded]
+
+
+class FakePoller:
+    """A cluster's PD poller that always answers with one snapshot (fresh or not)."""
+
+    max_age = 45.0
+
+    def __init__(self, client: Any, snapshot: Snapshot) -> None:
+        self.client = client
+        self.snapshot = snapshot
+
+    def current(self) -> Snapshot:
+        return self.snapshot
+
+    async def fresh(self) -> Snapshot:
+        return self.snapshot
+
+
+def pd_state(client: Any, snapshot: Snapshot) -> PDState:
+    """The PD state a context's `pd` task would set, from a fake client and a snapshot."""
+    return PDState(FakePoller(client, snapshot), snapshot, None)  # type: ignore[arg-type]

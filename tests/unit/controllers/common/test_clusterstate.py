@@ -9,7 +9,7 @@ from controllers.common.clusterstate import (
     is_paused,
     read_cluster,
 )
-from controllers.common.deps import Deps, PDClients
+from controllers.common.deps import Deps
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import Store
 from tikv_operator.kube.resources import Object
@@ -46,7 +46,7 @@ def deps_with(cached: list[Object], in_api_server: list[Object]) -> Deps:
     client = FakeClient()
     for obj in in_api_server:
         client.put(resources.CLUSTER, obj)
-    return Deps(client, FakeEvents(), {resources.CLUSTER: store}, PDClients())  # type: ignore[arg-type]
+    return Deps(client, FakeEvents(), {resources.CLUSTER: store})  # type: ignore[arg-type]
 
 
 def cluster_obj(name: str) -> Object:

@@ -11,8 +11,15 @@ import pytest
 from apis import Cluster, labels
 from controllers.common import safety
 from tikv_operator.kube import resources
+from tikv_operator.pdapi import Unavailable
+from tikv_operator.pdapi.poller import Snapshot
 
-from .fakes import FakeClient
+from .fakes import FakeClient, FakePoller
+
+
+def pd_answering(cluster_id: int) -> FakePoller:
+    return FakePoller(None, Snapshot(0, cluster_id=cluster_id))
+
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC).isoformat()
 
@@ -113,18 +120,33 @@ async def test_guard_uses_the_fresh_cluster_not_the_cached_one() -> None:
     client = FakeClient()
     client.put(resources.CLUSTER, cluster(blocked=("True", MISMATCH)).to_dict())
     with pytest.raises(safety.UnsafeToProceed, match="safety brake"):
-        await safety.guard_destructive(client, cluster(), 7)  # type: ignore[arg-type]
+        await safety.guard_destructive(client, cluster(), pd_answering(7))  # type: ignore[arg-type]
 
 
-async def test_guard_passes_and_returns_the_fresh_cluster() -> None:
+async def test_guard_passes_and_returns_pd_s_fresh_view() -> None:
     client = FakeClient()
     client.put(resources.CLUSTER, cluster().to_dict())
-    fresh = await safety.guard_destructive(client, cluster(), 7)  # type: ignore[arg-type]
-    assert fresh.metadata.uid == "u1"
+    view = await safety.guard_destructive(client, cluster(), pd_answering(7))  # type: ignore[arg-type]
+    assert view.cluster_id == 7
+
+
+async def test_guard_refuses_when_pd_cannot_answer_now() -> None:
+    client = FakeClient()
+    client.put(resources.CLUSTER, cluster().to_dict())
+    down = FakePoller(None, Snapshot(0, error=Unavailable("connection refused")))
+    with pytest.raises(safety.UnsafeToProceed, match="cannot confirm"):
+        await safety.guard_destructive(client, cluster(), down)  # type: ignore[arg-type]
+
+
+async def test_guard_refuses_a_cluster_whose_pd_is_not_watched() -> None:
+    client = FakeClient()
+    client.put(resources.CLUSTER, cluster().to_dict())
+    with pytest.raises(safety.UnsafeToProceed, match="not watched"):
+        await safety.guard_destructive(client, cluster(), None)
 
 
 async def test_guard_refuses_an_identity_mismatch_without_brake_condition() -> None:
     client = FakeClient()
     client.put(resources.CLUSTER, cluster().to_dict())
     with pytest.raises(safety.UnsafeToProceed, match="cluster id"):
-        await safety.guard_destructive(client, cluster(), 8)  # type: ignore[arg-type]
+        await safety.guard_destructive(client, cluster(), pd_answering(8))  # type: ignore[arg-type]

@@ -4,13 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from controllers.pd.decisions import (
-    MemberState,
-    TransferCandidate,
-    keeps_quorum_without,
-    leader_transfer_target,
-    suspend_hold,
-)
+from controllers.common.updater import MemberState, keeps_quorum_without
+from controllers.pd.decisions import TransferCandidate, leader_transfer_target, suspend_hold
 
 H, U = True, False
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

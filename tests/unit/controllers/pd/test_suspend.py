@@ -10,16 +10,17 @@ from apis import Cluster
 from apis import conditions as cond
 from apis.labels import CLUSTER, COMPONENT
 from controllers.common.conditions import find
-from controllers.common.deps import Deps, PDClients
+from controllers.common.deps import Deps
 from controllers.common.runner import Complete, Retry, Wait
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
-from controllers.pd.pdview import PDView
 from controllers.pd.tasks.status import conditions
 from controllers.pd.tasks.suspend import is_suspended, suspend_pod
-from tests.unit.controllers.common.fakes import FakeClient, FakeEvents
+from tests.unit.controllers.common.fakes import FakeClient, FakeEvents, pd_state
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import Store
+from tikv_operator.pdapi.models import Member
+from tikv_operator.pdapi.poller import Snapshot
 
 from .samples import pd_instance
 
@@ -67,11 +68,12 @@ def context(
         client,  # type: ignore[arg-type]
         events,  # type: ignore[arg-type]
         {resources.POD: store},
-        PDClients(),
         now=lambda: NOW,
     )
     ctx = PDContext(deps, f"ns/{NAME}", loaded=instance, loaded_cluster=cluster())
-    ctx.view = PDView(1, (), {}, NAME if leader else "basic-pd-other")
+    leader_name = NAME if leader else "basic-pd-other"
+    view = Snapshot(0, cluster_id=1, members=(Member(name=NAME),), leader=leader_name)
+    ctx.pd_state = pd_state(None, view)
     return ctx, client, events
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from apis.common import SchedulePolicy
 from controllers.common.topology import choose_topology
-from controllers.pd.decisions import MemberState
+from controllers.common.updater import MemberState
 from controllers.pdgroup import reasons
 from controllers.pdgroup.decisions import (
     Create,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from controllers.common.deps import Deps, PDClients
+from controllers.common.deps import Deps
 from controllers.common.runner import Complete
-from controllers.tikv.context import Context, PDView
+from controllers.tikv.context import Context
 from controllers.tikv.tasks.finalize import remove_instance
 from tikv_operator.kube import resources
+from tikv_operator.pdapi.poller import Snapshot
 
+from ..common.fakes import pd_state
 from .samples import store, tikv_instance
-from .test_offline_task import NOW, FakeClient, FakeEvents, FakePD, cluster
+from .test_offline_task import NOW, PD_ID, FakeClient, FakeEvents, FakePD, cluster
 
 
 async def test_an_instance_already_removed_is_left_alone_without_a_status_write() -> None:
@@ -18,13 +20,11 @@ async def test_an_instance_already_removed_is_left_alone_without_a_status_write(
     the_cluster = cluster()
     client = FakeClient({resources.CLUSTER.kind: the_cluster.model_dump(mode="json")})
     events = FakeEvents()
-    deps = Deps(client, events, {}, PDClients(), now=lambda: NOW)  # type: ignore[arg-type]
+    deps = Deps(client, events, {}, now=lambda: NOW)  # type: ignore[arg-type]
     ctx = Context(deps, "ns/basic-tikv-abc123", raw={"metadata": {}}, tikv_=tikv_instance())
-    ctx.cluster_ = the_cluster
+    ctx.loaded_cluster = the_cluster
     ctx.store = store(7, state=2, state_name="Tombstone")
-    ctx.pd = PDView([ctx.store], set())
-    pd = FakePD()
-    ctx.pd_client = lambda: pd  # type: ignore[assignment,method-assign,return-value]
+    ctx.pd_state = pd_state(FakePD(), Snapshot(0, cluster_id=PD_ID, stores=(ctx.store,)))
 
     result = await remove_instance(ctx)
 

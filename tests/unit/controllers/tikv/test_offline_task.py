@@ -8,14 +8,16 @@ from typing import Any
 from apis import Cluster, TiKV
 from apis import conditions as cond
 from controllers.common.conditions import find
-from controllers.common.deps import Deps, PDClients
+from controllers.common.deps import Deps
+from controllers.common.pdview import PDState
 from controllers.tikv import reasons
-from controllers.tikv.context import Context, PDView
+from controllers.tikv.context import Context
 from controllers.tikv.tasks.offline import apply_offline
 from tikv_operator.kube import resources
 from tikv_operator.pdapi import StoresNotEnough
-from tikv_operator.pdapi.models import ClusterInfo
+from tikv_operator.pdapi.poller import Snapshot
 
+from ..common.fakes import pd_state
 from .samples import store, tikv_instance
 
 PD_ID = 42
@@ -42,9 +44,6 @@ class FakePD:
     def __init__(self, refuse: bool = False) -> None:
         self.deleted: list[int] = []
         self.refuse = refuse
-
-    async def get_cluster(self) -> ClusterInfo:
-        return ClusterInfo(id=PD_ID)
 
     async def delete_store(self, store_id: int) -> None:
         if self.refuse:
@@ -84,12 +83,11 @@ def context(
         }
     )
     events = FakeEvents()
-    deps = Deps(client, events, {}, PDClients(), now=lambda: NOW)  # type: ignore[arg-type]
+    deps = Deps(client, events, {}, now=lambda: NOW)  # type: ignore[arg-type]
     ctx = Context(deps, "ns/basic-tikv-abc123", raw={"metadata": {}}, tikv_=tikv)
-    ctx.cluster_ = the_cluster
+    ctx.loaded_cluster = the_cluster
     ctx.store = store(7, leaders=0, regions=5)
-    ctx.pd = PDView([ctx.store], set())
-    ctx.pd_client = lambda: pd  # type: ignore[assignment,method-assign,return-value]
+    ctx.pd_state = pd_state(pd, Snapshot(0, cluster_id=PD_ID, stores=(ctx.store,)))
     return ctx, events
 
 
@@ -145,7 +143,7 @@ async def test_pd_refusing_for_max_replicas_is_reported_with_a_warning() -> None
 async def test_no_store_is_offlined_while_pd_is_unavailable() -> None:
     pd = FakePD()
     ctx, _ = context(the_cluster=cluster(), pd=pd)
-    ctx.pd, ctx.pd_error = None, "PD stores 503"
+    ctx.pd_state = PDState(ctx.poller, None, "PD cannot be asked: stores 503")
     await apply_offline(ctx)
     assert pd.deleted == []
     assert offlined_reason(ctx) == reasons.PD_UNAVAILABLE

@@ -6,13 +6,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apis import Cluster, TiKV, TiKVGroup
-from controllers.common.deps import Deps, PDClients
+from controllers.common.deps import Deps
 from controllers.common.group import update_revision
 from controllers.tikvgroup.build import build_instance
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.scale import scale
+from tests.unit.controllers.common.fakes import pd_state
 from tikv_operator.kube.client import ObjectList
-from tikv_operator.pdapi.models import ClusterInfo, ReplicationConfig, StoreInfo
+from tikv_operator.pdapi.models import ReplicationConfig, StoreInfo
+from tikv_operator.pdapi.poller import Snapshot
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 NAMES = ["basic-tikv-aaaaaa", "basic-tikv-bbbbbb", "basic-tikv-cccccc", "basic-tikv-dddddd"]
@@ -77,21 +79,13 @@ class FakeEvents:
         pass
 
 
-class FakePD:
-    def __init__(self, up: int) -> None:
-        self.up = up
-
-    async def get_stores_if_bootstrapped(self) -> list[StoreInfo]:
-        return [
-            StoreInfo.model_validate({"store": {"id": i + 1, "state_name": "Up"}})
-            for i in range(self.up)
-        ]
-
-    async def get_replication_config(self) -> ReplicationConfig:
-        return ReplicationConfig.model_validate({"max-replicas": 3})
-
-    async def get_cluster(self) -> ClusterInfo:
-        return ClusterInfo(id=42)
+def pd_view(up: int) -> Snapshot:
+    """PD with `up` Up stores and max-replicas 3, answering for cluster 42."""
+    stores = tuple(
+        StoreInfo.model_validate({"store": {"id": i + 1, "state_name": "Up"}}) for i in range(up)
+    )
+    replication = ReplicationConfig.model_validate({"max-replicas": 3})
+    return Snapshot(0, cluster_id=42, stores=stores, replication=replication)
 
 
 def context(
@@ -108,13 +102,12 @@ def context(
         "TiKVGroup": the_group.model_dump(mode="json", by_alias=True),
     }
     client = FakeClient(live, others)
-    deps = Deps(client, FakeEvents(), {}, PDClients(), now=lambda: NOW)  # type: ignore[arg-type]
+    deps = Deps(client, FakeEvents(), {}, now=lambda: NOW)  # type: ignore[arg-type]
     ctx = Context(deps, "ns/basic", raw={"metadata": {}}, group_=the_group)
-    ctx.cluster_ = the_cluster
+    ctx.loaded_cluster = the_cluster
     ctx.instances = [TiKV.model_validate(o) for o in cached]
     ctx.revision = update_revision(the_group)
-    pd = FakePD(up=len(live))
-    ctx.pd_client = lambda: pd  # type: ignore[assignment,method-assign,return-value]
+    ctx.pd_state = pd_state(None, pd_view(up=len(live)))
     return ctx, client
 
 

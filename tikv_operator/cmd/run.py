@@ -1,9 +1,10 @@
 """`tikv-operator run`: build the runtime, register the five controllers, run until a signal.
 
-This and `tikv_operator.cli` are the composition root: the only runtime modules that import
-controllers. Every flag has an environment variable (`TIKV_OPERATOR_<FLAG>`, upper case,
-dashes as underscores; repeatable flags take a comma-separated list) so a Deployment can
-configure the operator either way; a flag given on the command line wins.
+With `tikv_operator.cmd.cli` this is the composition root: the only modules that import
+controllers. The informers the controllers declare decide the caches built here. Every flag
+has an environment variable (`TIKV_OPERATOR_<FLAG>`, upper case, dashes as underscores;
+repeatable flags take a comma-separated list) so a Deployment can configure the operator
+either way; a flag given on the command line wins.
 """
 
 from __future__ import annotations
@@ -11,47 +12,36 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import structlog
 
 from apis.types import parse_duration
-from controllers.cluster.controller import setup as setup_cluster
-from controllers.common.deps import ControllerSettings, Deps, PDClients
-from controllers.pd.controller import setup as setup_pd
-from controllers.pdgroup.controller import setup as setup_pdgroup
-from controllers.tikv.controller import setup as setup_tikv
-from controllers.tikvgroup.controller import setup as setup_tikvgroup
-from tikv_operator.kube import resources
+from controllers.cluster import controller as cluster
+from controllers.common.deps import ControllerSettings, Deps
+from controllers.pd import controller as pd
+from controllers.pdgroup import controller as pdgroup
+from controllers.tikv import controller as tikv
+from controllers.tikvgroup import controller as tikvgroup
 from tikv_operator.kube.cache import Reader
 from tikv_operator.kube.client import Client
 from tikv_operator.kube.config import new_api_client
 from tikv_operator.kube.controller import Controller
 from tikv_operator.kube.leaderelection import LeadershipLost, LeaseSettings
 from tikv_operator.kube.manager import Manager, ManagerOptions
-from tikv_operator.kube.resources import MANAGED_SELECTOR, ResourceKind
+from tikv_operator.kube.resources import ResourceKind
 from tikv_operator.logging import LogFormat, configure_logging
+from tikv_operator.pdapi.poller import Pollers
 
 log = structlog.get_logger(__name__)
 
 ENV_PREFIX = "TIKV_OPERATOR_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
-# Kinds the operator creates: their caches hold only what it manages (DESIGN §3).
-CHILD_KINDS: tuple[ResourceKind, ...] = (
-    resources.POD,
-    resources.PVC,
-    resources.CONFIGMAP,
-    resources.SERVICE,
-)
-CUSTOM_KINDS: tuple[ResourceKind, ...] = (
-    resources.CLUSTER,
-    resources.PDGROUP,
-    resources.PD,
-    resources.TIKVGROUP,
-    resources.TIKV,
-)
+CONTROLLERS = (cluster, pdgroup, pd, tikvgroup, tikv)
+"""The five controller modules, in the order they are registered; each declares `NAME`,
+`INFORMERS` (kind → label selector of the caches it reads) and `setup(manager, deps)`."""
 
 Setup = Callable[[Manager, Deps], Controller]
 
@@ -221,18 +211,17 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
 
 def controller_setups() -> list[tuple[str, Setup]]:
     """The five controllers, in the order they are registered."""
-    setups: list[tuple[str, Setup]] = [("cluster", setup_cluster)]
-    setups += _component_setups()
-    return setups
+    return [(c.NAME, c.setup) for c in CONTROLLERS]
 
 
-def _component_setups() -> list[tuple[str, Setup]]:
-    return [
-        ("pdgroup", setup_pdgroup),
-        ("pd", setup_pd),
-        ("tikvgroup", setup_tikvgroup),
-        ("tikv", setup_tikv),
-    ]
+def informer_selectors() -> dict[ResourceKind, str | None]:
+    """Every informer the controllers declare, one per kind (each kind has one selector)."""
+    selectors: dict[ResourceKind, str | None] = {}
+    for c in CONTROLLERS:
+        for kind, selector in c.INFORMERS.items():
+            if selectors.setdefault(kind, selector) != selector:
+                raise AssertionError(f"two label selectors declared for {kind.kind}")
+    return selectors
 
 
 def build_manager(client: Client, options: RunOptions) -> Manager:
@@ -250,20 +239,19 @@ def build_manager(client: Client, options: RunOptions) -> Manager:
 
 def build_deps(manager: Manager, client: Client, options: RunOptions) -> Deps:
     """Deps whose caches are the manager's informer stores, shared with the watches."""
-    caches: dict[ResourceKind, Reader] = {}
-    for kind in CUSTOM_KINDS:
-        caches[kind] = manager.informer(kind).store
-    for kind in CHILD_KINDS:
-        caches[kind] = manager.informer(kind, label_selector=MANAGED_SELECTOR).store
-    caches[resources.NODE] = manager.informer(resources.NODE).store
+    caches: dict[ResourceKind, Reader] = {
+        kind: manager.informer(kind, label_selector=selector).store
+        for kind, selector in informer_selectors().items()
+    }
     return Deps(
         client=client,
         events=manager.events,
         caches=caches,
-        pd=PDClients(overrides=dict(options.pd_url_overrides)),
+        pd=Pollers(interval=options.pd_poll_interval),
         settings=ControllerSettings(
             workers=options.max_concurrent_reconciles,
             pd_poll_interval=options.pd_poll_interval,
+            pd_url_overrides=dict(options.pd_url_overrides),
         ),
     )
 
@@ -300,10 +288,3 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit(f"tikv-operator run: {e}") from None
     configure_logging(options.log_format, options.log_level)
     return asyncio.run(run_operator(options))
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run with only the `run` flags (for `python -m tikv_operator.operator`)."""
-    parser = argparse.ArgumentParser(prog="tikv-operator run")
-    add_run_arguments(parser)
-    return run(parser.parse_args(argv))

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from apis import crd
-from tikv_operator import __version__, operator
+from tikv_operator import __version__
+from tikv_operator.cmd import run as operator
 
 Command = Callable[[argparse.Namespace], int]
 
