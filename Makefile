@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# Kubernetes control plane, etcd, kwok and pd-server, built from the Go module proxy and
-# cached under $(CACHE)/bin/<component>-<version>/; a cold build takes a long time on 2 cores.
+# Kubernetes control plane, etcd and kwok built from the Go module proxy, and pd-server from
+# the checksum-verified source snapshot in ../shared/third_party/pd (its dependencies from
+# the proxy); cached under $(CACHE)/bin/<component>-<version>/. A cold build takes a long
+# time on 2 cores.
 binaries:
 	TIKV_OPERATOR_CACHE=$(CACHE) bash hack/build-binaries.sh
 

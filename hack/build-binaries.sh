@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the control-plane binaries the tests and `make dev` run (kube-apiserver,
-# kube-controller-manager, kube-scheduler, etcd, kwok, pd-server) from the Go module
-# proxy and caches them under $TIKV_OPERATOR_CACHE/bin/<component>-<version>/.
+# kube-controller-manager, kube-scheduler, etcd, kwok from the Go module proxy; pd-server
+# from PD's source snapshot, see build_pd) and caches them under
+# $TIKV_OPERATOR_CACHE/bin/<component>-<version>/. Targets: etcd kwok kubernetes pd
+# (all by default).
 # A binary that is already there is skipped; each one is built to a temporary name and
 # moved into place, so an interrupted build never leaves a half-written binary behind.
 set -euo pipefail
@@ -65,19 +67,60 @@ build_kwok() {
     "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=v$KWOK_VERSION"
 }
 
-# github.com/tikv/pd is not served by the Go module proxy reachable here (every version of
-# it answers 403: PD's v8.x tags are not module versions and its pseudo-versions are
-# refused too), so pd-server cannot be built through the registries. It is not part of the
-# default targets; the PD contract tests use a pd-server binary only where one is present.
+# github.com/tikv/pd is not served by the Go module proxy (every version answers 403), so
+# pd-server is built from the source snapshot in ../shared/third_party/pd/ (next to the
+# project checkout; PD_SNAPSHOT_DIR overrides). The tarball is used by path: its sha256 is
+# checked against the one pinned in versions.sh and it is unpacked under $CACHE/src/, never
+# into the project. Its module dependencies come from the module proxy.
+PD_SNAPSHOT_DIR=${PD_SNAPSHOT_DIR:-$(cd "$here/.." && pwd)/../shared/third_party/pd}
+PD_SRC=$CACHE/src/pd-v$PD_VERSION
+
+# unpack_pd: verify the snapshot and unpack it into $PD_SRC (once per checksum).
+unpack_pd() {
+  local tarball=$PD_SNAPSHOT_DIR/pd-v$PD_VERSION.tar.gz stamp=$PD_SRC/.snapshot-sha256
+  if [[ ! -f $tarball ]]; then
+    log "no PD source snapshot at $tarball (set PD_SNAPSHOT_DIR to the folder that holds it)"
+    return 1
+  fi
+  local sum
+  sum=$(sha256sum "$tarball" | cut -d' ' -f1)
+  if [[ $sum != "$PD_SNAPSHOT_SHA256" ]]; then
+    log "checksum mismatch for $tarball: got $sum, want $PD_SNAPSHOT_SHA256 (hack/versions.sh)"
+    return 1
+  fi
+  if [[ -f $stamp && $(cat "$stamp") == "$sum" ]]; then return; fi
+  log "unpacking $tarball into $PD_SRC"
+  local tmp
+  tmp=$(mktemp -d "$CACHE/src/.pd-unpack.XXXXXX")
+  tar -xzf "$tarball" -C "$tmp"
+  echo "$sum" >"$tmp/pd-v$PD_VERSION/.snapshot-sha256"
+  rm -rf "$PD_SRC"
+  mv "$tmp/pd-v$PD_VERSION" "$PD_SRC"
+  rmdir "$tmp"
+}
+
+# PD's own Makefile sets these; without them /status and /members report no version.
+pd_ldflags() {
+  local p=github.com/tikv/pd/pkg/versioninfo
+  local flags="-s -w"
+  flags+=" -X '$p.PDReleaseVersion=v$PD_VERSION'"
+  flags+=" -X '$p.PDBuildTS=$(date -u '+%Y-%m-%d %I:%M:%S')'"
+  flags+=" -X '$p.PDGitHash=$PD_COMMIT'"
+  flags+=" -X '$p.PDGitBranch=heads/refs/tags/v$PD_VERSION'"
+  flags+=" -X '$p.PDEdition=Community'"
+  echo "$flags"
+}
+
 build_pd() {
   if [[ -x $PD_BIN/pd-server ]]; then log "have $PD_BIN/pd-server"; return; fi
-  log "pd-server cannot be built from the Go module proxy (github.com/tikv/pd answers 403);"
-  log "put a pd-server v$PD_VERSION binary at $PD_BIN/pd-server to run the real-PD contract tests"
-  return 1
+  mkdir -p "$CACHE/src"
+  unpack_pd
+  # without_dashboard: the dashboard's UI assets are not obtainable here.
+  build "$PD_SRC" "$PD_BIN/pd-server" ./cmd/pd-server "$(pd_ldflags)" without_dashboard
 }
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok kubernetes)
+[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok kubernetes pd)
 for t in "${targets[@]}"; do
   "build_$t"
 done

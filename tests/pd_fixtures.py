@@ -18,11 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hack.localcluster import Binaries
 from hack.pdsim.app import Simulator
 from hack.pdsim.clock import Clock, ManualClock, ScaledClock
 from hack.pdsim.model import PDCluster, Settings
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -63,30 +62,19 @@ async def live_simulator() -> AsyncIterator[SimulatorHandle]:
         yield handle
 
 
-def _versions() -> dict[str, str]:
-    text = (REPO / "hack" / "versions.sh").read_text()
-    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
-    return {k.strip(): v.strip() for k, v in pairs if not k.startswith("#")}
-
-
-# Why a live pd-server may be missing, and what stands in for it.
-PD_SERVER_GAP = (
-    "github.com/tikv/pd is not served by the Go module proxy reachable here (it answers 403), "
-    "so pd-server cannot be built from the registries; the recorded real-PD transcripts in "
-    "tests/contract/ stand in for it (see tests/integration/test_pd_contract.py)"
-)
-
-
 def pd_server_binary() -> Path:
-    """The pd-server at $TIKV_OPERATOR_CACHE/bin/pd-v<PD_VERSION>/pd-server.
+    """The pd-server `make binaries` builds, at $TIKV_OPERATOR_CACHE/bin/pd-v<PD_VERSION>/.
 
-    The cache defaults to ~/.cache/tikv-operator. A missing binary skips the test with the
-    reason: it cannot be built here, and recordings of its answers are checked instead.
+    It is built from PD's source snapshot (../shared/third_party/pd), so a missing binary
+    fails the test with instructions, like the control-plane binaries (tests/conftest.py).
     """
-    cache = Path(os.environ.get("TIKV_OPERATOR_CACHE", Path.home() / ".cache/tikv-operator"))
-    path = cache / "bin" / f"pd-v{_versions()['PD_VERSION']}" / "pd-server"
+    path = Binaries.from_cache().pd_server
     if not os.access(path, os.X_OK):
-        pytest.skip(f"no pd-server at {path}: {PD_SERVER_GAP}")
+        pytest.fail(
+            f"pd-server is missing: {path}\nbuild it with `make binaries` (from the PD source "
+            "snapshot in ../shared/third_party/pd, cached under ~/.cache/tikv-operator/bin)",
+            pytrace=False,
+        )
     return path
 
 

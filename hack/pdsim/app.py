@@ -13,6 +13,7 @@ from aiohttp import web
 from hack.pdsim import render
 from hack.pdsim.faults import Fault, Faults
 from hack.pdsim.model import (
+    BUILD_TS,
     GIT_HASH,
     NO_LEADER,
     NOT_BOOTSTRAPPED,
@@ -301,7 +302,7 @@ class Simulator:
     async def get_status(self, _: web.Request) -> web.Response:
         return ok(
             {
-                "build_ts": "None",
+                "build_ts": BUILD_TS,
                 "version": VERSION,
                 "git_hash": GIT_HASH,
                 "start_timestamp": self.cluster.start_timestamp,

@@ -19,6 +19,9 @@ ETCD_HEALTH_INTERVAL = 5.0
 DEFAULT_MAX_STORE_DOWN_TIME = 30 * 60.0
 VERSION = "v8.5.1"
 GIT_HASH = "5036cc277fc8c0e7fa1219265ae407de80b950b7"
+# A release pd-server reports when it was built, in PD's Makefile format
+# (`date -u '+%Y-%m-%d %I:%M:%S'`); only a build without PD's ldflags says "None".
+BUILD_TS = "2025-01-09 10:00:00"
 
 
 class StoreState(IntEnum):

@@ -9,7 +9,10 @@ build give equal transcripts:
   simulator is given those fixed addresses directly, so a URL in the wrong place still
   differs;
 - volatile fields (`VOLATILE`): values that differ between any two clusters are replaced by
-  their type name.
+  their type name;
+- per-build fields (`FORMATTED`): values that differ between two builds of the same commit
+  (PD's build time) are replaced by the name of their format when they have it, and kept
+  as they are when they do not, so a value in another shape (`"None"`) still differs.
 
 Recordings live beside this module as `pd-v<PD_VERSION>-<sequence>.json`.
 """
@@ -32,6 +35,11 @@ REPO = CONTRACT_DIR.parents[1]
 API = "/pd/api/v1"
 # Values that differ between any two PD clusters; compared by type only.
 VOLATILE = {"member_id", "cluster_id", "id", "start_timestamp", "deploy_path"}
+# Values that differ between builds, compared by format: key -> (format name, pattern).
+FORMATTED = {
+    # PD's Makefile sets it with `date -u '+%Y-%m-%d %I:%M:%S'`.
+    "build_ts": ("YYYY-MM-DD hh:mm:ss", re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")),
+}
 CLIENT_PORT = 2379
 PEER_PORT = 2380
 # How a recording is made; written into each recording's header.
@@ -59,6 +67,9 @@ def masked(value: Any, key: str = "") -> Any:
     """`value` with volatile fields replaced by their type name and lists put in name order."""
     if key in VOLATILE:
         return f"<{type(value).__name__}>"
+    if key in FORMATTED:
+        name, pattern = FORMATTED[key]
+        return f"<{name}>" if isinstance(value, str) and pattern.fullmatch(value) else value
     if isinstance(value, dict):
         return {k: masked(v, k) for k, v in sorted(value.items())}
     if isinstance(value, list):

@@ -2,22 +2,23 @@
 
 Each request sequence of tests/contract/pd_transcript.py (one member; three members with a
 leader transfer and a member removal) gives a transcript: status codes and bodies, with
-values that differ by nature (ids, timestamps, paths) masked by their type and member URLs
-rewritten to fixed addresses. The simulator's transcript must equal real PD's exactly.
+values that differ by nature (ids, timestamps, paths) masked by their type, build times by
+their format, and member URLs rewritten to fixed addresses. The simulator's transcript must
+equal real PD's exactly.
 
 Real PD's transcripts are recorded in tests/contract/pd-v<PD_VERSION>-<sequence>.json, so
-the comparison runs everywhere, without a pd-server:
+the simulator is also held to them where no pd-server runs:
 
 - `test_simulator_matches_recorded_pd_server` (plain tests): simulator == recording.
 - `test_simulator_and_recording_match_live_pd_server` (`pdserver`, `integration`): starts
-  real pd-server processes on loopback; live PD == recording == simulator. Without the
-  binary these skip, saying why: github.com/tikv/pd is not served by the Go module proxy
-  reachable here, so pd-server cannot be built from the registries, and the recordings stand
-  in for it.
+  real pd-server processes on loopback; live PD == recording == simulator. The pd-server is
+  the one `make binaries` builds from PD's source snapshot (../shared/third_party/pd); a
+  missing binary fails these tests, naming `make binaries`.
 
-To record (after a PD version bump in hack/versions.sh, or a change to a sequence), put the
-pinned pd-server at $TIKV_OPERATOR_CACHE/bin/pd-v<PD_VERSION>/pd-server (the cache defaults
-to ~/.cache/tikv-operator) and run with PD_CONTRACT_RECORD=1:
+To record (after a PD version bump in hack/versions.sh, or a change to a sequence), build the
+pinned pd-server with `make binaries` (it lands in
+$TIKV_OPERATOR_CACHE/bin/pd-v<PD_VERSION>/pd-server, the cache defaulting to
+~/.cache/tikv-operator) and run with PD_CONTRACT_RECORD=1:
 
     PD_CONTRACT_RECORD=1 .venv/bin/pytest -q tests/integration/test_pd_contract.py -m pdserver
 
