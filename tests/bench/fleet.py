@@ -891,7 +891,8 @@ def default_out(clusters: int) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     out_path: Path = args.out or default_out(args.clusters)
-    workdir: Path = args.workdir
+    # Absolute: the kubeconfig names its CA file by a path the components resolve themselves.
+    workdir: Path = args.workdir.resolve()
     bench = Bench(args, workdir)
     result: dict[str, Any] = {
         "config": {
