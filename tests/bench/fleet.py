@@ -651,8 +651,10 @@ def window(a: Sample, b: Sample, clusters: Sequence[str]) -> dict[str, Any]:
             rows_api[key] = rows_api.get(key, 0.0) + v
         ours = {k: v for k, v in rows_api.items() if f" {GROUP}/" in k}
         out["apiserver"] = {
-            "note": f"{GROUP} requests come only from the operator in this window; the other "
-            "rows include kwok, kube-controller-manager, the scheduler and the simulator",
+            "note": f"all clients: {GROUP} writes come only from the operator here (the bench "
+            "is silent in this window), but reads also come from kube-controller-manager "
+            "(its garbage collector watches every resource); other rows include kwok, the "
+            "scheduler and the simulator's Pod followers",
             "tikv_kinds": {k: _count(v, seconds) for k, v in sorted(ours.items())},
             "all_writes": {
                 k: _count(v, seconds)
@@ -815,7 +817,7 @@ def print_report(result: dict[str, Any], out: Callable[[str], None] = print) -> 
         for k, v in api["by_method_code"].items():
             out(f"    {k:<16} {v['count']:>8.0f}  {v['per_min']:>9.2f}/min")
         if "apiserver" in w:
-            out("  API server's count on core.tikv.org (verb resource):")
+            out("  API server's count on core.tikv.org, all clients (verb resource):")
             for k, v in w["apiserver"]["tikv_kinds"].items():
                 out(f"    {k:<48} {v['count']:>6.0f}  {v['per_min']:>8.2f}/min")
         for key, title in (("pd", "operator's count"), ("pd_sim", "simulator's count")):
