@@ -88,6 +88,7 @@ OPERATOR_METRICS = (
     "workqueue_retries_total",
 )
 APISERVER_METRICS = ("apiserver_request_total",)
+OPERATOR_CODE = ("controllers", "tikv_operator", "apis")
 
 
 class BenchError(RuntimeError):
@@ -770,7 +771,9 @@ def git_revision() -> dict[str, Any]:
         "commit": git("rev-parse", "HEAD"),
         "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
         "subject": git("log", "-1", "--format=%s"),
-        "dirty": bool(git("status", "--porcelain", "--", "controllers", "tikv_operator", "apis")),
+        # The operator's own code: what a before/after comparison is about.
+        "operator_code_commit": git("log", "-1", "--format=%H", "--", *OPERATOR_CODE),
+        "dirty": bool(git("status", "--porcelain", "--", *OPERATOR_CODE)),
     }
 
 
@@ -786,8 +789,9 @@ def print_report(result: dict[str, Any], out: Callable[[str], None] = print) -> 
         f"pd-poll-interval {cfg['pd_poll_interval'] or 'default'}"
     )
     rev = result["revision"]
+    code = rev.get("operator_code_commit") or rev["commit"]
     out(
-        f"operator at {rev['commit'][:10]} ({rev['branch']}{', dirty' if rev['dirty'] else ''})"
+        f"operator code at {code[:10]} ({rev['branch']}{', dirty' if rev['dirty'] else ''})"
         f" on {result['machine']['cpus']} CPUs, {result['machine'].get('cpu_model', '?')}"
     )
     r = result["ready"]
