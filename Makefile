@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CACHE ?= $(HOME)/.cache/tikv-operator
 
-.PHONY: install binaries test unit lint crds dev bench cluster-up cluster-down clean
+.PHONY: install binaries test unit lint crds dev bench bench-fleet cluster-up cluster-down clean
 
 install: $(STAMP)
 
@@ -45,6 +45,12 @@ dev: install binaries
 
 bench: install
 	$(PY) -m tests.bench
+
+# One operator, a fleet of simulated-PD clusters: time to Ready, API/PD requests, reconciles,
+# CPU and memory (tests/bench/fleet.py). BENCH_CLUSTERS=N sets the fleet size; ARGS passes
+# more flags, e.g. make bench-fleet ARGS="--clusters 1 --tikv 5 --steady 120 --store-down".
+bench-fleet: install binaries
+	$(PY) -m tests.bench.fleet $(ARGS)
 
 cluster-up: install binaries
 	$(PY) -m hack.localcluster up
