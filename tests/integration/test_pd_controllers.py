@@ -17,7 +17,7 @@ from apis import PD, PDGroup
 from apis import conditions as cond
 from apis.labels import GROUP, PD_INITIAL_CLUSTER
 from controllers.common.conditions import find
-from controllers.common.deps import ControllerSettings, Deps, PDClients
+from controllers.common.deps import ControllerSettings, Deps
 from controllers.pd import controller as pd_controller
 from controllers.pd.build import CONFIG_FILE
 from controllers.pdgroup import controller as group_controller
@@ -29,6 +29,7 @@ from tests.pd_fixtures import SimulatorHandle, live_simulator
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError, Client
 from tikv_operator.kube.manager import Manager, ManagerOptions
+from tikv_operator.pdapi.poller import Pollers
 
 __all__ = ["live_simulator"]
 
@@ -119,16 +120,17 @@ async def harness(
         kind: manager.informer(kind, label_selector=selector).store
         for kind, selector in wanted.items()
     }
-    overrides = {f"{namespace}/{CLUSTER}": live_simulator.url}
     deps = Deps(
         client,
         manager.events,
         caches,
-        PDClients(overrides=overrides, timeout=3.0),
-        settings=ControllerSettings(workers=2, pd_poll_interval=RESYNC),
+        Pollers(interval=RESYNC, timeout=3.0),
+        settings=ControllerSettings(workers=2, pd_poll_interval=RESYNC, resync=RESYNC),
     )
     pd_controller.setup(manager, deps)
     group_controller.setup(manager, deps)
+    # The Cluster controller, which would start the cluster's PD view, does not run here.
+    await deps.pd.ensure(f"{namespace}/{CLUSTER}", live_simulator.url)
     h = Harness(client, namespace, live_simulator.cluster)
     background = [
         asyncio.create_task(manager.run()),

@@ -22,7 +22,7 @@ from apis import TiKV, TiKVGroup
 from apis import conditions as cond
 from apis.labels import GROUP
 from controllers.common.conditions import find, is_true
-from controllers.common.deps import Deps, PDClients
+from controllers.common.deps import ControllerSettings, Deps
 from controllers.tikv import controller as tikv_controller
 from controllers.tikv import reasons as tikv_reasons
 from controllers.tikv.build import advertise_address
@@ -36,6 +36,7 @@ from tests.pd_fixtures import running_simulator
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError, Client
 from tikv_operator.kube.manager import Manager, ManagerOptions
+from tikv_operator.pdapi.poller import Pollers
 
 pytestmark = pytest.mark.integration
 
@@ -162,10 +163,17 @@ async def harness(
             for kind, selector in wanted.items()
         }
         caches[resources.NODE] = manager.informer(resources.NODE).store
-        overrides = {f"{namespace}/{CLUSTER}": sim.url}
-        deps = Deps(client, manager.events, caches, PDClients(overrides=overrides, timeout=3.0))
-        tikv_controller.setup(manager, deps, resync=RESYNC)
-        group_controller.setup(manager, deps, resync=RESYNC)
+        deps = Deps(
+            client,
+            manager.events,
+            caches,
+            Pollers(interval=RESYNC, timeout=3.0),
+            settings=ControllerSettings(resync=RESYNC),
+        )
+        tikv_controller.setup(manager, deps)
+        group_controller.setup(manager, deps)
+        # The Cluster controller, which would start the cluster's PD view, does not run here.
+        await deps.pd.ensure(f"{namespace}/{CLUSTER}", sim.url)
         # The PD member the Cluster's PD Service would reach (no PD Pods run here).
         sim.cluster.add_member(PD_MEMBER, ["http://pd:2380"], ["http://pd:2379"])
         ticking = asyncio.Event()
