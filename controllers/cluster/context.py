@@ -5,26 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from apis import PD, Cluster, PDGroup, TiKV, TiKVGroup, labels
-from apis.meta import Condition
 from apis.names import tikv_address
 from controllers.cluster.brake import Claim, Instances
 from controllers.cluster.build import Verdict
 from controllers.cluster.pdinfo import PDInfo
-from controllers.common.conditions import set_condition
-from controllers.common.deps import Deps
-from controllers.common.events import record
-from controllers.common.keyed import Keyed
+from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
 from tikv_operator.kube.resources import controller_owner
 
 
 @dataclass
-class ClusterContext(Keyed):
-    deps: Deps
-    key: str
-    raw: Object | None = None
-    """The Cluster as read (events are recorded about it)."""
-    loaded: Cluster | None = None
+class ClusterContext(ReconcileContext[Cluster]):
     pd_groups: list[PDGroup] = field(default_factory=list)
     tikv_groups: list[TiKVGroup] = field(default_factory=list)
     pds: list[PD] = field(default_factory=list)
@@ -32,40 +23,17 @@ class ClusterContext(Keyed):
     pods: list[Object] = field(default_factory=list)
     pvcs: list[Object] = field(default_factory=list)
     pd_info: PDInfo | None = None
-    pd_error: str | None = None
-    """Why PD's view is not usable, when it is not."""
     pd_no_leader: bool = False
     """PD answered, without a leader: a state of PD, not of the network."""
     recorded_id: str | None = None
     """status.id after this reconcile: recorded at first contact, never overwritten."""
-    conditions: list[Condition] = field(default_factory=list)
-    """The conditions being built; written by the status task."""
 
     @property
     def cluster(self) -> Cluster:
-        assert self.loaded is not None, "the load task runs first"
-        return self.loaded
-
-    @property
-    def deleting(self) -> bool:
-        return self.loaded is not None and self.loaded.metadata.deletion_timestamp is not None
+        return self.obj
 
     def set(self, type_: str, verdict: Verdict) -> None:
-        self.conditions = set_condition(
-            self.conditions,
-            type_,
-            verdict.status,
-            verdict.reason,
-            verdict.message,
-            generation=self.cluster.metadata.generation,
-            # metav1.Time keeps whole seconds; so must we, or every comparison with the
-            # stored status differs and the status is rewritten forever.
-            now=self.deps.now().replace(microsecond=0),
-        )
-
-    def event(self, warning: bool, reason: str, action: str, note: str) -> None:
-        assert self.raw is not None, "the load task runs first"
-        record(self.deps, self.raw, warning, reason, action, note)
+        self.condition(type_, verdict.status, verdict.reason, verdict.message)
 
     def instances(self) -> Instances:
         return Instances(

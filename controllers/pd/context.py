@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from apis import PD, Cluster
-from controllers.common.deps import Deps
-from controllers.common.keyed import Keyed
+from apis import PD
+from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
-from controllers.common.pdview import NO_PD, PDState, UsesPD
 
 
 @dataclass
-class PDContext(Keyed, UsesPD):
-    deps: Deps
-    key: str
-    loaded: PD | None = None
-    loaded_cluster: Cluster | None = None
-    pd_state: PDState = NO_PD
-    """The cluster's PD view; destructive PD-dependent steps wait while it is unusable."""
+class PDContext(ReconcileContext[PD]):
     pod: Object | None = None
     config: str = ""
     desired_pod: Object | None = None
@@ -28,23 +20,7 @@ class PDContext(Keyed, UsesPD):
 
     @property
     def pd(self) -> PD:
-        assert self.loaded is not None, "the load task runs first"
-        return self.loaded
-
-    @property
-    def cluster(self) -> Cluster:
-        assert self.loaded_cluster is not None, "the load task runs first"
-        return self.loaded_cluster
-
-    @property
-    def deleting(self) -> bool:
-        return self.loaded is not None and self.loaded.metadata.deletion_timestamp is not None
-
-    @property
-    def cluster_deleting(self) -> bool:
-        """The whole cluster is going away: its PD members need not leave one by one."""
-        c = self.loaded_cluster
-        return c is None or c.metadata.deletion_timestamp is not None
+        return self.obj
 
     @property
     def is_member(self) -> bool:

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from apis import PD, Cluster, PDGroup
-from controllers.common.deps import Deps
-from controllers.common.keyed import Keyed
-from controllers.common.pdview import NO_PD, PDState, UsesPD
+from apis import PD, PDGroup
+from controllers.common.context import ReconcileContext
 from controllers.pdgroup.decisions import Hold
 
 
 @dataclass
-class GroupContext(Keyed, UsesPD):
-    deps: Deps
-    key: str
-    loaded: PDGroup | None = None
-    loaded_cluster: Cluster | None = None
+class GroupContext(ReconcileContext[PDGroup]):
     instances: list[PD] = field(default_factory=list)
     """The group's PD instances, from the cache."""
-    pd_state: PDState = NO_PD
     revision: str = ""
     blocked: Hold | None = None
     """Set when a requested change is unsafe now; becomes the Blocked condition."""
@@ -28,19 +21,4 @@ class GroupContext(Keyed, UsesPD):
 
     @property
     def group(self) -> PDGroup:
-        assert self.loaded is not None, "the load task runs first"
-        return self.loaded
-
-    @property
-    def cluster(self) -> Cluster:
-        assert self.loaded_cluster is not None, "the load task runs first"
-        return self.loaded_cluster
-
-    @property
-    def deleting(self) -> bool:
-        return self.loaded is not None and self.loaded.metadata.deletion_timestamp is not None
-
-    @property
-    def cluster_deleting(self) -> bool:
-        c = self.loaded_cluster
-        return c is None or c.metadata.deletion_timestamp is not None
+        return self.obj

@@ -71,7 +71,7 @@ def wants_status(ctx: Context, final: TaskResult) -> bool:
     """Status is written however the tasks ended (a wait is exactly when the conditions must
     say why), except when the instance or its Cluster is going away or paused."""
     return (
-        ctx.tikv_ is not None
+        ctx.loaded is not None
         and ctx.loaded_cluster is not None
         and not ctx.cluster_deleting
         and not ctx.loaded_cluster.spec.paused
@@ -82,7 +82,7 @@ def wants_status(ctx: Context, final: TaskResult) -> bool:
 async def reconcile_tikv(deps: Deps, key: str) -> Result:
     ctx = Context(deps, key)
     final = await run_reconcile(ctx, TIKV_TASKS, STATUS_TASKS, wants_status)
-    if ctx.tikv_ is None:
+    if ctx.loaded is None:
         return Result()
     return to_result(final, deps.settings.resync, at_most=ctx.requeue_after)
 

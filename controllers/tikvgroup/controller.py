@@ -66,7 +66,7 @@ STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
 
 
 def wants_status(ctx: Context, final: TaskResult) -> bool:
-    if ctx.group_ is None or ctx.loaded_cluster is None or ctx.cluster_deleting:
+    if ctx.loaded is None or ctx.loaded_cluster is None or ctx.cluster_deleting:
         return False
     if ctx.loaded_cluster.spec.paused:
         return False
@@ -77,7 +77,7 @@ def wants_status(ctx: Context, final: TaskResult) -> bool:
 async def reconcile_tikvgroup(deps: Deps, key: str) -> Result:
     ctx = Context(deps, key)
     final = await run_reconcile(ctx, TIKVGROUP_TASKS, STATUS_TASKS, wants_status)
-    if ctx.group_ is None:
+    if ctx.loaded is None:
         return Result()
     return to_result(final, deps.settings.resync, at_most=ctx.requeue_after)
 

@@ -31,7 +31,7 @@ async def apply_brake(ctx: ClusterContext) -> TaskResult:
                 cond.BLOCKED,
                 Verdict("False", reasons.NOT_BLOCKED, "the unsafe state resolved"),
             )
-            ctx.event(False, reasons.BRAKE_RELEASED, "SafetyBrake", "the unsafe state resolved")
+            ctx.event("Normal", reasons.BRAKE_RELEASED, "SafetyBrake", "the unsafe state resolved")
             return Complete("brake released")
         if previous is None:
             ctx.set(cond.BLOCKED, Verdict("False", reasons.NOT_BLOCKED, "nothing is blocked"))
@@ -45,6 +45,6 @@ async def apply_brake(ctx: ClusterContext) -> TaskResult:
             f"{labels.OVERRIDE_SAFETY_BRAKE}={brake.reason}."
         )
     if previous is None or previous.reason != brake.reason or previous.status != "True":
-        ctx.event(True, brake.reason, "SafetyBrake", message)
+        ctx.event("Warning", brake.reason, "SafetyBrake", message)
     ctx.set(cond.BLOCKED, Verdict("True", brake.reason, message))
     return Complete(f"brake engaged: {brake.reason}")

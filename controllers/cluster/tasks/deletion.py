@@ -37,7 +37,7 @@ async def hold_while_protected(ctx: ClusterContext) -> TaskResult:
     blocked = find(ctx.conditions, cond.BLOCKED)
     if cluster.spec.delete_protection:
         if blocked is None or blocked.reason != reasons.DELETE_PROTECTED:
-            ctx.event(True, reasons.DELETE_PROTECTED, "Delete", PROTECTED_MESSAGE)
+            ctx.event("Warning", reasons.DELETE_PROTECTED, "Delete", PROTECTED_MESSAGE)
         ctx.set(cond.BLOCKED, Verdict("True", reasons.DELETE_PROTECTED, PROTECTED_MESSAGE))
         await write_status(ctx)
         return Wait("deleteProtection holds the deletion")
@@ -70,7 +70,9 @@ async def _delete_groups(
         )
     if pending:
         names = ", ".join(str(g.metadata.name) for g in pending)
-        ctx.event(False, reason, "Delete", f"deleting {kind.kind} {names} of the deleted Cluster")
+        ctx.event(
+            "Normal", reason, "Delete", f"deleting {kind.kind} {names} of the deleted Cluster"
+        )
     names = ", ".join(str(g.metadata.name) for g in groups)
     return Wait(f"waiting for {kind.kind} {names} to be gone")
 
@@ -87,7 +89,7 @@ async def delete_pd_groups(ctx: ClusterContext) -> TaskResult:
 
 async def drop_finalizer(ctx: ClusterContext) -> TaskResult:
     await finalizer.remove_finalizer(ctx.deps.client, resources.CLUSTER, ctx.cluster)
-    ctx.event(False, reasons.CLUSTER_DELETED, "Delete", "every group is gone; Cluster released")
+    ctx.event("Normal", reasons.CLUSTER_DELETED, "Delete", "every group is gone; Cluster released")
     return Complete()
 
 

@@ -21,9 +21,8 @@ async def watch_pd(ctx: ClusterContext) -> TaskResult:
         await ctx.deps.pd.remove(ctx.key)
         return Complete("no PDGroup yet")
     await ctx.deps.pd.ensure(ctx.key, url)
-    state = read_pd(ctx.deps, ctx.cluster)
+    state = ctx.pd_state = read_pd(ctx.deps, ctx.cluster)
     if state.snapshot is None:
-        ctx.pd_error = state.unavailable
         last = state.poller.snapshot if state.poller is not None else None
         ctx.pd_no_leader = last is not None and isinstance(last.error, NoLeader)
         return Complete(f"PD unavailable: {state.unavailable}")
@@ -42,7 +41,7 @@ async def record_cluster_id(ctx: ClusterContext) -> TaskResult:
         return Complete("not recording PD's id: its members are not (all) ours yet")
     ctx.recorded_id = str(info.cluster_id)
     ctx.event(
-        False,
+        "Normal",
         reasons.PD_CLUSTER_ID_RECORDED,
         "RecordClusterID",
         f"PD cluster id {info.cluster_id} recorded; a PD answering with another id is "

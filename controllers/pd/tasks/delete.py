@@ -10,7 +10,6 @@ from controllers.common.safety import UnsafeToProceed
 from controllers.common.updater import keeps_quorum_without, member_states
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
-from controllers.pd.tasks.events import record
 from controllers.pd.tasks.guard import guard
 from controllers.pd.tasks.leadership import transfer_leadership
 from tikv_operator.kube import cache, resources
@@ -43,12 +42,12 @@ async def leave_membership(ctx: PDContext) -> TaskResult:
             f"removing PD member {ctx.name} would leave the other members without a healthy "
             "quorum; waiting until enough of them are healthy"
         )
-        record(ctx, "Warning", reasons.MEMBER_DELETE_BLOCKED, "DeleteMember", note)
+        ctx.event("Warning", reasons.MEMBER_DELETE_BLOCKED, "DeleteMember", note)
         return Retry(BLOCKED_RETRY, note)
     try:
         await guard(ctx)
     except UnsafeToProceed as error:
-        record(ctx, "Warning", reasons.UNSAFE, "DeleteMember", str(error))
+        ctx.event("Warning", reasons.UNSAFE, "DeleteMember", str(error))
         return Retry(UNSAFE_RETRY, str(error))
     try:
         await ctx.pd_writer().delete_member_by_name(ctx.name)
@@ -56,7 +55,7 @@ async def leave_membership(ctx: PDContext) -> TaskResult:
         return Complete("PD no longer lists the member")
     except PDError as error:
         return Retry(PD_RETRY, f"deleting the PD member failed: {error}")
-    record(ctx, "Normal", reasons.MEMBER_DELETED, "DeleteMember", f"{ctx.name} left PD")
+    ctx.event("Normal", reasons.MEMBER_DELETED, "DeleteMember", f"{ctx.name} left PD")
     return Complete("member deleted from PD")
 
 
@@ -67,11 +66,11 @@ async def delete_pod(ctx: PDContext) -> TaskResult:
     try:
         await guard(ctx)
     except UnsafeToProceed as error:
-        record(ctx, "Warning", reasons.UNSAFE, "DeletePod", str(error))
+        ctx.event("Warning", reasons.UNSAFE, "DeletePod", str(error))
         return Retry(UNSAFE_RETRY, str(error))
     meta = pod["metadata"]
     await ctx.deps.client.delete(resources.POD, ctx.name, ctx.namespace, uid=meta.get("uid"))
-    record(ctx, "Normal", reasons.POD_DELETED, "DeletePod", f"Pod {ctx.name} deleted")
+    ctx.event("Normal", reasons.POD_DELETED, "DeletePod", f"Pod {ctx.name} deleted")
     return Complete("Pod deleted")
 
 
@@ -87,11 +86,11 @@ async def delete_pvcs_per_retention(ctx: PDContext) -> TaskResult:
     try:
         await guard(ctx)
     except UnsafeToProceed as error:
-        record(ctx, "Warning", reasons.UNSAFE, "DeletePVCs", str(error))
+        ctx.event("Warning", reasons.UNSAFE, "DeletePVCs", str(error))
         return Retry(UNSAFE_RETRY, str(error))
     await delete_pvcs(ctx.deps.client, pvcs)
     names = ", ".join(p["metadata"]["name"] for p in pvcs)
-    record(ctx, "Normal", reasons.PVCS_DELETED, "DeletePVCs", f"deleted PVCs {names}")
+    ctx.event("Normal", reasons.PVCS_DELETED, "DeletePVCs", f"deleted PVCs {names}")
     return Complete("PVCs deleted")
 
 

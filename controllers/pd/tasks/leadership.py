@@ -11,7 +11,6 @@ from controllers.common.runner import Retry, TaskResult
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
 from controllers.pd.decisions import TransferCandidate, leader_transfer_target
-from controllers.pd.tasks.events import record
 from tikv_operator.kube import cache, resources
 from tikv_operator.pdapi import PDError
 
@@ -58,14 +57,13 @@ async def transfer_leadership(ctx: PDContext, why: str) -> TaskResult:
             f"{ctx.name} leads PD and must hand over leadership before it is {why}, but no "
             "other member is healthy and Ready; waiting for one to become Ready"
         )
-        record(ctx, "Warning", reasons.LEADER_TRANSFER_BLOCKED, "TransferLeader", note)
+        ctx.event("Warning", reasons.LEADER_TRANSFER_BLOCKED, "TransferLeader", note)
         return Retry(NO_TARGET_RETRY, note)
     try:
         await ctx.pd_writer().transfer_leader(target)
     except PDError as error:
         return Retry(TRANSFER_POLL, f"leader transfer to {target} failed: {error}")
-    record(
-        ctx,
+    ctx.event(
         "Normal",
         reasons.LEADER_TRANSFERRED,
         "TransferLeader",

@@ -11,7 +11,6 @@ from controllers.common.updater import keeps_quorum_without, member_states
 from controllers.pd import reasons
 from controllers.pd.build import build_pod
 from controllers.pd.context import PDContext
-from controllers.pd.tasks.events import record
 from controllers.pd.tasks.guard import guard
 from controllers.pd.tasks.leadership import transfer_leadership
 from tikv_operator.kube import resources
@@ -51,7 +50,7 @@ async def _create(ctx: PDContext, desired: Object) -> TaskResult:
         if not error.conflict:
             raise
         return Retry(1.0, "a Pod exists that the cache has not seen yet")
-    record(ctx, "Normal", reasons.POD_CREATED, "CreatePod", f"Pod {ctx.name} created")
+    ctx.event("Normal", reasons.POD_CREATED, "CreatePod", f"Pod {ctx.name} created")
     return Complete("Pod created")
 
 
@@ -69,17 +68,16 @@ async def _restart(ctx: PDContext, pod: Object) -> TaskResult:
             f"the Pod of {ctx.name} needs a restart, but the other members would not keep a "
             "healthy quorum meanwhile; waiting until enough of them are healthy"
         )
-        record(ctx, "Warning", reasons.RESTART_BLOCKED, "RestartPod", note)
+        ctx.event("Warning", reasons.RESTART_BLOCKED, "RestartPod", note)
         return Retry(BLOCKED_RETRY, note)
     try:
         await guard(ctx)
     except UnsafeToProceed as error:
-        record(ctx, "Warning", reasons.UNSAFE, "RestartPod", str(error))
+        ctx.event("Warning", reasons.UNSAFE, "RestartPod", str(error))
         return Retry(UNSAFE_RETRY, str(error))
     uid = pod["metadata"].get("uid")
     await ctx.deps.client.delete(resources.POD, ctx.name, ctx.namespace, uid=uid)
-    record(
-        ctx,
+    ctx.event(
         "Normal",
         reasons.POD_RESTARTED,
         "RestartPod",

@@ -14,7 +14,6 @@ from controllers.common.safety import UnsafeToProceed, fresh_read
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
 from controllers.pd.decisions import suspend_hold
-from controllers.pd.tasks.events import record
 from tikv_operator.kube import cache, resources
 
 SUSPEND_POLL = 2.0
@@ -63,11 +62,11 @@ async def suspend_pod(ctx: PDContext) -> TaskResult:
         await fresh_read(ctx.deps.client, resources.PD, PD, ctx.pd)
     except UnsafeToProceed as error:
         ctx.suspend_note = f"compute is suspended, but the Pod is not deleted yet: {error}"
-        record(ctx, "Warning", reasons.UNSAFE, "SuspendPod", str(error))
+        ctx.event("Warning", reasons.UNSAFE, "SuspendPod", str(error))
         return Retry(UNSAFE_RETRY, str(error))
     uid = pod["metadata"].get("uid")
     await ctx.deps.client.delete(resources.POD, ctx.name, ctx.namespace, uid=uid)
     ctx.suspend_note = "compute is suspended; the Pod is being deleted"
     note = f"Pod {ctx.name} deleted: the Cluster suspends compute (PVCs and ConfigMap kept)"
-    record(ctx, "Normal", reasons.POD_SUSPENDED, "SuspendPod", note)
+    ctx.event("Normal", reasons.POD_SUSPENDED, "SuspendPod", note)
     return Wait("Pod deleted for suspension; PVCs and ConfigMap kept")

@@ -7,7 +7,6 @@ from controllers.common.finalizer import ensure_finalizer, remove_finalizer
 from controllers.common.runner import Complete, TaskResult, Wait
 from controllers.pdgroup import reasons
 from controllers.pdgroup.context import GroupContext
-from controllers.pdgroup.tasks.events import record
 from controllers.pdgroup.tasks.members import change_membership
 from tikv_operator.kube import resources
 
@@ -30,7 +29,7 @@ async def remove_instances(ctx: GroupContext) -> TaskResult:
         await ctx.deps.client.delete(resources.PD, str(meta.name), ctx.namespace, uid=meta.uid)
     if doomed:
         names = ", ".join(str(p.metadata.name) for p in doomed)
-        record(ctx, "Normal", reasons.INSTANCES_DELETED, "DeleteInstances", f"deleted {names}")
+        ctx.event("Normal", reasons.INSTANCES_DELETED, "DeleteInstances", f"deleted {names}")
     return Wait(f"waiting for {len(ctx.instances)} instances to be gone")
 
 

@@ -21,7 +21,6 @@ from controllers.pdgroup.decisions import (
     Settled,
     scale_step,
 )
-from controllers.pdgroup.tasks.events import record
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError
 
@@ -111,8 +110,7 @@ async def bootstrap(ctx: GroupContext) -> TaskResult:
             if not error.conflict:
                 raise
     if missing:
-        record(
-            ctx,
+        ctx.event(
             "Normal",
             reasons.BOOTSTRAP,
             "CreateInstances",
@@ -135,7 +133,7 @@ async def change_membership(ctx: GroupContext, replicas: int) -> TaskResult:
         case Hold(message=message, blocked=blocked):
             if blocked:
                 ctx.blocked = step
-                record(ctx, "Warning", step.reason, "Scale", message)
+                ctx.event("Warning", step.reason, "Scale", message)
             return Retry(HOLD_RETRY, message)
         case Create():
             return await _add_member(ctx)
@@ -155,7 +153,7 @@ async def _add_member(ctx: GroupContext) -> TaskResult:
             raise
         return Retry(CACHE_RETRY, f"instance name {name} is taken; trying another")
     note = f"added PD member {name} ({len(ctx.instances)} of {ctx.group.spec.replicas})"
-    record(ctx, "Normal", reasons.SCALED_OUT, "CreateInstance", note)
+    ctx.event("Normal", reasons.SCALED_OUT, "CreateInstance", note)
     return Wait(f"added {name}; waiting for it to join PD")
 
 
@@ -165,10 +163,10 @@ async def _remove_member(ctx: GroupContext, name: str) -> TaskResult:
         await guard_instance(ctx, resources.PD, PD, victim)
     except UnsafeToProceed as error:
         ctx.blocked = Hold(str(error), blocked=True, reason=reasons.UNSAFE)
-        record(ctx, "Warning", reasons.UNSAFE, "DeleteInstance", str(error))
+        ctx.event("Warning", reasons.UNSAFE, "DeleteInstance", str(error))
         return Retry(UNSAFE_RETRY, str(error))
     meta = victim.metadata
     await ctx.deps.client.delete(resources.PD, name, ctx.namespace, uid=meta.uid)
     note = f"removing PD member {name}; its instance leaves PD before its Pod goes"
-    record(ctx, "Normal", reasons.SCALED_IN, "DeleteInstance", note)
+    ctx.event("Normal", reasons.SCALED_IN, "DeleteInstance", note)
     return Wait(f"removing {name}; waiting for it to leave PD")

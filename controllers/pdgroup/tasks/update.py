@@ -7,7 +7,6 @@ from controllers.pdgroup import reasons
 from controllers.pdgroup.build import updated_instance
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.decisions import Hold, Settled, Update, update_step
-from controllers.pdgroup.tasks.events import record
 from controllers.pdgroup.tasks.members import instance_view
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError
@@ -38,6 +37,6 @@ async def rolling_update(ctx: GroupContext) -> TaskResult:
                     raise
                 return Retry(1.0, f"{name} changed while updating it; deciding again")
             note = f"updating {name} to revision {ctx.revision}"
-            record(ctx, "Normal", reasons.INSTANCE_UPDATED, "UpdateInstance", note)
+            ctx.event("Normal", reasons.INSTANCE_UPDATED, "UpdateInstance", note)
             return Wait(f"{note}; waiting for it to be Ready")
     raise AssertionError(f"unknown update step {step!r}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apis import TiKV
-from controllers.common.clusterstate import is_deleting, read_cluster
+from controllers.common.clusterstate import read_cluster
 from controllers.common.runner import Complete, TaskResult, Wait
 from controllers.tikv.context import Context
 from tikv_operator.kube import resources
@@ -16,12 +16,11 @@ async def load(ctx: Context) -> TaskResult:
     if raw is None:
         return Wait("the TiKV object is gone")
     ctx.raw = raw
-    ctx.tikv_ = TiKV.model_validate(raw)
-    ctx.conditions = list(ctx.tikv_.status.conditions)
-    ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, ctx.tikv_.spec.cluster.name)
+    ctx.loaded = TiKV.model_validate(raw)
+    ctx.conditions = list(ctx.loaded.status.conditions)
+    ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, ctx.loaded.spec.cluster.name)
     if ctx.loaded_cluster is None and not ctx.deleting:
-        return Wait(f"Cluster {ctx.tikv_.spec.cluster.name} does not exist")
-    ctx.cluster_deleting = is_deleting(ctx.loaded_cluster)
+        return Wait(f"Cluster {ctx.loaded.spec.cluster.name} does not exist")
     ctx.pod = _own_pod(ctx)
     ctx.siblings = _siblings(ctx)
     return Complete()

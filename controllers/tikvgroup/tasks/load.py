@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from apis import TiKV, TiKVGroup
-from controllers.common.clusterstate import is_deleting, is_paused, read_cluster
+from controllers.common.clusterstate import is_paused, read_cluster
 from controllers.common.group import selector, update_revision
 from controllers.common.runner import Complete, TaskResult, Wait
 from controllers.tikvgroup.context import Context
@@ -19,10 +19,9 @@ async def load(ctx: Context) -> TaskResult:
     if raw is None:
         return Wait("the TiKVGroup is gone")
     ctx.raw = raw
-    group = ctx.group_ = TiKVGroup.model_validate(raw)
+    group = ctx.loaded = TiKVGroup.model_validate(raw)
     ctx.conditions = list(group.status.conditions)
     ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, group.spec.cluster.name)
-    ctx.cluster_deleting = is_deleting(ctx.loaded_cluster)
     if ctx.loaded_cluster is None and not ctx.deleting:
         return Wait(f"Cluster {group.spec.cluster.name} does not exist")
     owned = ctx.deps.cache(resources.TIKV).by_index(BY_OWNER_UID, str(group.metadata.uid))

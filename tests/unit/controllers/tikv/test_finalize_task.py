@@ -21,7 +21,7 @@ async def test_an_instance_already_removed_is_left_alone_without_a_status_write(
     client = FakeClient({resources.CLUSTER.kind: the_cluster.model_dump(mode="json")})
     events = FakeEvents()
     deps = Deps(client, events, {}, now=lambda: NOW)  # type: ignore[arg-type]
-    ctx = Context(deps, "ns/basic-tikv-abc123", raw={"metadata": {}}, tikv_=tikv_instance())
+    ctx = Context(deps, "ns/basic-tikv-abc123", raw={"metadata": {}}, loaded=tikv_instance())
     ctx.loaded_cluster = the_cluster
     ctx.store = store(7, state=2, state_name="Tombstone")
     ctx.pd_state = pd_state(FakePD(), Snapshot(0, cluster_id=PD_ID, stores=(ctx.store,)))

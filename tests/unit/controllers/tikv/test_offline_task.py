@@ -84,7 +84,7 @@ def context(
     )
     events = FakeEvents()
     deps = Deps(client, events, {}, now=lambda: NOW)  # type: ignore[arg-type]
-    ctx = Context(deps, "ns/basic-tikv-abc123", raw={"metadata": {}}, tikv_=tikv)
+    ctx = Context(deps, "ns/basic-tikv-abc123", raw={"metadata": {}}, loaded=tikv)
     ctx.loaded_cluster = the_cluster
     ctx.store = store(7, leaders=0, regions=5)
     ctx.pd_state = pd_state(pd, Snapshot(0, cluster_id=PD_ID, stores=(ctx.store,)))

@@ -103,7 +103,7 @@ def context(
     }
     client = FakeClient(live, others)
     deps = Deps(client, FakeEvents(), {}, now=lambda: NOW)  # type: ignore[arg-type]
-    ctx = Context(deps, "ns/basic", raw={"metadata": {}}, group_=the_group)
+    ctx = Context(deps, "ns/basic", raw={"metadata": {}}, loaded=the_group)
     ctx.loaded_cluster = the_cluster
     ctx.instances = [TiKV.model_validate(o) for o in cached]
     ctx.revision = update_revision(the_group)

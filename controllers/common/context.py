@@ -1,0 +1,103 @@
+"""The context every reconcile works on: the loaded object and its Cluster, the conditions
+being built, events about the object, when to come back, and PD's view of the cluster.
+
+Each controller's context adds what only it needs (its Pod, its instances, its decision)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from apis import Cluster
+from apis.meta import Condition, Resource
+from controllers.common.clusterstate import is_deleting
+from controllers.common.conditions import Status, find, set_condition
+from controllers.common.deps import Deps
+from controllers.common.keyed import Keyed
+from controllers.common.objects import Object
+from controllers.common.pdview import NO_PD, PDState, UsesPD
+from tikv_operator.kube.events import EventType
+
+T = TypeVar("T", bound=Resource)
+
+
+class NotLoaded(Exception):
+    """A task ran before the object it needs was loaded (a task-list ordering bug)."""
+
+
+@dataclass
+class ReconcileContext(Keyed, UsesPD, Generic[T]):
+    deps: Deps
+    key: str
+    raw: Object | None = None
+    """The object as read from the cache (events are recorded about it)."""
+    loaded: T | None = None
+    loaded_cluster: Cluster | None = None
+    conditions: list[Condition] = field(default_factory=list)
+    """The object's conditions as this reconcile builds them; the status task writes them."""
+    requeue_after: float | None = None
+    pd_state: PDState = NO_PD
+
+    @property
+    def obj(self) -> T:
+        if self.loaded is None:
+            raise NotLoaded(self.key)
+        return self.loaded
+
+    @property
+    def cluster(self) -> Cluster:
+        if self.loaded_cluster is None:
+            raise NotLoaded(f"the Cluster of {self.key}")
+        return self.loaded_cluster
+
+    @property
+    def deleting(self) -> bool:
+        return self.loaded is not None and self.loaded.metadata.deletion_timestamp is not None
+
+    @property
+    def cluster_deleting(self) -> bool:
+        """The whole cluster is going away (or gone): nothing is moved off one by one."""
+        return is_deleting(self.loaded_cluster)
+
+    @property
+    def now(self) -> datetime:
+        # metav1.Time keeps whole seconds; so must we, or every comparison with the stored
+        # status differs and the status is rewritten forever.
+        return self.deps.now().replace(microsecond=0)
+
+    def requeue(self, seconds: float) -> None:
+        """Come back within `seconds` (the earliest of all asked for in this reconcile)."""
+        if self.requeue_after is None or seconds < self.requeue_after:
+            self.requeue_after = seconds
+
+    def condition(self, type_: str, status: Status, reason: str, message: str) -> None:
+        self.conditions = set_condition(
+            self.conditions,
+            type_,
+            status,
+            reason,
+            message,
+            generation=self.obj.metadata.generation,
+            now=self.now,
+        )
+
+    def restart_condition(self, type_: str, status: Status, reason: str, message: str) -> None:
+        """Set a condition as freshly begun: its lastTransitionTime becomes now even when the
+        status stays the same (the start of a wait that is bounded by a timeout)."""
+        self.conditions = [c for c in self.conditions if c.type != type_]
+        self.condition(type_, status, reason, message)
+
+    def condition_reason(self, type_: str) -> str | None:
+        c = find(self.conditions, type_)
+        return c.reason if c is not None else None
+
+    def condition_since(self, type_: str, reason: str) -> datetime | None:
+        c = find(self.conditions, type_)
+        return c.last_transition_time if c is not None and c.reason == reason else None
+
+    def event(self, type_: EventType, reason: str, action: str, note: str) -> None:
+        """Record an event about the object (never blocks or fails the reconcile). `reason`
+        is a named constant; `note` says what is happening and what would unblock it."""
+        regarding = self.raw if self.raw is not None else self.obj.to_dict()
+        self.deps.events.record(regarding, type_, reason, action, note)
