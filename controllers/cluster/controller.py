@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from apis import labels
 from controllers.cluster.context import ClusterContext
 from controllers.cluster.tasks.brake import apply_brake
-from controllers.cluster.tasks.deletion import (
+from controllers.cluster.tasks.delete import (
     add_finalizer,
     delete_pd_groups,
     delete_tikv_groups,
@@ -27,10 +27,10 @@ from controllers.cluster.tasks.pd import record_cluster_id, watch_pd
 from controllers.cluster.tasks.status import update_status
 from controllers.common.deps import Deps
 from controllers.common.pdview import pd_changes
-from controllers.common.reconcile import run_reconcile, to_result
+from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, TaskResult, task, when
 from tikv_operator.kube import resources
-from tikv_operator.kube.controller import Controller, Result, mapped
+from tikv_operator.kube.controller import Controller, mapped
 from tikv_operator.kube.manager import Manager
 from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind
 from tikv_operator.pdapi.poller import Change, Snapshot
@@ -67,9 +67,14 @@ CLUSTER_TASKS: list[Step[ClusterContext]] = [
 STATUS_TASKS: list[Step[ClusterContext]] = [task("status", update_status)]
 
 
-def wants_status(ctx: ClusterContext, final: TaskResult) -> bool:
+def status_unless_deleting(ctx: ClusterContext, final: TaskResult) -> bool:
     """The deletion tasks write what they must themselves; a gone Cluster has no status."""
     return ctx.loaded is not None and not ctx.deleting
+
+
+RECONCILER = Reconciler(
+    NAME, INFORMERS, ClusterContext, CLUSTER_TASKS, STATUS_TASKS, status_unless_deleting
+)
 
 
 def cluster_key_of(obj: Object) -> Iterable[str]:
@@ -91,20 +96,9 @@ def the_cluster(cluster: str, snapshot: Snapshot, change: Change) -> Iterable[st
     return (cluster,)
 
 
-async def reconcile_cluster(deps: Deps, key: str) -> Result:
-    ctx = ClusterContext(deps, key)
-    final = await run_reconcile(ctx, CLUSTER_TASKS, STATUS_TASKS, wants_status)
-    return to_result(final, deps.settings.resync)
-
-
 def setup(manager: Manager, deps: Deps) -> Controller:
     """Register the Cluster controller with the manager and return it."""
-
-    async def reconcile(key: str) -> Result:
-        return await reconcile_cluster(deps, key)
-
-    controller = Controller(NAME, reconcile, workers=deps.settings.workers)
-    informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
+    controller, informers = RECONCILER.controller(manager, deps)
     controller.watch(informers[resources.CLUSTER])
     for kind in (resources.PDGROUP, resources.TIKVGROUP, resources.PD, resources.TIKV):
         controller.watch(informers[kind], mapped(cluster_key_of))

@@ -1,19 +1,28 @@
-"""The shape every controller's reconcile shares: run the task list, write status after it
-however it ended, log one line, and turn the outcome into a work-queue Result."""
+"""The skeleton every controller shares: run the task list, write status after it however it
+ended, log one line, and turn the outcome into a work-queue Result; `Reconciler` declares a
+controller's pieces and builds it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import structlog
 
-from controllers.common.runner import Fail, Retry, Step, TaskResult, run_tasks
-from tikv_operator.kube.controller import Result
+from controllers.common.context import ReconcileContext
+from controllers.common.deps import Deps
+from controllers.common.runner import Complete, Fail, Retry, Step, TaskResult, run_tasks
+from tikv_operator.kube.controller import Controller, Result
+from tikv_operator.kube.informer import Informer
+from tikv_operator.kube.manager import Manager
+from tikv_operator.kube.resources import ResourceKind
 
 log = structlog.get_logger(__name__)
 
 C = TypeVar("C")
+X = TypeVar("X", bound=ReconcileContext[Any])
+Informers = dict[ResourceKind, Informer]
 
 
 async def run_reconcile(
@@ -52,3 +61,46 @@ def to_result(final: TaskResult, resync: float, at_most: float | None = None) ->
     if at_most is not None:
         wait = min(wait, at_most)
     return Result(requeue_after=wait)
+
+
+def status_while_settled(ctx: ReconcileContext[Any], final: TaskResult) -> bool:
+    """Status is written however the tasks ended (a wait is exactly when the conditions must
+    say why), except when the object or its Cluster is gone, going away, or paused."""
+    cluster = ctx.loaded_cluster
+    return (
+        ctx.loaded is not None
+        and cluster is not None
+        and not ctx.cluster_deleting
+        and not cluster.spec.paused
+        and not (ctx.deleting and isinstance(final, Complete))
+    )
+
+
+@dataclass(frozen=True)
+class Reconciler(Generic[X]):
+    """One controller's reconcile, declared: its name, the informers whose caches it reads,
+    how its context is made, its task list, and its status tasks with when they run."""
+
+    name: str
+    informers: Mapping[ResourceKind, str | None]
+    context: Callable[[Deps, str], X]
+    tasks: Sequence[Step[X]]
+    status_tasks: Sequence[Step[X]]
+    wants_status: Callable[[X, TaskResult], bool] = status_while_settled
+
+    async def reconcile(self, deps: Deps, key: str) -> Result:
+        ctx = self.context(deps, key)
+        final = await run_reconcile(ctx, self.tasks, self.status_tasks, self.wants_status)
+        if ctx.loaded is None:
+            return Result()  # gone: a watch brings it back if it is created again
+        return to_result(final, deps.settings.resync, at_most=ctx.requeue_after)
+
+    def controller(self, manager: Manager, deps: Deps) -> tuple[Controller, Informers]:
+        """The controller (not yet watching anything) and its informers by kind."""
+
+        async def reconcile(key: str) -> Result:
+            return await self.reconcile(deps, key)
+
+        controller = Controller(self.name, reconcile, workers=deps.settings.workers)
+        informers = {k: manager.informer(k, label_selector=s) for k, s in self.informers.items()}
+        return controller, informers

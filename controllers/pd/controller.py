@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from controllers.common.deps import Deps
 from controllers.common.pdview import pd_changes, read_pd_view
-from controllers.common.reconcile import run_reconcile, to_result
+from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, TaskResult, task, when
 from controllers.common.watches import members_changed, of_cluster, on_pd_change
 from controllers.pd.context import PDContext
@@ -21,7 +21,7 @@ from controllers.pd.tasks.pod import apply_pod
 from controllers.pd.tasks.status import write_status
 from controllers.pd.tasks.suspend import is_suspended, suspend_pod
 from tikv_operator.kube import resources
-from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
+from tikv_operator.kube.controller import Controller, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
 from tikv_operator.kube.resources import MANAGED_SELECTOR, ResourceKind
 
@@ -57,7 +57,9 @@ PD_TASKS: list[Step[PDContext]] = [
 STATUS_TASKS: list[Step[PDContext]] = [task("status", write_status)]
 
 
-def wants_status(ctx: PDContext, final: TaskResult) -> bool:
+def status_while_member(ctx: PDContext, final: TaskResult) -> bool:
+    """A deleting member's status is not written: its conditions would describe a Pod that is
+    going, and the object may vanish any moment."""
     return (
         ctx.loaded is not None
         and ctx.loaded_cluster is not None
@@ -66,22 +68,12 @@ def wants_status(ctx: PDContext, final: TaskResult) -> bool:
     )
 
 
-async def reconcile_pd(deps: Deps, key: str) -> Result:
-    final = await run_reconcile(PDContext(deps, key), PD_TASKS, STATUS_TASKS, wants_status)
-    return to_result(final, deps.settings.resync)
+RECONCILER = Reconciler(NAME, INFORMERS, PDContext, PD_TASKS, STATUS_TASKS, status_while_member)
 
 
 def setup(manager: Manager, deps: Deps) -> Controller:
-    """Create the PD instance controller, wire its watches and add it to the manager.
-
-    `deps.settings` carries `--max-concurrent-reconciles` (workers); PD membership and health
-    changes arrive through the cluster's PD poller."""
-
-    async def reconcile(key: str) -> Result:
-        return await reconcile_pd(deps, key)
-
-    controller = Controller(NAME, reconcile, workers=deps.settings.workers)
-    informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
+    """Create the PD instance controller, wire its watches and add it to the manager."""
+    controller, informers = RECONCILER.controller(manager, deps)
     controller.watch(informers[resources.PD])
     for kind in (resources.POD, resources.CONFIGMAP, resources.PVC):
         controller.watch(informers[kind], controlling_owner(resources.PD))

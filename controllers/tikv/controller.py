@@ -7,22 +7,22 @@ from collections.abc import Callable, Iterable
 from apis.names import tikv_instance_of_address
 from controllers.common.deps import Deps
 from controllers.common.pdview import pd_changes
-from controllers.common.reconcile import run_reconcile, to_result
-from controllers.common.runner import Complete, Step, TaskResult, task, when
+from controllers.common.reconcile import Reconciler
+from controllers.common.runner import Step, task, when
 from controllers.common.watches import of_cluster, on_pd_change
 from controllers.tikv.context import Context
-from controllers.tikv.tasks.configmap import add_finalizer, apply_configmap
+from controllers.tikv.tasks.children import add_finalizer, apply_configmap
+from controllers.tikv.tasks.delete import offline_before_removal, remove_instance
 from controllers.tikv.tasks.eviction import end_leader_eviction
-from controllers.tikv.tasks.finalize import offline_before_removal, remove_instance
 from controllers.tikv.tasks.load import load, stop_if_paused
 from controllers.tikv.tasks.offline import apply_offline
-from controllers.tikv.tasks.pdinfo import read_store
+from controllers.tikv.tasks.pd import read_store
 from controllers.tikv.tasks.pod import apply_pod
 from controllers.tikv.tasks.pvcs import ensure_pvcs
 from controllers.tikv.tasks.status import write_status
 from controllers.tikv.tasks.storelabels import sync_store_labels
 from tikv_operator.kube import cache, resources
-from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
+from tikv_operator.kube.controller import Controller, controlling_owner, mapped
 from tikv_operator.kube.informer import Event
 from tikv_operator.kube.manager import Manager
 from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
@@ -67,24 +67,7 @@ TIKV_TASKS: list[Step[Context]] = [
 STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
 
 
-def wants_status(ctx: Context, final: TaskResult) -> bool:
-    """Status is written however the tasks ended (a wait is exactly when the conditions must
-    say why), except when the instance or its Cluster is going away or paused."""
-    return (
-        ctx.loaded is not None
-        and ctx.loaded_cluster is not None
-        and not ctx.cluster_deleting
-        and not ctx.loaded_cluster.spec.paused
-        and not (ctx.deleting and isinstance(final, Complete))
-    )
-
-
-async def reconcile_tikv(deps: Deps, key: str) -> Result:
-    ctx = Context(deps, key)
-    final = await run_reconcile(ctx, TIKV_TASKS, STATUS_TASKS, wants_status)
-    if ctx.loaded is None:
-        return Result()
-    return to_result(final, deps.settings.resync, at_most=ctx.requeue_after)
+RECONCILER = Reconciler(NAME, INFORMERS, Context, TIKV_TASKS, STATUS_TASKS)
 
 
 def spec_or_metadata_changed(event: Event) -> bool:
@@ -121,12 +104,7 @@ def siblings_of(tikvs: cache.Reader) -> Callable[[Object], Iterable[str]]:
 
 def setup(manager: Manager, deps: Deps) -> Controller:
     """Create the TiKV instance controller, wire its watches and add it to the manager."""
-
-    async def reconcile(key: str) -> Result:
-        return await reconcile_tikv(deps, key)
-
-    controller = Controller(NAME, reconcile, workers=deps.settings.workers)
-    informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
+    controller, informers = RECONCILER.controller(manager, deps)
     tikvs = informers[resources.TIKV]
     controller.watch(tikvs, predicate=spec_or_metadata_changed)
     controller.watch(tikvs, mapped(siblings_of(tikvs.store)), predicate=_ready_changed)

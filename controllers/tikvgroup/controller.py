@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from controllers.common.deps import Deps
 from controllers.common.pdview import pd_changes, read_pd_view
-from controllers.common.reconcile import run_reconcile, to_result
-from controllers.common.runner import Complete, Step, TaskResult, task, when
+from controllers.common.reconcile import Reconciler
+from controllers.common.runner import Step, task, when
 from controllers.common.watches import of_cluster, of_same_cluster, on_pd_change
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.children import add_finalizer, apply_service
-from controllers.tikvgroup.tasks.deletion import (
+from controllers.tikvgroup.tasks.delete import (
     delete_all_instances,
     drop_finalizer_when_empty,
     is_cluster_deleting,
@@ -20,12 +20,11 @@ from controllers.tikvgroup.tasks.scale import scale
 from controllers.tikvgroup.tasks.status import write_status
 from controllers.tikvgroup.tasks.update import rolling_update
 from tikv_operator.kube import resources
-from tikv_operator.kube.controller import Controller, Result, controlling_owner, mapped
+from tikv_operator.kube.controller import Controller, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
 from tikv_operator.kube.resources import MANAGED_SELECTOR, ResourceKind
 
 NAME = "tikvgroup"
-RESYNC = 60.0
 
 INFORMERS: dict[ResourceKind, str | None] = {
     resources.CLUSTER: None,
@@ -65,31 +64,12 @@ TIKVGROUP_TASKS: list[Step[Context]] = [
 STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
 
 
-def wants_status(ctx: Context, final: TaskResult) -> bool:
-    if ctx.loaded is None or ctx.loaded_cluster is None or ctx.cluster_deleting:
-        return False
-    if ctx.loaded_cluster.spec.paused:
-        return False
-    # A deleted group whose finalizer was just dropped has no status left to write.
-    return not (ctx.deleting and isinstance(final, Complete))
-
-
-async def reconcile_tikvgroup(deps: Deps, key: str) -> Result:
-    ctx = Context(deps, key)
-    final = await run_reconcile(ctx, TIKVGROUP_TASKS, STATUS_TASKS, wants_status)
-    if ctx.loaded is None:
-        return Result()
-    return to_result(final, deps.settings.resync, at_most=ctx.requeue_after)
+RECONCILER = Reconciler(NAME, INFORMERS, Context, TIKVGROUP_TASKS, STATUS_TASKS)
 
 
 def setup(manager: Manager, deps: Deps) -> Controller:
     """Create the TiKVGroup controller, wire its watches and add it to the manager."""
-
-    async def reconcile(key: str) -> Result:
-        return await reconcile_tikvgroup(deps, key)
-
-    controller = Controller(NAME, reconcile, workers=deps.settings.workers)
-    informers = {kind: manager.informer(kind, label_selector=s) for kind, s in INFORMERS.items()}
+    controller, informers = RECONCILER.controller(manager, deps)
     groups = informers[resources.TIKVGROUP]
     controller.watch(groups)
     controller.watch(informers[resources.TIKV], controlling_owner(resources.TIKVGROUP))

@@ -11,7 +11,7 @@ import pytest
 
 from apis import labels
 from controllers.cluster import reasons
-from controllers.cluster.controller import reconcile_cluster
+from controllers.cluster.controller import RECONCILER
 from controllers.common.deps import ControllerSettings, Deps
 from tests.pd_fixtures import SimulatorHandle, simulator
 from tikv_operator.kube import resources
@@ -59,7 +59,7 @@ class World:
         would in the operator)."""
         poller = await self.deps.pd.ensure(KEY, self.sim.url)
         await poller.poll_once()
-        await reconcile_cluster(self.deps, KEY)
+        await RECONCILER.reconcile(self.deps, KEY)
 
     def cluster(self, **spec: Any) -> dict[str, Any]:
         obj: dict[str, Any] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from controllers.common.deps import Deps
 from controllers.common.runner import Complete
 from controllers.tikv.context import Context
-from controllers.tikv.tasks.finalize import remove_instance
+from controllers.tikv.tasks.delete import remove_instance
 from tikv_operator.kube import resources
 from tikv_operator.pdapi.poller import Snapshot
 
