@@ -12,7 +12,7 @@ from apis.names import PD_CLIENT_PORT, PD_PEER_PORT, instance_host, pd_client_ur
 from apis.pd import COMPONENT, initial_members
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
-from controllers.common.revision import revision_hash
+from controllers.common.restart import pod_hash
 
 CONFIG_FILE = "pd.toml"
 CONFIG_DIR = "/etc/pd"
@@ -137,13 +137,6 @@ def _resources(pd: PD) -> Object:
     return {"requests": amounts, "limits": dict(amounts)} if amounts else {}
 
 
-def pod_hash(pd: PD, pod_spec: Object, config: str) -> str:
-    """What a running Pod must match. With HotReload a config change only rewrites the
-    ConfigMap, so the config is left out."""
-    hot = pd.spec.update_strategy.config == "HotReload"
-    return revision_hash({"spec": pod_spec, "config": None if hot else config})
-
-
 def build_pod(pd: PD, config: str) -> Object:
     name = str(pd.metadata.name)
     volumes, mounts = _volumes_and_mounts(pd)
@@ -178,7 +171,7 @@ def build_pod(pd: PD, config: str) -> Object:
         {**overlay.metadata.labels, **child_labels(pd)},
         annotations={
             **overlay.metadata.annotations,
-            labels.POD_HASH: pod_hash(pd, spec, config),
+            labels.POD_HASH: pod_hash(spec, config, pd.spec.update_strategy.config),
         },
     )
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}

@@ -11,7 +11,7 @@ from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_host, pvc_name, tik
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.pvc import build_pvcs
-from controllers.common.revision import revision_hash
+from controllers.common.restart import pod_hash
 
 COMPONENT = "tikv"
 CONTAINER = "tikv"
@@ -88,24 +88,10 @@ def build_instance_pvcs(tikv: TiKV) -> list[Object]:
 
 
 def pod_revision(tikv: TiKV) -> str:
-    """Hash of everything in the spec that only a new Pod can apply.
-
-    Store labels, the eviction timeout and `offline` never restart a Pod; with the
-    HotReload strategy a config change only rewrites the ConfigMap.
-    """
-    spec = tikv.spec
-    relevant: dict[str, Any] = {
-        "version": spec.version,
-        "image": spec.image,
-        "resources": spec.resources.model_dump(mode="json"),
-        "volumes": [v.model_dump(mode="json") for v in spec.volumes],
-        "overlay": spec.overlay.model_dump(mode="json"),
-        "topology": spec.topology,
-        "subdomain": spec.subdomain,
-    }
-    if spec.update_strategy.config == "Restart":
-        relevant["config"] = spec.config
-    return revision_hash(relevant)
+    """The hash of the Pod the instance wants now (`common.restart`): a running Pod with
+    another hash is recreated once its leaders are evicted. Store labels, the eviction
+    timeout and `offline` never reach the Pod; with HotReload neither does the config."""
+    return pod_hash(_pod_spec(tikv), tikv.spec.config, tikv.spec.update_strategy.config)
 
 
 def _resources(tikv: TiKV) -> Object:
@@ -140,9 +126,17 @@ def _mounts(tikv: TiKV) -> tuple[list[Object], list[Object]]:
 
 
 def build_pod(tikv: TiKV) -> Object:
-    name = str(tikv.metadata.name)
-    revision = pod_revision(tikv)
+    spec = _pod_spec(tikv)
+    revision = pod_hash(spec, tikv.spec.config, tikv.spec.update_strategy.config)
     overlay = tikv.spec.overlay.pod
+    pod_labels = {**overlay.metadata.labels, **instance_labels(tikv, revision)}
+    annotations = {**overlay.metadata.annotations, labels.POD_HASH: revision}
+    meta = child_metadata(tikv, str(tikv.metadata.name), pod_labels, annotations=annotations)
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+
+
+def _pod_spec(tikv: TiKV) -> Object:
+    name = str(tikv.metadata.name)
     mounts, volumes = _mounts(tikv)
     container: Object = {
         "name": CONTAINER,
@@ -172,9 +166,5 @@ def build_pod(tikv: TiKV) -> Object:
     }
     if tikv.spec.topology:
         spec["nodeSelector"] = dict(tikv.spec.topology)
-    spec = merge(spec, overlay.spec)
-    pod_labels = {**overlay.metadata.labels, **instance_labels(tikv, revision)}
-    meta = child_metadata(tikv, name, pod_labels)
-    if overlay.metadata.annotations:
-        meta["annotations"] = dict(overlay.metadata.annotations)
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+    merged: Object = merge(spec, tikv.spec.overlay.pod.spec)
+    return merged

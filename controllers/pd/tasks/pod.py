@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from apis import labels
 from controllers.common.objects import Object
+from controllers.common.restart import needs_recreate
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.common.safety import UnsafeToProceed
 from controllers.common.updater import keeps_quorum_without, member_states
@@ -21,14 +21,6 @@ BLOCKED_RETRY = 15.0
 UNSAFE_RETRY = 30.0
 
 
-def pod_hash(pod: Object | None) -> str | None:
-    if pod is None:
-        return None
-    annotations = pod["metadata"].get("annotations") or {}
-    value = annotations.get(labels.POD_HASH)
-    return str(value) if value is not None else None
-
-
 async def apply_pod(ctx: PDContext) -> TaskResult:
     desired = build_pod(ctx.pd, ctx.config)
     ctx.desired_pod = desired
@@ -38,7 +30,7 @@ async def apply_pod(ctx: PDContext) -> TaskResult:
         return await _create(ctx, desired)
     if pod["metadata"].get("deletionTimestamp"):
         return Wait("the Pod is terminating; it is created again once it is gone")
-    if pod_hash(pod) != pod_hash(desired):
+    if needs_recreate(pod, desired):
         return await _restart(ctx, pod)
     return await _sync_labels(ctx, pod, desired)
 

@@ -9,11 +9,11 @@ from apis.meta import Condition
 from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.conditions import Status, is_true, set_condition
 from controllers.common.objects import Object
+from controllers.common.restart import needs_recreate
 from controllers.common.runner import Complete, TaskResult
 from controllers.pd import reasons
 from controllers.pd.build import build_config, build_pod
 from controllers.pd.context import PDContext
-from controllers.pd.tasks.pod import pod_hash
 from tikv_operator.kube import resources
 
 
@@ -63,7 +63,7 @@ def conditions(ctx: PDContext, pod: Object | None) -> list[Condition]:
     status, reason, message = ready_condition(ctx, pod)
     out = set_condition(out, cond.READY, status, reason, message, generation=gen, now=now)
     desired = ctx.desired_pod or build_pod(pd, ctx.config or build_config(pd))
-    if pod is not None and pod_hash(pod) == pod_hash(desired):
+    if pod is not None and not needs_recreate(pod, desired):
         synced: tuple[Status, str, str] = ("True", reasons.SYNCED, "the Pod matches the spec")
     else:
         synced = ("False", reasons.POD_OUTDATED, "the Pod does not match the spec yet")

@@ -4,9 +4,9 @@ only after its leaders left and while the rest of the group is healthy (rule 5).
 from __future__ import annotations
 
 from apis import conditions as cond
-from apis import labels
 from apis.types import parse_duration
 from controllers.common.conditions import is_true
+from controllers.common.restart import pod_hash_of
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
 from controllers.tikv import reasons
@@ -19,12 +19,6 @@ from tikv_operator.kube.client import ApiError
 from tikv_operator.pdapi import NotBootstrapped, PDClient, PDError
 
 POLL = 5.0
-
-
-def pod_revision_of(pod: dict[str, object]) -> str | None:
-    meta = pod.get("metadata")
-    pod_labels = meta.get("labels") if isinstance(meta, dict) else None
-    return pod_labels.get(labels.INSTANCE_REVISION_HASH) if isinstance(pod_labels, dict) else None
 
 
 async def apply_pod(ctx: Context) -> TaskResult:
@@ -42,7 +36,7 @@ async def apply_pod(ctx: Context) -> TaskResult:
     if ctx.pod["metadata"].get("deletionTimestamp"):
         ctx.requeue(2)
         return Complete("the old Pod is terminating")
-    if pod_revision_of(ctx.pod) == pod_revision(ctx.tikv):
+    if pod_hash_of(ctx.pod) == pod_revision(ctx.tikv):
         return Complete("up to date")
     ctx.restart_pending = True
     if ctx.tikv.spec.offline:

@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from apis import conditions as cond
+from controllers.common.restart import pod_hash_of
 from controllers.common.runner import Complete, TaskResult
 from controllers.tikv import reasons
 from controllers.tikv.build import pod_revision
 from controllers.tikv.context import Context
 from controllers.tikv.decisions import NODE_STATE_NAMES, pod_ready
-from controllers.tikv.tasks.pod import pod_revision_of
 from tikv_operator.kube import resources
 from tikv_operator.pdapi.models import StoreInfo, StoreStateName
 
@@ -31,7 +31,7 @@ async def write_status(ctx: Context) -> TaskResult:
             "last_heartbeat_time": _last_heartbeat(store),
         }
     want = pod_revision(tikv)
-    have = pod_revision_of(ctx.pod) if ctx.pod is not None else None
+    have = pod_hash_of(ctx.pod)
     update |= {"update_revision": want, "current_revision": have}
     _set_ready(ctx)
     _set_synced(ctx, have, want)

@@ -134,3 +134,9 @@ def test_pvcs_are_named_per_volume_and_owned_by_the_instance() -> None:
     assert pvc["metadata"]["name"] == "data-basic-tikv-abc123"
     assert pvc["metadata"]["ownerReferences"][0]["uid"] == "uid-1"
     assert pvc["spec"]["resources"]["requests"]["storage"] == "10Gi"
+
+
+def test_a_larger_volume_does_not_restart_the_pod() -> None:
+    # The Pod names its claims, not their sizes: a PVC grows in place.
+    bigger = tikv_instance(volumes=[{"name": "data", "storage": "20Gi"}])
+    assert pod_revision(bigger) == pod_revision(tikv_instance())
