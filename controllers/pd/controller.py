@@ -10,11 +10,11 @@ from controllers.common.watches import members_changed, of_cluster, on_pd_change
 from controllers.pd.context import PDContext
 from controllers.pd.tasks.children import add_finalizer, apply_configmap, apply_pvcs
 from controllers.pd.tasks.delete import (
-    delete_pod,
     delete_pvcs_per_retention,
     drop_finalizer,
     is_deleting,
     leave_membership,
+    remove_pod,
 )
 from controllers.pd.tasks.load import load, stop_if_paused
 from controllers.pd.tasks.pod import apply_pod
@@ -44,7 +44,7 @@ PD_TASKS: list[Step[PDContext]] = [
         "deleting",
         is_deleting,
         task("leave-pd", leave_membership),
-        task("delete-pod", delete_pod),
+        task("delete-pod", remove_pod),
         task("delete-pvcs", delete_pvcs_per_retention),
         task("drop-finalizer", drop_finalizer),
     ),

@@ -4,6 +4,7 @@ the retention policy, and the finalizer."""
 from __future__ import annotations
 
 from controllers.common.finalizer import remove_finalizer
+from controllers.common.pods import delete_pod
 from controllers.common.pvc import delete_pvcs, release_pvcs
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
@@ -59,7 +60,7 @@ async def leave_membership(ctx: PDContext) -> TaskResult:
     return Complete("member deleted from PD")
 
 
-async def delete_pod(ctx: PDContext) -> TaskResult:
+async def remove_pod(ctx: PDContext) -> TaskResult:
     pod = ctx.deps.cache(resources.POD).get(ctx.key)
     if pod is None:
         return Complete("no Pod")
@@ -68,8 +69,7 @@ async def delete_pod(ctx: PDContext) -> TaskResult:
     except UnsafeToProceed as error:
         ctx.event("Warning", reasons.UNSAFE, "DeletePod", str(error))
         return Retry(UNSAFE_RETRY, str(error))
-    meta = pod["metadata"]
-    await ctx.deps.client.delete(resources.POD, ctx.name, ctx.namespace, uid=meta.get("uid"))
+    await delete_pod(ctx.deps.client, pod)
     ctx.event("Normal", reasons.POD_DELETED, "DeletePod", f"Pod {ctx.name} deleted")
     return Complete("Pod deleted")
 

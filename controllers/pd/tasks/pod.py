@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from controllers.common.objects import Object
+from controllers.common.pods import delete_pod
 from controllers.common.restart import needs_recreate
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.common.safety import UnsafeToProceed
@@ -67,8 +68,7 @@ async def _restart(ctx: PDContext, pod: Object) -> TaskResult:
     except UnsafeToProceed as error:
         ctx.event("Warning", reasons.UNSAFE, "RestartPod", str(error))
         return Retry(UNSAFE_RETRY, str(error))
-    uid = pod["metadata"].get("uid")
-    await ctx.deps.client.delete(resources.POD, ctx.name, ctx.namespace, uid=uid)
+    await delete_pod(ctx.deps.client, pod)
     ctx.event(
         "Normal",
         reasons.POD_RESTARTED,

@@ -9,6 +9,7 @@ from apis.pd import COMPONENT as PD_COMPONENT
 from apis.tikv import COMPONENT as TIKV_COMPONENT
 from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.objects import Object
+from controllers.common.pods import delete_pod
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.common.safety import UnsafeToProceed, fresh_read
 from controllers.pd import reasons
@@ -64,8 +65,7 @@ async def suspend_pod(ctx: PDContext) -> TaskResult:
         ctx.suspend_note = f"compute is suspended, but the Pod is not deleted yet: {error}"
         ctx.event("Warning", reasons.UNSAFE, "SuspendPod", str(error))
         return Retry(UNSAFE_RETRY, str(error))
-    uid = pod["metadata"].get("uid")
-    await ctx.deps.client.delete(resources.POD, ctx.name, ctx.namespace, uid=uid)
+    await delete_pod(ctx.deps.client, pod)
     ctx.suspend_note = "compute is suspended; the Pod is being deleted"
     note = f"Pod {ctx.name} deleted: the Cluster suspends compute (PVCs and ConfigMap kept)"
     ctx.event("Normal", reasons.POD_SUSPENDED, "SuspendPod", note)

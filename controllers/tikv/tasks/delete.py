@@ -10,6 +10,7 @@ from apis import TiKV
 from apis.names import pvc_name
 from controllers.common.finalizer import remove_finalizer
 from controllers.common.objects import Object
+from controllers.common.pods import delete_pod
 from controllers.common.pvc import delete_pvcs, release_pvcs
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
@@ -54,7 +55,7 @@ async def remove_instance(ctx: Context) -> TaskResult:
     if not decision.allowed:
         return Retry(POLL, decision.message)
     if ctx.pod is not None:
-        await _delete_pod(ctx, ctx.pod)
+        await delete_pod(ctx.deps.client, ctx.pod)
         if ctx.store is None:
             # A TiKV that was starting may have registered just before its Pod went: look
             # at PD once more before the volumes go.
@@ -70,18 +71,13 @@ async def remove_instance(ctx: Context) -> TaskResult:
 async def _remove_with_cluster(ctx: Context) -> TaskResult:
     fresh = await fresh_instance(ctx)
     if ctx.pod is not None:
-        await _delete_pod(ctx, ctx.pod)
+        await delete_pod(ctx.deps.client, ctx.pod)
     policy = (
         ctx.loaded_cluster.spec.pvc_retention_policy if ctx.loaded_cluster is not None else "Retain"
     )
     await _apply_retention(ctx, fresh, policy)
     await remove_finalizer(ctx.deps.client, resources.TIKV, fresh)
     return Complete("removed with the Cluster")
-
-
-async def _delete_pod(ctx: Context, pod: Object) -> None:
-    meta = pod["metadata"]
-    await ctx.deps.client.delete(resources.POD, meta["name"], meta["namespace"], uid=meta["uid"])
 
 
 def _own_pvcs(ctx: Context, tikv: TiKV) -> list[Object]:

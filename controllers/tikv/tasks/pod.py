@@ -6,6 +6,7 @@ from __future__ import annotations
 from apis import conditions as cond
 from apis.types import parse_duration
 from controllers.common.conditions import is_true
+from controllers.common.pods import delete_pod
 from controllers.common.restart import pod_hash_of
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
@@ -105,8 +106,7 @@ async def _recreate(ctx: Context, pd: PDClient, why: str) -> TaskResult:
         ctx.condition(cond.LEADERS_EVICTED, "True", reasons.LEADERS_EVICTED, why)
     else:
         ctx.condition(cond.LEADERS_EVICTED, "True", reasons.EVICTION_TIMED_OUT, why)
-    meta = ctx.pod["metadata"]
-    await ctx.deps.client.delete(resources.POD, meta["name"], meta["namespace"], uid=meta["uid"])
+    await delete_pod(ctx.deps.client, ctx.pod)
     ctx.event("Normal", reasons.EVENT_RESTART, "Restart", f"recreating the Pod: {why}")
     ctx.requeue(1)
     return Complete("Pod deleted to be recreated")
@@ -117,6 +117,5 @@ async def _suspend(ctx: Context) -> TaskResult:
     if ctx.pod is None:
         return Complete("suspended")
     await fresh_instance(ctx)
-    meta = ctx.pod["metadata"]
-    await ctx.deps.client.delete(resources.POD, meta["name"], meta["namespace"], uid=meta["uid"])
+    await delete_pod(ctx.deps.client, ctx.pod)
     return Complete("Pod deleted for suspension; volumes kept")
