@@ -29,6 +29,7 @@ from controllers.common.deps import Deps
 from controllers.common.pdview import pd_changes
 from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, TaskResult, task, when
+from controllers.common.watches import IDENTITY, fields_changed
 from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, mapped
 from tikv_operator.kube.manager import Manager
@@ -77,6 +78,13 @@ RECONCILER = Reconciler(
 )
 
 
+GROUP_FIELDS = fields_changed(*IDENTITY, "status")
+INSTANCE_FIELDS = fields_changed(*IDENTITY, "status.id")
+"""The Cluster reads of an instance only its identity and PD id (consistency, the brake)."""
+CHILD_FIELDS = fields_changed(*IDENTITY, "metadata.ownerReferences")
+"""Pods count for suspension and PVCs for the brake: their existence and ownership."""
+
+
 def cluster_key_of(obj: Object) -> Iterable[str]:
     """The Cluster a group or instance belongs to (spec.cluster.name, same namespace)."""
     name = (obj.get("spec") or {}).get("cluster", {}).get("name")
@@ -100,10 +108,12 @@ def setup(manager: Manager, deps: Deps) -> Controller:
     """Register the Cluster controller with the manager and return it."""
     controller, informers = RECONCILER.controller(manager, deps)
     controller.watch(informers[resources.CLUSTER])
-    for kind in (resources.PDGROUP, resources.TIKVGROUP, resources.PD, resources.TIKV):
-        controller.watch(informers[kind], mapped(cluster_key_of))
+    for kind in (resources.PDGROUP, resources.TIKVGROUP):
+        controller.watch(informers[kind], mapped(cluster_key_of), GROUP_FIELDS)
+    for kind in (resources.PD, resources.TIKV):
+        controller.watch(informers[kind], mapped(cluster_key_of), INSTANCE_FIELDS)
     for child in (resources.POD, resources.PVC):
-        controller.watch(informers[child], mapped(cluster_key_of_child))
+        controller.watch(informers[child], mapped(cluster_key_of_child), CHILD_FIELDS)
     controller.watch_source(pd_changes(deps.pd, the_cluster))
     manager.add_controller(controller)
     return controller

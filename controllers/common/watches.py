@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Iterable
 
 from controllers.common.pdview import KeysFor
 from tikv_operator.kube import cache
+from tikv_operator.kube.informer import Event
 from tikv_operator.kube.resources import Object, object_key
 from tikv_operator.pdapi.poller import Change, Snapshot
 
@@ -70,3 +71,26 @@ def members_changed(namespace: str, change: Change) -> Collection[str] | None:
     """PD objects a member change concerns: all of them (None) when any member's health or
     leadership changed, since quorum and leader transfer decisions depend on every member."""
     return None if change.members else ()
+
+
+def fields_changed(*paths: str) -> Callable[[Event], bool]:
+    """A watch predicate: an object appearing or going always passes; an update passes only
+    when one of the dotted `paths` differs, so a child's status write wakes only the
+    controllers whose decisions read what changed (a store's leader count wakes no group)."""
+
+    def at(obj: Object, path: str) -> object:
+        value: object = obj
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+    def predicate(event: Event) -> bool:
+        if event.type != "MODIFIED" or event.old is None:
+            return True
+        return any(at(event.old, p) != at(event.object, p) for p in paths)
+
+    return predicate
+
+
+IDENTITY = ("metadata.uid", "metadata.labels", "metadata.deletionTimestamp", "spec")
+"""What any watcher of an object reads: which object it is, what it asks for, whether it goes."""

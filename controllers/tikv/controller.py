@@ -9,7 +9,7 @@ from controllers.common.deps import Deps
 from controllers.common.pdview import pd_changes
 from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, task, when
-from controllers.common.watches import of_cluster, on_pd_change
+from controllers.common.watches import fields_changed, of_cluster, on_pd_change
 from controllers.tikv.context import Context
 from controllers.tikv.tasks.children import add_finalizer, apply_configmap
 from controllers.tikv.tasks.delete import offline_before_removal, remove_instance
@@ -70,14 +70,14 @@ STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
 RECONCILER = Reconciler(NAME, INFORMERS, Context, TIKV_TASKS, STATUS_TASKS)
 
 
-def spec_or_metadata_changed(event: Event) -> bool:
-    """Our own status writes (store counts, heartbeats) must not wake us again: that would
-    loop. Spec, labels, finalizers and deletion do."""
-    if event.type != "MODIFIED" or event.old is None:
-        return True
-    old, new = event.old["metadata"], event.object["metadata"]
-    keys = ("generation", "labels", "annotations", "finalizers", "deletionTimestamp")
-    return any(old.get(k) != new.get(k) for k in keys)
+SPEC_OR_METADATA = fields_changed(
+    "metadata.generation",
+    "metadata.labels",
+    "metadata.annotations",
+    "metadata.finalizers",
+    "metadata.deletionTimestamp",
+)
+"""Our own status writes (store counts, conditions) must not wake us again: that would loop."""
 
 
 def stores_changed(namespace: str, change: Change) -> set[str]:
@@ -106,7 +106,7 @@ def setup(manager: Manager, deps: Deps) -> Controller:
     """Create the TiKV instance controller, wire its watches and add it to the manager."""
     controller, informers = RECONCILER.controller(manager, deps)
     tikvs = informers[resources.TIKV]
-    controller.watch(tikvs, predicate=spec_or_metadata_changed)
+    controller.watch(tikvs, predicate=SPEC_OR_METADATA)
     controller.watch(tikvs, mapped(siblings_of(tikvs.store)), predicate=_ready_changed)
     for kind in (resources.POD, resources.CONFIGMAP, resources.PVC):
         controller.watch(informers[kind], controlling_owner(resources.TIKV))

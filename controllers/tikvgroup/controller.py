@@ -6,7 +6,13 @@ from controllers.common.deps import Deps
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, task, when
-from controllers.common.watches import of_cluster, of_same_cluster, on_pd_change
+from controllers.common.watches import (
+    IDENTITY,
+    fields_changed,
+    of_cluster,
+    of_same_cluster,
+    on_pd_change,
+)
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.children import add_finalizer, apply_service
 from controllers.tikvgroup.tasks.delete import (
@@ -64,6 +70,11 @@ TIKVGROUP_TASKS: list[Step[Context]] = [
 STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
 
 
+INSTANCE_FIELDS = fields_changed(
+    *IDENTITY, "status.conditions", "status.stateName", "status.observedGeneration"
+)
+"""What the group's decisions read of an instance (not its leader or region counts)."""
+
 RECONCILER = Reconciler(NAME, INFORMERS, Context, TIKVGROUP_TASKS, STATUS_TASKS)
 
 
@@ -72,7 +83,9 @@ def setup(manager: Manager, deps: Deps) -> Controller:
     controller, informers = RECONCILER.controller(manager, deps)
     groups = informers[resources.TIKVGROUP]
     controller.watch(groups)
-    controller.watch(informers[resources.TIKV], controlling_owner(resources.TIKVGROUP))
+    controller.watch(
+        informers[resources.TIKV], controlling_owner(resources.TIKVGROUP), INSTANCE_FIELDS
+    )
     controller.watch(informers[resources.SERVICE], controlling_owner(resources.TIKVGROUP))
     controller.watch(informers[resources.CLUSTER], mapped(of_cluster(groups.store)))
     # A PDGroup reaching a new version may let a TiKV upgrade go (PD before TiKV).

@@ -5,8 +5,9 @@ from __future__ import annotations
 from apis import Cluster
 from controllers.common.deps import ControllerSettings, Deps
 from controllers.common.pdview import pd_url, read_pd
-from controllers.common.watches import members_changed, on_pd_change
+from controllers.common.watches import fields_changed, members_changed, on_pd_change
 from tikv_operator.kube.cache import Store
+from tikv_operator.kube.informer import Event
 from tikv_operator.pdapi.poller import Change, Pollers, Snapshot
 
 
@@ -63,3 +64,23 @@ def test_a_member_change_wakes_every_pd_instance_and_a_store_change_none() -> No
     assert sorted(keys("ns/basic", Snapshot(0), member)) == ["ns/basic-pd-a", "ns/basic-pd-b"]
     store = Change(stores=frozenset({"kv:20160"}))
     assert list(keys("ns/basic", Snapshot(0), store)) == []
+
+
+def event(type_: str, old: dict[str, object] | None, new: dict[str, object]) -> Event:
+    return Event(type_, new, old)  # type: ignore[arg-type]
+
+
+def test_a_status_write_of_other_fields_wakes_nobody() -> None:
+    predicate = fields_changed("status.stateName")
+    old = {"metadata": {}, "status": {"stateName": "Up", "leaderCount": 1}}
+    new = {"metadata": {}, "status": {"stateName": "Up", "leaderCount": 9}}
+    assert not predicate(event("MODIFIED", old, new))
+    gone = {"metadata": {}, "status": {"stateName": "Down", "leaderCount": 9}}
+    assert predicate(event("MODIFIED", old, gone))
+
+
+def test_objects_appearing_or_going_always_pass() -> None:
+    predicate = fields_changed("status.stateName")
+    obj = {"metadata": {}}
+    assert predicate(event("ADDED", None, obj))
+    assert predicate(event("DELETED", obj, obj))
