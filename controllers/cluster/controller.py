@@ -12,19 +12,7 @@ from collections.abc import Iterable
 
 from apis import labels
 from controllers.cluster.context import ClusterContext
-from controllers.cluster.tasks.brake import apply_brake
-from controllers.cluster.tasks.delete import (
-    add_finalizer,
-    delete_pd_groups,
-    delete_tikv_groups,
-    drop_finalizer,
-    hold_while_protected,
-    is_deleting,
-    wait_if_paused,
-)
-from controllers.cluster.tasks.load import load_cluster
-from controllers.cluster.tasks.pd import record_cluster_id, watch_pd
-from controllers.cluster.tasks.status import update_status
+from controllers.cluster.tasks import brake, delete, load, pd, status
 from controllers.common.deps import Deps
 from controllers.common.pdview import pd_changes
 from controllers.common.reconcile import Reconciler
@@ -33,39 +21,39 @@ from controllers.common.watches import IDENTITY, fields_changed
 from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, mapped
 from tikv_operator.kube.manager import Manager
-from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind
+from tikv_operator.kube.resources import Object
 from tikv_operator.pdapi.poller import Change, Snapshot
 
 NAME = "cluster"
 
-INFORMERS: dict[ResourceKind, str | None] = {
-    resources.CLUSTER: None,
-    resources.PDGROUP: None,
-    resources.TIKVGROUP: None,
-    resources.PD: None,
-    resources.TIKV: None,
-    resources.POD: MANAGED_SELECTOR,
-    resources.PVC: MANAGED_SELECTOR,
-}
-"""The informers (kind → label selector) whose caches this controller reads and watches."""
+INFORMERS = (
+    resources.CLUSTER,
+    resources.PDGROUP,
+    resources.TIKVGROUP,
+    resources.PD,
+    resources.TIKV,
+    resources.POD,
+    resources.PVC,
+)
+"""The kinds whose caches this controller reads and watches."""
 
 CLUSTER_TASKS: list[Step[ClusterContext]] = [
-    task("load", load_cluster),
+    task("load", load.load_cluster),
     when(
         "deletion",
-        is_deleting,
-        task("delete-protection", hold_while_protected),
-        task("paused", wait_if_paused),
-        task("delete-tikv-groups", delete_tikv_groups),
-        task("delete-pd-groups", delete_pd_groups),
-        task("finalizer", drop_finalizer),
+        delete.is_deleting,
+        task("delete-protection", delete.hold_while_protected),
+        task("paused", delete.wait_if_paused),
+        task("delete-tikv-groups", delete.delete_tikv_groups),
+        task("delete-pd-groups", delete.delete_pd_groups),
+        task("finalizer", delete.drop_finalizer),
     ),
-    task("finalizer", add_finalizer),
-    task("pd", watch_pd),
-    task("cluster-id", record_cluster_id),
-    task("safety-brake", apply_brake),
+    task("finalizer", delete.add_finalizer),
+    task("pd", pd.watch_pd),
+    task("cluster-id", pd.record_cluster_id),
+    task("safety-brake", brake.apply_brake),
 ]
-STATUS_TASKS: list[Step[ClusterContext]] = [task("status", update_status)]
+STATUS_TASKS: list[Step[ClusterContext]] = [task("status", status.update_status)]
 
 
 def status_unless_deleting(ctx: ClusterContext, final: TaskResult) -> bool:

@@ -4,7 +4,7 @@ controller's pieces and builds it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -16,7 +16,7 @@ from controllers.common.runner import Complete, Fail, Retry, Step, TaskResult, r
 from tikv_operator.kube.controller import Controller, Result
 from tikv_operator.kube.informer import Informer
 from tikv_operator.kube.manager import Manager
-from tikv_operator.kube.resources import ResourceKind
+from tikv_operator.kube.resources import ResourceKind, cache_selector
 
 log = structlog.get_logger(__name__)
 
@@ -82,7 +82,7 @@ class Reconciler(Generic[X]):
     how its context is made, its task list, and its status tasks with when they run."""
 
     name: str
-    informers: Mapping[ResourceKind, str | None]
+    informers: Sequence[ResourceKind]
     context: Callable[[Deps, str], X]
     tasks: Sequence[Step[X]]
     status_tasks: Sequence[Step[X]]
@@ -102,5 +102,7 @@ class Reconciler(Generic[X]):
             return await self.reconcile(deps, key)
 
         controller = Controller(self.name, reconcile, workers=deps.settings.workers)
-        informers = {k: manager.informer(k, label_selector=s) for k, s in self.informers.items()}
+        informers = {
+            k: manager.informer(k, label_selector=cache_selector(k)) for k in self.informers
+        }
         return controller, informers

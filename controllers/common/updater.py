@@ -8,9 +8,13 @@ mean is decided here only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, TypeVar
 
+from apis.common import SchedulePolicy
+from controllers.common.topology import crowding
 from tikv_operator.pdapi.poller import Snapshot
 
 
@@ -45,3 +49,70 @@ def keeps_quorum_without(members: Sequence[MemberState], leaving: str) -> bool:
         return False
     healthy = sum(1 for m in remaining if m.healthy)
     return healthy >= quorum(len(remaining))
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Nothing may change now. `blocked` marks a request that is unsafe or impossible (the
+    group reports Blocked with `reason`), as opposed to one simply in progress."""
+
+    message: str
+    blocked: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Settled:
+    pass
+
+
+@dataclass(frozen=True)
+class Update:
+    """Move this instance to the group's current template next."""
+
+    name: str
+
+
+UpdateStep = Update | Hold | Settled
+
+
+class Placed(Protocol):
+    """What the updater needs of any instance: its name, where it runs, when it was made."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def topology(self) -> Mapping[str, str]: ...
+    @property
+    def created(self) -> datetime | None: ...
+
+
+P = TypeVar("P", bound=Placed)
+
+
+def names(instances: Iterable[Placed]) -> str:
+    return ", ".join(sorted(i.name for i in instances))
+
+
+def pick_victim(
+    instances: Sequence[P],
+    policies: Sequence[SchedulePolicy],
+    cheapest: Callable[[P], tuple[bool, ...]],
+) -> P:
+    """The instance to remove first: the cheapest to lose by the component's own measure
+    (`cheapest`, False first), then one from the most crowded topology, then the newest."""
+    load = crowding(policies, [i.topology for i in instances])
+
+    def cost(i: P) -> tuple[tuple[bool, ...], float, float, str]:
+        newest = -i.created.timestamp() if i.created is not None else 0.0
+        return (cheapest(i), -load(i.topology), newest, i.name)
+
+    return min(instances, key=cost)
+
+
+def wait_for_busy(busy: Sequence[Placed], what: str) -> Hold | None:
+    """One at a time (rule 6): nothing moves to the new template while an instance is not
+    Ready with its Pod up to date."""
+    if not busy:
+        return None
+    return Hold(f"waiting for {names(busy)} to be Ready before updating the next {what}")

@@ -8,53 +8,35 @@ from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, TaskResult, task, when
 from controllers.common.watches import members_changed, of_cluster, on_pd_change
 from controllers.pd.context import PDContext
-from controllers.pd.tasks.children import add_finalizer, apply_configmap, apply_pvcs
-from controllers.pd.tasks.delete import (
-    delete_pvcs_per_retention,
-    drop_finalizer,
-    is_deleting,
-    leave_membership,
-    remove_pod,
-)
-from controllers.pd.tasks.load import load, stop_if_paused
-from controllers.pd.tasks.pod import apply_pod
-from controllers.pd.tasks.status import write_status
-from controllers.pd.tasks.suspend import is_suspended, suspend_pod
+from controllers.pd.tasks import children, delete, load, pod, status, suspend
 from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
-from tikv_operator.kube.resources import MANAGED_SELECTOR, ResourceKind
 
 NAME = "pd"
 
-INFORMERS: dict[ResourceKind, str | None] = {
-    resources.CLUSTER: None,
-    resources.PD: None,
-    resources.POD: MANAGED_SELECTOR,
-    resources.CONFIGMAP: MANAGED_SELECTOR,
-    resources.PVC: MANAGED_SELECTOR,
-}
-"""The informers (kind → label selector) whose caches this controller reads and watches."""
+INFORMERS = (resources.CLUSTER, resources.PD, resources.POD, resources.CONFIGMAP, resources.PVC)
+"""The kinds whose caches this controller reads and watches."""
 
 PD_TASKS: list[Step[PDContext]] = [
-    task("load", load),
-    task("paused", stop_if_paused),
+    task("load", load.load),
+    task("paused", load.stop_if_paused),
     task("pd", read_pd_view),
     when(
         "deleting",
-        is_deleting,
-        task("leave-pd", leave_membership),
-        task("delete-pod", remove_pod),
-        task("delete-pvcs", delete_pvcs_per_retention),
-        task("drop-finalizer", drop_finalizer),
+        delete.is_deleting,
+        task("leave-pd", delete.leave_membership),
+        task("delete-pod", delete.remove_pod),
+        task("delete-pvcs", delete.delete_pvcs_per_retention),
+        task("drop-finalizer", delete.drop_finalizer),
     ),
-    task("finalizer", add_finalizer),
-    task("configmap", apply_configmap),
-    task("pvcs", apply_pvcs),
-    when("suspended", is_suspended, task("suspend-pod", suspend_pod)),
-    task("pod", apply_pod),
+    task("finalizer", children.add_finalizer),
+    task("configmap", children.apply_configmap),
+    task("pvcs", children.apply_pvcs),
+    when("suspended", suspend.is_suspended, task("suspend-pod", suspend.suspend_pod)),
+    task("pod", pod.apply_pod),
 ]
-STATUS_TASKS: list[Step[PDContext]] = [task("status", write_status)]
+STATUS_TASKS: list[Step[PDContext]] = [task("status", status.write_status)]
 
 
 def status_while_member(ctx: PDContext, final: TaskResult) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from apis import PD, PDGroup
 from controllers.common.context import ReconcileContext
-from controllers.pdgroup.decisions import Hold
+from controllers.common.updater import Hold
 
 
 @dataclass

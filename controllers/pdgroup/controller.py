@@ -8,49 +8,33 @@ from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, task, when
 from controllers.common.watches import members_changed, of_cluster, on_pd_change
 from controllers.pdgroup.context import GroupContext
-from controllers.pdgroup.tasks.children import apply_services
-from controllers.pdgroup.tasks.delete import (
-    add_finalizer,
-    drop_finalizer,
-    is_deleting,
-    remove_instances,
-)
-from controllers.pdgroup.tasks.load import load, stop_if_paused
-from controllers.pdgroup.tasks.members import bootstrap, scale
-from controllers.pdgroup.tasks.status import write_status
-from controllers.pdgroup.tasks.update import rolling_update
+from controllers.pdgroup.tasks import children, delete, load, members, status, update
 from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
-from tikv_operator.kube.resources import MANAGED_SELECTOR, ResourceKind
 
 NAME = "pdgroup"
 
-INFORMERS: dict[ResourceKind, str | None] = {
-    resources.CLUSTER: None,
-    resources.PDGROUP: None,
-    resources.PD: None,
-    resources.SERVICE: MANAGED_SELECTOR,
-}
-"""The informers (kind → label selector) whose caches this controller reads and watches."""
+INFORMERS = (resources.CLUSTER, resources.PDGROUP, resources.PD, resources.SERVICE)
+"""The kinds whose caches this controller reads and watches."""
 
 GROUP_TASKS: list[Step[GroupContext]] = [
-    task("load", load),
-    task("paused", stop_if_paused),
+    task("load", load.load),
+    task("paused", load.stop_if_paused),
     task("pd", read_pd_view),
     when(
         "deleting",
-        is_deleting,
-        task("remove-instances", remove_instances),
-        task("drop-finalizer", drop_finalizer),
+        delete.is_deleting,
+        task("remove-instances", delete.remove_instances),
+        task("drop-finalizer", delete.drop_finalizer),
     ),
-    task("finalizer", add_finalizer),
-    task("services", apply_services),
-    task("bootstrap", bootstrap),
-    task("scale", scale),
-    task("update", rolling_update),
+    task("finalizer", delete.add_finalizer),
+    task("services", children.apply_services),
+    task("bootstrap", members.bootstrap),
+    task("scale", members.scale),
+    task("update", update.rolling_update),
 ]
-STATUS_TASKS: list[Step[GroupContext]] = [task("status", write_status)]
+STATUS_TASKS: list[Step[GroupContext]] = [task("status", status.write_status)]
 
 
 RECONCILER = Reconciler(NAME, INFORMERS, GroupContext, GROUP_TASKS, STATUS_TASKS)

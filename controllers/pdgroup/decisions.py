@@ -12,8 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from apis.common import SchedulePolicy
-from controllers.common.topology import crowding
-from controllers.common.updater import MemberState, keeps_quorum_without
+from controllers.common.updater import (
+    Hold,
+    MemberState,
+    Settled,
+    Update,
+    UpdateStep,
+    keeps_quorum_without,
+    names,
+    pick_victim,
+    wait_for_busy,
+)
 from controllers.pdgroup import reasons
 
 
@@ -46,32 +55,7 @@ class Remove:
     name: str
 
 
-@dataclass(frozen=True)
-class Update:
-    name: str
-
-
-@dataclass(frozen=True)
-class Hold:
-    """Nothing may change now. `blocked` marks a request that is unsafe (the group reports
-    Blocked with `reason`) as opposed to one that is simply in progress."""
-
-    message: str
-    blocked: bool = False
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Settled:
-    pass
-
-
 ScaleStep = Create | Remove | Hold | Settled
-UpdateStep = Update | Hold | Settled
-
-
-def _names(instances: Sequence[Instance]) -> str:
-    return ", ".join(sorted(i.name for i in instances))
 
 
 def scale_step(
@@ -86,7 +70,7 @@ def scale_step(
     """
     leaving = [i for i in instances if i.deleting]
     if leaving:
-        return Hold(f"waiting for {_names(leaving)} to leave before the next membership change")
+        return Hold(f"waiting for {names(leaving)} to leave before the next membership change")
     if len(instances) == replicas:
         return Settled()
     if members is None:
@@ -103,7 +87,7 @@ def scale_step(
 def _scale_out(instances: Sequence[Instance], members: Sequence[MemberState]) -> ScaleStep:
     not_joined = [i for i in instances if not (i.member and i.healthy and i.ready)]
     if not_joined:
-        return Hold(f"waiting for {_names(not_joined)} to join PD and be healthy and Ready")
+        return Hold(f"waiting for {names(not_joined)} to join PD and be healthy and Ready")
     unhealthy = [m.name or "(unstarted)" for m in members if not m.healthy]
     if unhealthy:
         return Hold(
@@ -143,16 +127,9 @@ def scale_in_victim(
     instances: Sequence[Instance], policies: Sequence[SchedulePolicy] = ()
 ) -> Instance:
     """The instance to remove first: never the leader while another one can go; then the
-    cheapest to lose (never joined, unhealthy, not Ready); then one from the most crowded
-    topology; then the newest."""
-    load = crowding(policies, [i.topology for i in instances])
+    cheapest to lose (never joined, unhealthy, not Ready)."""
     candidates = [i for i in instances if not i.leader] or list(instances)
-
-    def cost(i: Instance) -> tuple[bool, bool, bool, float, float, str]:
-        newest = -i.created.timestamp() if i.created is not None else 0.0
-        return (i.member, i.healthy, i.ready, -load(i.topology), newest, i.name)
-
-    return min(candidates, key=cost)
+    return pick_victim(candidates, policies, lambda i: (i.member, i.healthy, i.ready))
 
 
 def update_step(instances: Sequence[Instance], revision: str) -> UpdateStep:
@@ -162,7 +139,8 @@ def update_step(instances: Sequence[Instance], revision: str) -> UpdateStep:
     if not outdated:
         return Settled()
     busy = [i for i in instances if i.deleting or not i.ready or not i.synced]
-    if busy:
-        return Hold(f"waiting for {_names(busy)} to be Ready before updating the next member")
+    hold = wait_for_busy(busy, "member")
+    if hold is not None:
+        return hold
     followers = sorted((i for i in outdated if not i.leader), key=lambda i: i.name)
     return Update(followers[0].name if followers else outdated[0].name)

@@ -11,34 +11,36 @@ from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, task, when
 from controllers.common.watches import fields_changed, of_cluster, on_pd_change
 from controllers.tikv.context import Context
-from controllers.tikv.tasks.children import add_finalizer, apply_configmap
-from controllers.tikv.tasks.delete import offline_before_removal, remove_instance
-from controllers.tikv.tasks.eviction import end_leader_eviction
-from controllers.tikv.tasks.load import load, stop_if_paused
-from controllers.tikv.tasks.offline import apply_offline
-from controllers.tikv.tasks.pd import read_store
-from controllers.tikv.tasks.pod import apply_pod
-from controllers.tikv.tasks.pvcs import ensure_pvcs
-from controllers.tikv.tasks.status import write_status
-from controllers.tikv.tasks.storelabels import sync_store_labels
+from controllers.tikv.tasks import (
+    children,
+    delete,
+    eviction,
+    load,
+    offline,
+    pd,
+    pod,
+    pvcs,
+    status,
+    storelabels,
+)
 from tikv_operator.kube import cache, resources
 from tikv_operator.kube.controller import Controller, controlling_owner, mapped
 from tikv_operator.kube.informer import Event
 from tikv_operator.kube.manager import Manager
-from tikv_operator.kube.resources import MANAGED_SELECTOR, Object, ResourceKind, object_key
+from tikv_operator.kube.resources import Object, object_key
 from tikv_operator.pdapi.poller import Change
 
 NAME = "tikv"
 
-INFORMERS: dict[ResourceKind, str | None] = {
-    resources.CLUSTER: None,
-    resources.TIKV: None,
-    resources.POD: MANAGED_SELECTOR,
-    resources.CONFIGMAP: MANAGED_SELECTOR,
-    resources.PVC: MANAGED_SELECTOR,
-    resources.NODE: None,
-}
-"""The informers (kind → label selector) whose caches this controller reads or watches
+INFORMERS = (
+    resources.CLUSTER,
+    resources.TIKV,
+    resources.POD,
+    resources.CONFIGMAP,
+    resources.PVC,
+    resources.NODE,
+)
+"""The kinds whose caches this controller reads or watches
 (nodes: for the store labels; without that cache nodes are read from the API server)."""
 
 
@@ -47,24 +49,24 @@ def is_deleting(ctx: Context) -> bool:
 
 
 TIKV_TASKS: list[Step[Context]] = [
-    task("load", load),
-    task("paused", stop_if_paused),
-    task("pd-info", read_store),
+    task("load", load.load),
+    task("paused", load.stop_if_paused),
+    task("pd", pd.read_store),
     when(
         "deleting",
         is_deleting,
-        task("offline-before-removal", offline_before_removal),
-        task("remove", remove_instance),
+        task("offline-before-removal", delete.offline_before_removal),
+        task("remove", delete.remove_instance),
     ),
-    task("finalizer", add_finalizer),
-    task("offline", apply_offline),
-    task("configmap", apply_configmap),
-    task("pvcs", ensure_pvcs),
-    task("pod", apply_pod),
-    task("store-labels", sync_store_labels),
-    task("end-eviction", end_leader_eviction),
+    task("finalizer", children.add_finalizer),
+    task("offline", offline.apply_offline),
+    task("configmap", children.apply_configmap),
+    task("pvcs", pvcs.ensure_pvcs),
+    task("pod", pod.apply_pod),
+    task("store-labels", storelabels.sync_store_labels),
+    task("end-eviction", eviction.end_leader_eviction),
 ]
-STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
+STATUS_TASKS: list[Step[Context]] = [task("status", status.write_status)]
 
 
 RECONCILER = Reconciler(NAME, INFORMERS, Context, TIKV_TASKS, STATUS_TASKS)

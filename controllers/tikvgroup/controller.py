@@ -14,60 +14,49 @@ from controllers.common.watches import (
     on_pd_change,
 )
 from controllers.tikvgroup.context import Context
-from controllers.tikvgroup.tasks.children import add_finalizer, apply_service
-from controllers.tikvgroup.tasks.delete import (
-    delete_all_instances,
-    drop_finalizer_when_empty,
-    is_cluster_deleting,
-    is_deleting,
-)
-from controllers.tikvgroup.tasks.load import load, stop_if_paused
-from controllers.tikvgroup.tasks.scale import scale
-from controllers.tikvgroup.tasks.status import write_status
-from controllers.tikvgroup.tasks.update import rolling_update
+from controllers.tikvgroup.tasks import children, delete, load, scale, status, update
 from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
-from tikv_operator.kube.resources import MANAGED_SELECTOR, ResourceKind
 
 NAME = "tikvgroup"
 
-INFORMERS: dict[ResourceKind, str | None] = {
-    resources.CLUSTER: None,
-    resources.TIKVGROUP: None,
-    resources.TIKV: None,
-    resources.PDGROUP: None,
-    resources.SERVICE: MANAGED_SELECTOR,
-}
-"""The informers (kind → label selector) whose caches this controller reads and watches."""
+INFORMERS = (
+    resources.CLUSTER,
+    resources.TIKVGROUP,
+    resources.TIKV,
+    resources.PDGROUP,
+    resources.SERVICE,
+)
+"""The kinds whose caches this controller reads and watches."""
 
 
 def is_deleting_with_cluster(ctx: Context) -> bool:
-    return is_deleting(ctx) and is_cluster_deleting(ctx)
+    return delete.is_deleting(ctx) and delete.is_cluster_deleting(ctx)
 
 
 TIKVGROUP_TASKS: list[Step[Context]] = [
-    task("load", load),
-    task("paused", stop_if_paused),
+    task("load", load.load),
+    task("paused", load.stop_if_paused),
     task("pd", read_pd_view),
     when(
         "deleting-with-cluster",
         is_deleting_with_cluster,
-        task("delete-instances", delete_all_instances),
-        task("finalizer", drop_finalizer_when_empty),
+        task("delete-instances", delete.delete_all_instances),
+        task("finalizer", delete.drop_finalizer_when_empty),
     ),
     when(
         "deleting",
-        is_deleting,
-        task("scale-to-zero", scale),
-        task("finalizer", drop_finalizer_when_empty),
+        delete.is_deleting,
+        task("scale-to-zero", scale.scale),
+        task("finalizer", delete.drop_finalizer_when_empty),
     ),
-    task("finalizer", add_finalizer),
-    task("service", apply_service),
-    task("scale", scale),
-    task("update", rolling_update),
+    task("finalizer", children.add_finalizer),
+    task("service", children.apply_service),
+    task("scale", scale.scale),
+    task("update", update.rolling_update),
 ]
-STATUS_TASKS: list[Step[Context]] = [task("status", write_status)]
+STATUS_TASKS: list[Step[Context]] = [task("status", status.write_status)]
 
 
 INSTANCE_FIELDS = fields_changed(

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from apis.common import SchedulePolicy
-from controllers.common.topology import crowding
+from controllers.common.updater import (
+    Hold,
+    Settled,
+    Update,
+    UpdateStep,
+    names,
+    pick_victim,
+    wait_for_busy,
+)
 from controllers.tikvgroup import reasons
 
 UP_STATE_NAMES = frozenset({"Up", "Disconnected", "Down"})
@@ -76,26 +84,7 @@ class Delete:
     name: str
 
 
-@dataclass(frozen=True)
-class Hold:
-    """Nothing may change now. `blocked` marks a request that is unsafe or impossible (the
-    group reports Blocked with `reason`), as opposed to one simply in progress."""
-
-    message: str
-    blocked: bool = False
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class Settled:
-    pass
-
-
 ScaleStep = Create | Revive | Offline | Delete | Hold | Settled
-
-
-def _names(instances: Sequence[Instance]) -> str:
-    return ", ".join(sorted(i.name for i in instances))
 
 
 def needs_scale_in(replicas: int, instances: Sequence[Instance]) -> bool:
@@ -127,7 +116,7 @@ def scale_step(
     in_flight = [i for i in instances if not i.active]
     if in_flight:
         return Hold(
-            f"waiting for {_names(in_flight)} to leave before offlining the next store "
+            f"waiting for {names(in_flight)} to leave before offlining the next store "
             "(one store removal at a time)"
         )
     if pd is None:
@@ -153,14 +142,10 @@ def scale_in_victim(
     instances: Sequence[Instance], policies: Sequence[SchedulePolicy] = ()
 ) -> Instance:
     """The instance to offline first: the cheapest to lose (no store, store not Up, not
-    Ready), then one from the most crowded topology, then the newest."""
-    load = crowding(policies, [i.topology for i in instances])
-
-    def cost(i: Instance) -> tuple[bool, bool, bool, float, float, str]:
-        newest = -i.created.timestamp() if i.created is not None else 0.0
-        return (i.state_name is not None, i.store_up, i.ready, -load(i.topology), newest, i.name)
-
-    return min(instances, key=cost)
+    Ready)."""
+    return pick_victim(
+        instances, policies, lambda i: (i.state_name is not None, i.store_up, i.ready)
+    )
 
 
 @dataclass(frozen=True)
@@ -185,14 +170,6 @@ def pd_upgrade_gate(target: str, pd_groups: Sequence[PDGroupVersion]) -> str | N
     )
 
 
-@dataclass(frozen=True)
-class Update:
-    name: str
-
-
-UpdateStep = Update | Hold | Settled
-
-
 def update_step(
     instances: Sequence[Instance],
     revision: str,
@@ -206,10 +183,10 @@ def update_step(
         return Settled()
     leaving = [i for i in instances if not i.active]
     if leaving:
-        return Hold(f"waiting for {_names(leaving)} to leave before updating the next store")
-    busy = [i for i in instances if not i.ready or not i.synced]
-    if busy:
-        return Hold(f"waiting for {_names(busy)} to be Ready before updating the next store")
+        return Hold(f"waiting for {names(leaving)} to leave before updating the next store")
+    hold = wait_for_busy([i for i in instances if not i.ready or not i.synced], "store")
+    if hold is not None:
+        return hold
     if pd_gate is not None and any(i.version != target_version for i in outdated):
         return Hold(pd_gate, blocked=True, reason=reasons.PD_NOT_UPGRADED)
     return Update(min(outdated, key=lambda i: i.name).name)

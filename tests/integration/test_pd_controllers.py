@@ -29,6 +29,7 @@ from tests.pd_fixtures import SimulatorHandle, live_simulator
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError, Client
 from tikv_operator.kube.manager import Manager, ManagerOptions
+from tikv_operator.kube.resources import cache_selector
 from tikv_operator.pdapi.poller import Pollers
 
 __all__ = ["live_simulator"]
@@ -115,10 +116,9 @@ async def harness(
         graceful_shutdown_timeout=5.0,
     )
     manager = Manager(client, options)
-    wanted = {**pd_controller.INFORMERS, **group_controller.INFORMERS}
+    wanted = {*pd_controller.INFORMERS, *group_controller.INFORMERS}
     caches = {
-        kind: manager.informer(kind, label_selector=selector).store
-        for kind, selector in wanted.items()
+        kind: manager.informer(kind, label_selector=cache_selector(kind)).store for kind in wanted
     }
     deps = Deps(
         client,

@@ -36,6 +36,7 @@ from tests.pd_fixtures import running_simulator
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError, Client
 from tikv_operator.kube.manager import Manager, ManagerOptions
+from tikv_operator.kube.resources import cache_selector
 from tikv_operator.pdapi.poller import Pollers
 
 pytestmark = pytest.mark.integration
@@ -157,10 +158,10 @@ async def harness(
             graceful_shutdown_timeout=5.0,
         )
         manager = Manager(client, options)
-        wanted = {**tikv_controller.INFORMERS, **group_controller.INFORMERS}
+        wanted = {*tikv_controller.INFORMERS, *group_controller.INFORMERS}
         caches = {
-            kind: manager.informer(kind, label_selector=selector).store
-            for kind, selector in wanted.items()
+            kind: manager.informer(kind, label_selector=cache_selector(kind)).store
+            for kind in wanted
         }
         caches[resources.NODE] = manager.informer(resources.NODE).store
         deps = Deps(

@@ -30,7 +30,7 @@ from tikv_operator.kube.config import new_api_client
 from tikv_operator.kube.controller import Controller
 from tikv_operator.kube.leaderelection import LeadershipLost, LeaseSettings
 from tikv_operator.kube.manager import Manager, ManagerOptions
-from tikv_operator.kube.resources import ResourceKind
+from tikv_operator.kube.resources import ResourceKind, cache_selector
 from tikv_operator.logging import LogFormat, configure_logging
 from tikv_operator.pdapi.poller import Pollers
 
@@ -41,7 +41,7 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 
 CONTROLLERS = (cluster, pdgroup, pd, tikvgroup, tikv)
 """The five controller modules, in the order they are registered; each declares `NAME`,
-`INFORMERS` (kind → label selector of the caches it reads) and `setup(manager, deps)`."""
+`INFORMERS` (the kinds whose caches it reads) and `setup(manager, deps)`."""
 
 Setup = Callable[[Manager, Deps], Controller]
 
@@ -214,14 +214,9 @@ def controller_setups() -> list[tuple[str, Setup]]:
     return [(c.NAME, c.setup) for c in CONTROLLERS]
 
 
-def informer_selectors() -> dict[ResourceKind, str | None]:
-    """Every informer the controllers declare, one per kind (each kind has one selector)."""
-    selectors: dict[ResourceKind, str | None] = {}
-    for c in CONTROLLERS:
-        for kind, selector in c.INFORMERS.items():
-            if selectors.setdefault(kind, selector) != selector:
-                raise AssertionError(f"two label selectors declared for {kind.kind}")
-    return selectors
+def informer_kinds() -> list[ResourceKind]:
+    """Every kind whose cache some controller reads (one informer per kind)."""
+    return list(dict.fromkeys(kind for c in CONTROLLERS for kind in c.INFORMERS))
 
 
 def build_manager(client: Client, options: RunOptions) -> Manager:
@@ -240,8 +235,8 @@ def build_manager(client: Client, options: RunOptions) -> Manager:
 def build_deps(manager: Manager, client: Client, options: RunOptions) -> Deps:
     """Deps whose caches are the manager's informer stores, shared with the watches."""
     caches: dict[ResourceKind, Reader] = {
-        kind: manager.informer(kind, label_selector=selector).store
-        for kind, selector in informer_selectors().items()
+        kind: manager.informer(kind, label_selector=cache_selector(kind)).store
+        for kind in informer_kinds()
     }
     return Deps(
         client=client,

@@ -85,3 +85,12 @@ def resource_version(obj: Object) -> str:
 def micro_time(when: datetime.datetime) -> str:
     """metav1.MicroTime: RFC 3339 in UTC with microseconds."""
     return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+CHILD_KINDS = (POD, PVC, CONFIGMAP, SERVICE)
+"""Kinds the operator creates: their caches hold only what it manages (DESIGN §3)."""
+
+
+def cache_selector(kind: ResourceKind) -> str | None:
+    """The label selector of the one informer (and cache) the operator keeps for `kind`."""
+    return MANAGED_SELECTOR if kind in CHILD_KINDS else None

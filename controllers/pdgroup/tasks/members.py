@@ -9,18 +9,11 @@ from controllers.common.conditions import is_true
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.common.safety import UnsafeToProceed, guard_instance
 from controllers.common.topology import choose_topology
-from controllers.common.updater import member_states
+from controllers.common.updater import Hold, Settled, member_states
 from controllers.pdgroup import reasons
 from controllers.pdgroup.build import build_instance, new_instance_name
 from controllers.pdgroup.context import GroupContext
-from controllers.pdgroup.decisions import (
-    Create,
-    Hold,
-    Instance,
-    Remove,
-    Settled,
-    scale_step,
-)
+from controllers.pdgroup.decisions import Create, Instance, Remove, scale_step
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError
 

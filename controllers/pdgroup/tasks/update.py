@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
+from controllers.common.updater import Hold, Settled, Update
 from controllers.pdgroup import reasons
 from controllers.pdgroup.build import updated_instance
 from controllers.pdgroup.context import GroupContext
-from controllers.pdgroup.decisions import Hold, Settled, Update, update_step
+from controllers.pdgroup.decisions import update_step
 from controllers.pdgroup.tasks.members import instance_view
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError

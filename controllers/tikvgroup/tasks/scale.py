@@ -14,18 +14,17 @@ from controllers.common.safety import (
     guard_destructive,
 )
 from controllers.common.topology import choose_topology
+from controllers.common.updater import Hold, Settled
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.build import build_instance, new_instance_name
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.decisions import (
     Create,
     Delete,
-    Hold,
     Offline,
     PDFacts,
     Revive,
     ScaleStep,
-    Settled,
     needs_scale_in,
     scale_step,
 )

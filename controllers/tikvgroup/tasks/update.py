@@ -6,17 +6,11 @@ from __future__ import annotations
 from apis import PDGroup, TiKV
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed, fresh_read
+from controllers.common.updater import Hold, Settled, Update
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.build import instance_update_patch
 from controllers.tikvgroup.context import Context
-from controllers.tikvgroup.decisions import (
-    Hold,
-    PDGroupVersion,
-    Settled,
-    Update,
-    pd_upgrade_gate,
-    update_step,
-)
+from controllers.tikvgroup.decisions import PDGroupVersion, pd_upgrade_gate, update_step
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import BY_NAMESPACE
 
