@@ -117,6 +117,13 @@ async def guard_destructive(client: Client, cluster: Cluster, poller: Poller | N
     the recorded cluster id. Returns the fresh snapshot, on which the caller re-checks its
     decision; raises UnsafeToProceed."""
     snapshot = await fresh_snapshot(poller)
+    fresh = await check_brake(client, cluster)
+    check_cluster_identity(fresh, snapshot.cluster_id)
+    return snapshot
+
+
+async def check_brake(client: Client, cluster: Cluster) -> Cluster:
+    """The Cluster read fresh, refusing while its safety brake is engaged (rule 12)."""
     fresh = await fresh_read(client, resources.CLUSTER, Cluster, cluster)
     reason = brake_reason(fresh)
     if reason is not None:
@@ -124,8 +131,7 @@ async def guard_destructive(client: Client, cluster: Cluster, poller: Poller | N
             f"safety brake engaged ({reason}); it lifts when the state resolves or when "
             f"the annotation {labels.OVERRIDE_SAFETY_BRAKE}=<reason> is set on the Cluster"
         )
-    check_cluster_identity(fresh, snapshot.cluster_id)
-    return snapshot
+    return fresh
 
 
 async def guard_instance(ctx: PDReader, kind: ResourceKind, model: type[R], instance: R) -> R:

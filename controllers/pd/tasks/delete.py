@@ -11,7 +11,7 @@ from controllers.common.safety import UnsafeToProceed
 from controllers.common.updater import keeps_quorum_without, member_states
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
-from controllers.pd.tasks.guard import guard
+from controllers.pd.tasks.guard import guard, guard_leftovers
 from controllers.pd.tasks.leadership import transfer_leadership
 from tikv_operator.kube import cache, resources
 from tikv_operator.pdapi import NotFound, PDError
@@ -65,7 +65,7 @@ async def remove_pod(ctx: PDContext) -> TaskResult:
     if pod is None:
         return Complete("no Pod")
     try:
-        await guard(ctx)
+        await guard_leftovers(ctx)
     except UnsafeToProceed as error:
         ctx.event("Warning", reasons.UNSAFE, "DeletePod", str(error))
         return Retry(UNSAFE_RETRY, str(error))
@@ -84,7 +84,7 @@ async def delete_pvcs_per_retention(ctx: PDContext) -> TaskResult:
         names = ", ".join(p["metadata"]["name"] for p in pvcs)
         return Complete(f"PVCs {names} retained (released from the instance)")
     try:
-        await guard(ctx)
+        await guard_leftovers(ctx)
     except UnsafeToProceed as error:
         ctx.event("Warning", reasons.UNSAFE, "DeletePVCs", str(error))
         return Retry(UNSAFE_RETRY, str(error))
