@@ -13,7 +13,7 @@ from controllers.common.updater import Hold, Settled, member_states
 from controllers.pdgroup import reasons
 from controllers.pdgroup.build import build_instance, new_instance_name
 from controllers.pdgroup.context import GroupContext
-from controllers.pdgroup.decisions import Create, Instance, Remove, scale_step
+from controllers.pdgroup.decisions import Create, Instance, Remove, ScaleStep, scale_step
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError
 
@@ -116,10 +116,14 @@ async def scale(ctx: GroupContext) -> TaskResult:
     return await change_membership(ctx, ctx.group.spec.replicas)
 
 
-async def change_membership(ctx: GroupContext, replicas: int) -> TaskResult:
+def decide_scale(ctx: GroupContext, replicas: int) -> ScaleStep:
     members = member_states(ctx.view) if ctx.view is not None else None
     infos = [instance_view(ctx, p) for p in ctx.instances]
-    step = scale_step(replicas, infos, members, ctx.group.spec.schedule_policies)
+    return scale_step(replicas, infos, members, ctx.group.spec.schedule_policies)
+
+
+async def change_membership(ctx: GroupContext, replicas: int) -> TaskResult:
+    step = decide_scale(ctx, replicas)
     match step:
         case Settled():
             return Complete()
@@ -131,7 +135,7 @@ async def change_membership(ctx: GroupContext, replicas: int) -> TaskResult:
         case Create():
             return await _add_member(ctx)
         case Remove(name=name):
-            return await _remove_member(ctx, name)
+            return await _remove_member(ctx, name, replicas)
     raise AssertionError(f"unknown scale step {step!r}")
 
 
@@ -150,10 +154,12 @@ async def _add_member(ctx: GroupContext) -> TaskResult:
     return Wait(f"added {name}; waiting for it to join PD")
 
 
-async def _remove_member(ctx: GroupContext, name: str) -> TaskResult:
+async def _remove_member(ctx: GroupContext, name: str, replicas: int) -> TaskResult:
     victim = next(p for p in ctx.instances if p.metadata.name == name)
     try:
         await guard_instance(ctx, resources.PD, PD, victim)
+        if decide_scale(ctx, replicas) != Remove(name):  # again, on PD's fresh view
+            return Retry(CACHE_RETRY, f"PD's view changed since {name} was chosen; deciding again")
     except UnsafeToProceed as error:
         ctx.blocked = Hold(str(error), blocked=True, reason=reasons.UNSAFE)
         ctx.event("Warning", reasons.UNSAFE, "DeleteInstance", str(error))

@@ -11,7 +11,7 @@ from controllers.common.safety import (
     StaleDecision,
     UnsafeToProceed,
     fresh_read,
-    guard_destructive,
+    guard_instance,
 )
 from controllers.common.topology import choose_topology
 from controllers.common.updater import Hold, Settled
@@ -123,11 +123,12 @@ async def _revive(ctx: Context, name: str) -> TaskResult:
 async def _offline(ctx: Context, name: str, replicas: int) -> TaskResult:
     instance = ctx.instance(name)
     try:
-        await guard_destructive(ctx.deps.client, ctx.cluster, ctx.poller)
+        await guard_instance(ctx, resources.TIKV, TiKV, instance)
         fresh_group = await fresh_read(ctx.deps.client, resources.TIKVGROUP, TiKVGroup, ctx.group)
         if not fresh_group.metadata.deletion_timestamp and fresh_group.spec.replicas != replicas:
             raise UnsafeToProceed("the group's replicas changed since the decision")
-        await fresh_read(ctx.deps.client, resources.TIKV, TiKV, instance)
+        if await _next_step(ctx, replicas) != Offline(name):  # again, on PD's fresh view
+            return Retry(1, f"PD's view changed since {name} was chosen; deciding again")
     except UnsafeToProceed as e:
         ctx.block(reasons.UNSAFE, f"not offlining {name}: {e}")
         ctx.event("Warning", reasons.EVENT_BLOCKED, "Scale", f"not offlining {name}: {e}")
