@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.common.deps import Deps
+from controllers.common.load import stop_if_paused
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, TaskResult, task, when
@@ -20,7 +21,7 @@ INFORMERS = (resources.CLUSTER, resources.PD, resources.POD, resources.CONFIGMAP
 
 PD_TASKS: list[Step[PDContext]] = [
     task("load", load.load),
-    task("paused", load.stop_if_paused),
+    task("paused", stop_if_paused),
     task("pd", read_pd_view),
     when(
         "deleting",

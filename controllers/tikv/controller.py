@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 from apis.names import tikv_instance_of_address
 from controllers.common.deps import Deps
+from controllers.common.load import stop_if_paused
 from controllers.common.pdview import pd_changes
 from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, task, when
@@ -50,7 +51,7 @@ def is_deleting(ctx: Context) -> bool:
 
 TIKV_TASKS: list[Step[Context]] = [
     task("load", load.load),
-    task("paused", load.stop_if_paused),
+    task("paused", stop_if_paused),
     task("pd", pd.read_store),
     when(
         "deleting",

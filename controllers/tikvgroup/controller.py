@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.common.deps import Deps
+from controllers.common.load import stop_if_paused
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, task, when
@@ -37,7 +38,7 @@ def is_deleting_with_cluster(ctx: Context) -> bool:
 
 TIKVGROUP_TASKS: list[Step[Context]] = [
     task("load", load.load),
-    task("paused", load.stop_if_paused),
+    task("paused", stop_if_paused),
     task("pd", read_pd_view),
     when(
         "deleting-with-cluster",

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from apis import TiKV
-from controllers.common.clusterstate import read_cluster
-from controllers.common.runner import Complete, TaskResult, Wait
+from controllers.common.load import load_member
+from controllers.common.runner import Complete, TaskResult
 from controllers.tikv.context import Context
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import BY_OWNER_UID
@@ -12,15 +12,9 @@ from tikv_operator.kube.resources import controller_owner
 
 
 async def load(ctx: Context) -> TaskResult:
-    raw = ctx.deps.cache(resources.TIKV).get(ctx.key)
-    if raw is None:
-        return Wait("the TiKV object is gone")
-    ctx.raw = raw
-    ctx.loaded = TiKV.model_validate(raw)
-    ctx.conditions = list(ctx.loaded.status.conditions)
-    ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, ctx.loaded.spec.cluster.name)
-    if ctx.loaded_cluster is None and not ctx.deleting:
-        return Wait(f"Cluster {ctx.loaded.spec.cluster.name} does not exist")
+    loaded = await load_member(ctx, resources.TIKV, TiKV)
+    if not isinstance(loaded, Complete):
+        return loaded
     ctx.pod = _own_pod(ctx)
     ctx.siblings = _siblings(ctx)
     return Complete()
@@ -48,9 +42,3 @@ def _siblings(ctx: Context) -> list[TiKV]:
 
 class ForeignPod(Exception):
     """A Pod with the instance's name belongs to someone else; it is never touched."""
-
-
-async def stop_if_paused(ctx: Context) -> TaskResult:
-    if ctx.loaded_cluster is not None and ctx.loaded_cluster.spec.paused:
-        return Wait("the Cluster is paused")
-    return Complete()

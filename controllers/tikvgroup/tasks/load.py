@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from apis import TiKV, TiKVGroup
-from controllers.common.clusterstate import is_paused, read_cluster
 from controllers.common.group import selector, update_revision
-from controllers.common.runner import Complete, TaskResult, Wait
+from controllers.common.load import load_member
+from controllers.common.runner import Complete, TaskResult
 from controllers.tikvgroup.context import Context
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import BY_OWNER_UID
@@ -15,18 +15,12 @@ from tikv_operator.kube.resources import Object, controller_owner
 
 
 async def load(ctx: Context) -> TaskResult:
-    raw = ctx.deps.cache(resources.TIKVGROUP).get(ctx.key)
-    if raw is None:
-        return Wait("the TiKVGroup is gone")
-    ctx.raw = raw
-    group = ctx.loaded = TiKVGroup.model_validate(raw)
-    ctx.conditions = list(group.status.conditions)
-    ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, group.spec.cluster.name)
-    if ctx.loaded_cluster is None and not ctx.deleting:
-        return Wait(f"Cluster {group.spec.cluster.name} does not exist")
-    owned = ctx.deps.cache(resources.TIKV).by_index(BY_OWNER_UID, str(group.metadata.uid))
+    loaded = await load_member(ctx, resources.TIKVGROUP, TiKVGroup)
+    if not isinstance(loaded, Complete):
+        return loaded
+    owned = ctx.deps.cache(resources.TIKV).by_index(BY_OWNER_UID, str(ctx.group.metadata.uid))
     ctx.instances = _instances(owned)
-    ctx.revision = update_revision(group)
+    ctx.revision = update_revision(ctx.group)
     return Complete()
 
 
@@ -42,9 +36,3 @@ async def live_instances(ctx: Context) -> list[TiKV]:
 
 def _instances(objects: Iterable[Object]) -> list[TiKV]:
     return sorted((TiKV.model_validate(o) for o in objects), key=lambda t: str(t.metadata.name))
-
-
-async def stop_if_paused(ctx: Context) -> TaskResult:
-    if ctx.loaded_cluster is not None and is_paused(ctx.loaded_cluster):
-        return Wait("the Cluster is paused")
-    return Complete()

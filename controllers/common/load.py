@@ -1,0 +1,36 @@
+"""The first tasks of every group and instance reconcile: load the object and the Cluster it
+names from the caches, and stop while that Cluster is paused."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from apis import PD, PDGroup, TiKV, TiKVGroup
+from controllers.common.clusterstate import is_paused, read_cluster
+from controllers.common.context import ReconcileContext
+from controllers.common.runner import Complete, TaskResult, Wait
+from tikv_operator.kube.resources import ResourceKind
+
+M = TypeVar("M", PD, PDGroup, TiKV, TiKVGroup)
+
+
+async def load_member(ctx: ReconcileContext[M], kind: ResourceKind, model: type[M]) -> TaskResult:
+    """Load the object, its conditions and its Cluster. A missing Cluster stops everything
+    but a deletion (which must be able to finish without it)."""
+    raw = ctx.deps.cache(kind).get(ctx.key)
+    if raw is None:
+        return Wait(f"the {kind.kind} is gone")
+    ctx.raw = raw
+    obj = ctx.loaded = model.model_validate(raw)
+    ctx.conditions = list(obj.status.conditions)
+    name = obj.spec.cluster.name
+    ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, name)
+    if ctx.loaded_cluster is None and not ctx.deleting:
+        return Wait(f"Cluster {ctx.namespace}/{name} does not exist; waiting for it to be created")
+    return Complete()
+
+
+async def stop_if_paused(ctx: ReconcileContext[Any]) -> TaskResult:
+    if ctx.loaded_cluster is not None and is_paused(ctx.loaded_cluster):
+        return Wait("the Cluster is paused; set spec.paused=false to resume")
+    return Complete()
