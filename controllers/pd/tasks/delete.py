@@ -8,17 +8,14 @@ from controllers.common.pods import delete_pod
 from controllers.common.pvc import delete_pvcs, release_pvcs
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
-from controllers.common.updater import keeps_quorum_without, member_states
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
-from controllers.pd.tasks.guard import guard, guard_leftovers
-from controllers.pd.tasks.leadership import transfer_leadership
+from controllers.pd.tasks.guard import guard_leftovers
+from controllers.pd.tasks.takedown import hold_before_taking_down, refused
 from tikv_operator.kube import cache, resources
 from tikv_operator.pdapi import NotFound, PDError
 
 PD_RETRY = 5.0
-BLOCKED_RETRY = 15.0
-UNSAFE_RETRY = 30.0
 
 
 def is_deleting(ctx: PDContext) -> bool:
@@ -36,20 +33,11 @@ async def leave_membership(ctx: PDContext) -> TaskResult:
         )
     if not ctx.is_member:
         return Complete("not a PD member")
-    if ctx.is_leader:
-        return await transfer_leadership(ctx, "removed")
-    if not keeps_quorum_without(member_states(ctx.view), ctx.name):
-        note = (
-            f"removing PD member {ctx.name} would leave the other members without a healthy "
-            "quorum; waiting until enough of them are healthy"
-        )
-        ctx.event("Warning", reasons.MEMBER_DELETE_BLOCKED, "DeleteMember", note)
-        return Retry(BLOCKED_RETRY, note)
-    try:
-        await guard(ctx)
-    except UnsafeToProceed as error:
-        ctx.event("Warning", reasons.UNSAFE, "DeleteMember", str(error))
-        return Retry(UNSAFE_RETRY, str(error))
+    hold = await hold_before_taking_down(
+        ctx, "removed", "DeleteMember", reasons.MEMBER_DELETE_BLOCKED
+    )
+    if hold is not None:
+        return hold
     try:
         await ctx.pd_writer().delete_member_by_name(ctx.name)
     except NotFound:
@@ -67,8 +55,7 @@ async def remove_pod(ctx: PDContext) -> TaskResult:
     try:
         await guard_leftovers(ctx)
     except UnsafeToProceed as error:
-        ctx.event("Warning", reasons.UNSAFE, "DeletePod", str(error))
-        return Retry(UNSAFE_RETRY, str(error))
+        return refused(ctx, "DeletePod", error)
     await delete_pod(ctx.deps.client, pod)
     ctx.event("Normal", reasons.POD_DELETED, "DeletePod", f"Pod {ctx.name} deleted")
     return Complete("Pod deleted")
@@ -86,8 +73,7 @@ async def delete_pvcs_per_retention(ctx: PDContext) -> TaskResult:
     try:
         await guard_leftovers(ctx)
     except UnsafeToProceed as error:
-        ctx.event("Warning", reasons.UNSAFE, "DeletePVCs", str(error))
-        return Retry(UNSAFE_RETRY, str(error))
+        return refused(ctx, "DeletePVCs", error)
     await delete_pvcs(ctx.deps.client, pvcs)
     names = ", ".join(p["metadata"]["name"] for p in pvcs)
     ctx.event("Normal", reasons.PVCS_DELETED, "DeletePVCs", f"deleted PVCs {names}")

@@ -7,19 +7,14 @@ from controllers.common.objects import Object
 from controllers.common.pods import delete_pod
 from controllers.common.restart import needs_recreate
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
-from controllers.common.safety import UnsafeToProceed
-from controllers.common.updater import keeps_quorum_without, member_states
 from controllers.pd import reasons
 from controllers.pd.build import build_pod
 from controllers.pd.context import PDContext
-from controllers.pd.tasks.guard import guard
-from controllers.pd.tasks.leadership import transfer_leadership
+from controllers.pd.tasks.takedown import hold_before_taking_down
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError
 
 PD_RETRY = 5.0
-BLOCKED_RETRY = 15.0
-UNSAFE_RETRY = 30.0
 
 
 async def apply_pod(ctx: PDContext) -> TaskResult:
@@ -54,20 +49,9 @@ async def _restart(ctx: PDContext, pod: Object) -> TaskResult:
             f"the Pod needs a restart but PD cannot be asked ({ctx.pd_error}); a member is "
             "restarted only once PD confirms it does not lead and the rest keep a quorum",
         )
-    if ctx.is_leader:
-        return await transfer_leadership(ctx, "restarted")
-    if ctx.is_member and not keeps_quorum_without(member_states(ctx.view), ctx.name):
-        note = (
-            f"the Pod of {ctx.name} needs a restart, but the other members would not keep a "
-            "healthy quorum meanwhile; waiting until enough of them are healthy"
-        )
-        ctx.event("Warning", reasons.RESTART_BLOCKED, "RestartPod", note)
-        return Retry(BLOCKED_RETRY, note)
-    try:
-        await guard(ctx)
-    except UnsafeToProceed as error:
-        ctx.event("Warning", reasons.UNSAFE, "RestartPod", str(error))
-        return Retry(UNSAFE_RETRY, str(error))
+    hold = await hold_before_taking_down(ctx, "restarted", "RestartPod", reasons.RESTART_BLOCKED)
+    if hold is not None:
+        return hold
     await delete_pod(ctx.deps.client, pod)
     ctx.event(
         "Normal",

@@ -15,11 +15,11 @@ from controllers.common.safety import UnsafeToProceed, fresh_read
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
 from controllers.pd.decisions import suspend_hold
+from controllers.pd.tasks.takedown import refused
 from tikv_operator.kube import cache, resources
 
 SUSPEND_POLL = 2.0
 """Nothing wakes a PD instance when another instance's Pod goes: poll while waiting."""
-UNSAFE_RETRY = 30.0
 
 
 def is_suspended(ctx: PDContext) -> bool:
@@ -63,8 +63,7 @@ async def suspend_pod(ctx: PDContext) -> TaskResult:
         await fresh_read(ctx.deps.client, resources.PD, PD, ctx.pd)
     except UnsafeToProceed as error:
         ctx.suspend_note = f"compute is suspended, but the Pod is not deleted yet: {error}"
-        ctx.event("Warning", reasons.UNSAFE, "SuspendPod", str(error))
-        return Retry(UNSAFE_RETRY, str(error))
+        return refused(ctx, "SuspendPod", error)
     await delete_pod(ctx.deps.client, pod)
     ctx.suspend_note = "compute is suspended; the Pod is being deleted"
     note = f"Pod {ctx.name} deleted: the Cluster suspends compute (PVCs and ConfigMap kept)"
