@@ -8,12 +8,11 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from apis import labels
+import apis
+from apis import GROUP, VERSION, Cluster, PDGroup, Resource, TiKVGroup, labels
 
 Object = dict[str, Any]
 
-CRD_GROUP = "core.tikv.org"
-CRD_VERSION = "v1alpha1"
 MANAGED_SELECTOR = f"{labels.MANAGED_BY}={labels.MANAGED_BY_VALUE}"
 """What the caches of child kinds select: only objects the operator manages."""
 
@@ -42,11 +41,16 @@ class ResourceKind:
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
 
-CLUSTER = ResourceKind(CRD_GROUP, CRD_VERSION, "clusters", "Cluster")
-PDGROUP = ResourceKind(CRD_GROUP, CRD_VERSION, "pdgroups", "PDGroup")
-PD = ResourceKind(CRD_GROUP, CRD_VERSION, "pds", "PD")
-TIKVGROUP = ResourceKind(CRD_GROUP, CRD_VERSION, "tikvgroups", "TiKVGroup")
-TIKV = ResourceKind(CRD_GROUP, CRD_VERSION, "tikvs", "TiKV")
+def kind_of(model: type[Resource]) -> ResourceKind:
+    """The REST kind of one of our API types: the types in `apis` name their kind once."""
+    return ResourceKind(GROUP, VERSION, model.PLURAL, model.KIND)
+
+
+CLUSTER = kind_of(Cluster)
+PDGROUP = kind_of(PDGroup)
+PD = kind_of(apis.PD)
+TIKVGROUP = kind_of(TiKVGroup)
+TIKV = kind_of(apis.TiKV)
 
 POD = ResourceKind("", "v1", "pods", "Pod")
 PVC = ResourceKind("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim")
