@@ -10,14 +10,16 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from apis import Cluster
-from apis.meta import Condition, Resource
+from apis.meta import ApiModel, Condition, Resource
 from controllers.common.clusterstate import is_deleting
 from controllers.common.conditions import Status, find, set_condition
 from controllers.common.deps import Deps
 from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
 from controllers.common.pdview import NO_PD, PDState, UsesPD
+from controllers.common.runner import Complete, TaskResult
 from tikv_operator.kube.events import EventType
+from tikv_operator.kube.resources import ResourceKind
 
 T = TypeVar("T", bound=Resource)
 
@@ -95,6 +97,20 @@ class ReconcileContext(Keyed, UsesPD, Generic[T]):
     def condition_since(self, type_: str, reason: str) -> datetime | None:
         c = find(self.conditions, type_)
         return c.last_transition_time if c is not None and c.reason == reason else None
+
+    async def write_status(
+        self, kind: ResourceKind, stored: ApiModel, status: ApiModel
+    ) -> TaskResult:
+        """Merge-patch `status` onto the `stored` one when they differ (the only API write of a
+        settled object, so an unchanged status must write nothing). Fields set before and
+        unset now are sent as null, which removes them."""
+        old = stored.model_dump(mode="json", exclude_none=True)
+        body = status.model_dump(mode="json", exclude_none=True)
+        if body == old:
+            return Complete("unchanged")
+        body |= {key: None for key in old if key not in body}
+        await self.deps.client.patch_status(kind, self.name, {"status": body}, self.namespace)
+        return Complete("written")
 
     def event(self, type_: EventType, reason: str, action: str, note: str) -> None:
         """Record an event about the object (never blocks or fails the reconcile). `reason`

@@ -67,10 +67,14 @@ class Settled:
 
 
 @dataclass(frozen=True)
-class Update:
-    """Move this instance to the group's current template next."""
+class Act:
+    """A step on one named instance; each kind of step is a subclass."""
 
     name: str
+
+
+class Update(Act):
+    """Move this instance to the group's current template next."""
 
 
 UpdateStep = Update | Hold | Settled

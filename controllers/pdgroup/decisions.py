@@ -13,6 +13,7 @@ from datetime import datetime
 
 from apis.common import SchedulePolicy
 from controllers.common.updater import (
+    Act,
     Hold,
     MemberState,
     Settled,
@@ -50,9 +51,8 @@ class Create:
     pass
 
 
-@dataclass(frozen=True)
-class Remove:
-    name: str
+class Remove(Act):
+    """Delete the instance: it leaves PD membership before its Pod goes."""
 
 
 ScaleStep = Create | Remove | Hold | Settled

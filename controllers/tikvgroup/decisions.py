@@ -14,6 +14,7 @@ from datetime import datetime
 
 from apis.common import SchedulePolicy
 from controllers.common.updater import (
+    Act,
     Hold,
     Settled,
     Update,
@@ -69,19 +70,16 @@ class Create:
     count: int
 
 
-@dataclass(frozen=True)
-class Revive:
-    name: str
+class Revive(Act):
+    """Cancel the removal of an offlining instance (scale-out reuses its store)."""
 
 
-@dataclass(frozen=True)
-class Offline:
-    name: str
+class Offline(Act):
+    """Ask for the instance's store to be removed (spec.offline)."""
 
 
-@dataclass(frozen=True)
-class Delete:
-    name: str
+class Delete(Act):
+    """Delete the instance object: its store is Tombstone."""
 
 
 ScaleStep = Create | Revive | Offline | Delete | Hold | Settled

@@ -10,7 +10,7 @@ from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.conditions import Status, is_true, set_condition
 from controllers.common.objects import Object
 from controllers.common.restart import needs_recreate
-from controllers.common.runner import Complete, TaskResult
+from controllers.common.runner import TaskResult
 from controllers.pd import reasons
 from controllers.pd.build import build_config, build_pod
 from controllers.pd.context import PDContext
@@ -95,9 +95,4 @@ def desired_status(ctx: PDContext) -> PDStatus:
 
 
 async def write_status(ctx: PDContext) -> TaskResult:
-    status = desired_status(ctx)
-    if status == ctx.pd.status:
-        return Complete()
-    body = {"status": status.model_dump(mode="json", by_alias=True, exclude_none=True)}
-    await ctx.deps.client.patch_status(resources.PD, ctx.name, body, ctx.namespace)
-    return Complete("status written")
+    return await ctx.write_status(resources.PD, ctx.pd.status, desired_status(ctx))

@@ -10,7 +10,7 @@ from apis.meta import Condition
 from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.conditions import Status, is_true, set_condition
 from controllers.common.group import selector
-from controllers.common.runner import Complete, TaskResult
+from controllers.common.runner import TaskResult
 from controllers.pdgroup import reasons
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.decisions import Instance
@@ -144,11 +144,4 @@ def desired_status(ctx: GroupContext) -> GroupStatus:
 
 
 async def write_status(ctx: GroupContext) -> TaskResult:
-    status = desired_status(ctx)
-    if status == ctx.group.status:
-        return Complete()
-    body = {"status": status.model_dump(mode="json", by_alias=True, exclude_none=True)}
-    if status.version is None:
-        body["status"]["version"] = None
-    await ctx.deps.client.patch_status(resources.PDGROUP, ctx.name, body, ctx.namespace)
-    return Complete("status written")
+    return await ctx.write_status(resources.PDGROUP, ctx.group.status, desired_status(ctx))

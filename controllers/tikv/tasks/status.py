@@ -7,7 +7,7 @@ from typing import Any
 
 from apis import conditions as cond
 from controllers.common.restart import pod_hash_of
-from controllers.common.runner import Complete, TaskResult
+from controllers.common.runner import TaskResult
 from controllers.tikv import reasons
 from controllers.tikv.build import pod_revision
 from controllers.tikv.context import Context
@@ -36,13 +36,7 @@ async def write_status(ctx: Context) -> TaskResult:
     _set_ready(ctx)
     _set_synced(ctx, have, want)
     update["conditions"] = ctx.conditions
-    new = old.model_copy(update=update)
-    if new.model_dump(mode="json") == old.model_dump(mode="json"):
-        return Complete("unchanged")
-    await ctx.deps.client.patch_status(
-        resources.TIKV, ctx.name, {"status": new.model_dump(mode="json")}, ctx.namespace
-    )
-    return Complete("written")
+    return await ctx.write_status(resources.TIKV, old, old.model_copy(update=update))
 
 
 def _last_heartbeat(store: StoreInfo | None) -> datetime | None:

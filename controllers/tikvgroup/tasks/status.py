@@ -7,7 +7,7 @@ from typing import Any
 
 from apis import conditions as cond
 from controllers.common.group import selector
-from controllers.common.runner import Complete, TaskResult
+from controllers.common.runner import TaskResult
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.scale import desired_replicas
@@ -77,11 +77,6 @@ async def write_status(ctx: Context) -> TaskResult:
     else:
         ctx.condition(cond.BLOCKED, "False", reasons.NOT_BLOCKED, "no change is blocked")
     update["conditions"] = ctx.conditions
-    old = group.status
-    new = old.model_copy(update=update)
-    if new.model_dump(mode="json") == old.model_dump(mode="json"):
-        return Complete("unchanged")
-    await ctx.deps.client.patch_status(
-        resources.TIKVGROUP, ctx.name, {"status": new.model_dump(mode="json")}, ctx.namespace
+    return await ctx.write_status(
+        resources.TIKVGROUP, group.status, group.status.model_copy(update=update)
     )
-    return Complete("written")
