@@ -10,6 +10,8 @@ from typing import Any, Generic, TypeVar
 
 import structlog
 
+from apis import conditions as cond
+from controllers.common.conditions import is_true
 from controllers.common.context import ReconcileContext
 from controllers.common.deps import Deps
 from controllers.common.runner import Complete, Fail, Retry, Step, TaskResult, run_tasks
@@ -76,6 +78,11 @@ def status_while_settled(ctx: ReconcileContext[Any], final: TaskResult) -> bool:
     )
 
 
+def settled(ctx: ReconcileContext[Any], final: TaskResult) -> bool:
+    """Every task went through and the object says it is Ready."""
+    return isinstance(final, Complete) and is_true(ctx.conditions, cond.READY)
+
+
 @dataclass(frozen=True)
 class Reconciler(Generic[X]):
     """One controller's reconcile, declared: its name, the informers whose caches it reads,
@@ -91,6 +98,10 @@ class Reconciler(Generic[X]):
     async def reconcile(self, deps: Deps, key: str) -> Result:
         ctx = self.context(deps, key)
         final = await run_reconcile(ctx, self.tasks, self.status_tasks, self.wants_status)
+        if ctx.poller is not None and not settled(ctx, final):
+            # Waiting for PD's view to move (a member to join, a store to register) should
+            # not take a whole poll interval; a settled cluster costs no extra poll.
+            ctx.poller.expedite()
         if ctx.loaded is None:
             return Result()  # gone: a watch brings it back if it is created again
         return to_result(final, deps.settings.resync, at_most=ctx.requeue_after)

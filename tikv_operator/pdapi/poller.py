@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import math
 import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,10 @@ from tikv_operator.pdapi.models import (
 )
 
 DEFAULT_INTERVAL = 15.0
+QUICK = 1.0
+"""Seconds to the next poll while PD's view is moving: right after a change, or when a
+controller waits on PD (`expedite`). A failing PD is polled again after QUICK, doubling up
+to the interval."""
 STALE_AFTER_POLLS = 3
 """A snapshot older than this many poll intervals is not acted upon (a poll hangs or fails)."""
 
@@ -212,8 +217,9 @@ def _health_by_name(health: Iterable[MemberHealth]) -> dict[str, bool]:
 
 
 class Poller:
-    """Polls one PD cluster every `interval` seconds, at once on `refresh()`, and on demand
-    with `fresh()`. Its client is the one every write to this PD goes through."""
+    """Polls one PD cluster every `interval` seconds in steady state, sooner while its view
+    moves (after a change, a failure, or `expedite()`), at once on `refresh()` (every write
+    through its client), and on demand with `fresh()`."""
 
     def __init__(
         self,
@@ -229,6 +235,8 @@ class Poller:
         self._on_change = on_change
         self._clock = clock
         self._wake = asyncio.Event()
+        self._due = 0.0
+        self._backoff = QUICK
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         client.on_write = self.refresh
@@ -255,6 +263,13 @@ class Poller:
 
     def refresh(self) -> None:
         """Poll now instead of waiting for the interval (e.g. right after a PD call)."""
+        self._due = time.monotonic()
+        self._wake.set()
+
+    def expedite(self) -> None:
+        """Poll within QUICK seconds: a controller waits for PD's view to move (a member to
+        join, a store to register); the poll after that goes back to the interval."""
+        self._due = min(self._due, time.monotonic() + QUICK)
         self._wake.set()
 
     async def fresh(self) -> Snapshot:
@@ -275,15 +290,33 @@ class Poller:
             self._on_change(new, change)
         return new
 
+    def _next_delay(self, before: Snapshot | None, after: Snapshot) -> float:
+        """The interval in steady state; QUICK after a change; after a failure QUICK doubling
+        up to the interval."""
+        if after.error is not None:
+            failing = before is not None and before.error is not None
+            self._backoff = min(self._backoff * 2, self.interval) if failing else QUICK
+            return self._backoff
+        return QUICK if before is None or diff(before, after) else self.interval
+
     async def _run(self) -> None:
         while True:
-            self._wake.clear()
+            # A refresh or expedite asked for while this poll runs moves `_due` earlier.
+            self._due = math.inf
+            before = self.snapshot
             try:
-                await self.poll_once()
+                delay = self._next_delay(before, await self.poll_once())
             except Exception:  # a bug in a listener must not stop the cluster's view
                 log.exception("pd poll crashed", cluster=self.client.cluster)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+                delay = self.interval
+            self._due = min(self._due, time.monotonic() + delay)
+            while (wait := self._due - time.monotonic()) > 0:
+                self._wake.clear()
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
+                # cancellation that races the event, and stop() would wait a whole interval.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
 
 
 Listener = Callable[[str, Snapshot, Change], None]

@@ -82,7 +82,7 @@ def desired_status(ctx: PDContext) -> PDStatus:
     pod = ctx.deps.cache(resources.POD).get(ctx.key)
     status = pd.status.model_copy(deep=True)
     status.observed_generation = pd.metadata.generation
-    status.conditions = conditions(ctx, pod)
+    status.conditions = ctx.conditions = conditions(ctx, pod)
     status.update_revision = pd.metadata.labels.get(INSTANCE_REVISION_HASH)
     if pod is not None:
         status.current_revision = (pod["metadata"].get("labels") or {}).get(INSTANCE_REVISION_HASH)

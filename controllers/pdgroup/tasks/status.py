@@ -130,7 +130,7 @@ def desired_status(ctx: GroupContext) -> GroupStatus:
     infos = [instance_view(ctx, p) for p in ctx.instances]
     status = group.status.model_copy(deep=True)
     status.observed_generation = group.metadata.generation
-    status.conditions = conditions(ctx, infos)
+    status.conditions = ctx.conditions = conditions(ctx, infos)
     status.replicas = len(infos)
     status.ready_replicas = sum(i.ready for i in infos)
     status.update_revision = ctx.revision

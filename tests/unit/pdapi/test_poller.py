@@ -257,3 +257,33 @@ async def test_no_404_is_asked_for_while_no_store_is_evicted(simulator: Simulato
     }
     await client.aclose()
     assert codes == {"200"}
+
+
+async def test_a_settled_view_is_not_polled_again_before_the_interval(
+    simulator: SimulatorHandle, client: PDClient
+) -> None:
+    start_cluster(simulator)
+    feed = Feed()
+    poller = Poller(client, interval=3600, on_change=feed)
+    polls = 0
+    real_poll = poller.poll_once
+
+    async def counting_poll() -> Snapshot:
+        nonlocal polls
+        polls += 1
+        return await real_poll()
+
+    poller.poll_once = counting_poll  # type: ignore[method-assign]
+    poller.start()
+    try:
+        await asyncio.sleep(2.5)  # the first poll, then one quick poll that sees no change
+        settled = polls
+        await asyncio.sleep(1.5)
+        assert settled == 2 and polls == 2
+        simulator.cluster.put_store("kv-9:20160")
+        feed.arrived.clear()
+        poller.expedite()  # a controller waits for PD's view to move
+        await asyncio.wait_for(feed.arrived.wait(), 3)
+    finally:
+        await poller.stop()
+    assert feed.changes[-1].stores == {"kv-9:20160"}
