@@ -16,7 +16,7 @@ from controllers.cluster.tasks import brake, delete, load, pd, status
 from controllers.common.deps import Deps
 from controllers.common.pdview import pd_changes
 from controllers.common.reconcile import Reconciler
-from controllers.common.runner import Step, TaskResult, task, when
+from controllers.common.runner import Step, TaskResult, task
 from controllers.common.watches import IDENTITY, fields_changed
 from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, mapped
@@ -39,15 +39,7 @@ INFORMERS = (
 
 CLUSTER_TASKS: list[Step[ClusterContext]] = [
     task("load", load.load_cluster),
-    when(
-        "deletion",
-        delete.is_deleting,
-        task("delete-protection", delete.hold_while_protected),
-        task("paused", delete.wait_if_paused),
-        task("delete-tikv-groups", delete.delete_tikv_groups),
-        task("delete-pd-groups", delete.delete_pd_groups),
-        task("finalizer", delete.drop_finalizer),
-    ),
+    delete.ON_DELETION,
     task("finalizer", delete.add_finalizer),
     task("pd", pd.watch_pd),
     task("cluster-id", pd.record_cluster_id),

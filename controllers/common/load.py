@@ -8,10 +8,11 @@ from typing import Any, TypeVar
 from apis import PD, PDGroup, TiKV, TiKVGroup
 from controllers.common.clusterstate import is_paused, read_cluster
 from controllers.common.context import ReconcileContext
-from controllers.common.runner import Complete, TaskResult, Wait
+from controllers.common.runner import Complete, Step, TaskFn, TaskResult, Wait, task
 from tikv_operator.kube.resources import ResourceKind
 
 M = TypeVar("M", PD, PDGroup, TiKV, TiKVGroup)
+C = TypeVar("C", bound=ReconcileContext[Any])
 
 
 async def load_member(ctx: ReconcileContext[M], kind: ResourceKind, model: type[M]) -> TaskResult:
@@ -34,3 +35,14 @@ async def stop_if_paused(ctx: ReconcileContext[Any]) -> TaskResult:
     if ctx.loaded_cluster is not None and is_paused(ctx.loaded_cluster):
         return Wait("the Cluster is paused; set spec.paused=false to resume")
     return Complete()
+
+
+def is_deleting(ctx: ReconcileContext[Any]) -> bool:
+    """The object is being deleted: its controller runs its deletion branch only."""
+    return ctx.deleting
+
+
+def opening(load: TaskFn[C], pd: TaskFn[C]) -> list[Step[C]]:
+    """The first steps of every group and instance reconcile: load the object and its
+    Cluster, stop while the Cluster is paused, read PD's view of the cluster."""
+    return [task("load", load), task("paused", stop_if_paused), task("pd", pd)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from controllers.common.deps import Deps
-from controllers.common.load import stop_if_paused
+from controllers.common.load import opening
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, TaskResult, task, when
@@ -20,17 +20,8 @@ INFORMERS = (resources.CLUSTER, resources.PD, resources.POD, resources.CONFIGMAP
 """The kinds whose caches this controller reads and watches."""
 
 PD_TASKS: list[Step[PDContext]] = [
-    task("load", load.load),
-    task("paused", stop_if_paused),
-    task("pd", read_pd_view),
-    when(
-        "deleting",
-        delete.is_deleting,
-        task("leave-pd", delete.leave_membership),
-        task("delete-pod", delete.remove_pod),
-        task("delete-pvcs", delete.delete_pvcs_per_retention),
-        task("drop-finalizer", delete.drop_finalizer),
-    ),
+    *opening(load.load, read_pd_view),
+    delete.ON_DELETION,
     task("finalizer", children.add_finalizer),
     task("configmap", children.apply_configmap),
     task("pvcs", children.apply_pvcs),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from controllers.common.deps import Deps
-from controllers.common.load import stop_if_paused
+from controllers.common.load import opening
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
-from controllers.common.runner import Step, task, when
+from controllers.common.runner import Step, task
 from controllers.common.watches import members_changed, of_cluster, on_pd_change
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.tasks import children, delete, load, members, status, update
@@ -20,15 +20,8 @@ INFORMERS = (resources.CLUSTER, resources.PDGROUP, resources.PD, resources.SERVI
 """The kinds whose caches this controller reads and watches."""
 
 GROUP_TASKS: list[Step[GroupContext]] = [
-    task("load", load.load),
-    task("paused", stop_if_paused),
-    task("pd", read_pd_view),
-    when(
-        "deleting",
-        delete.is_deleting,
-        task("remove-instances", delete.remove_instances),
-        task("drop-finalizer", delete.drop_finalizer),
-    ),
+    *opening(load.load, read_pd_view),
+    delete.ON_DELETION,
     task("finalizer", delete.add_finalizer),
     task("services", children.apply_services),
     task("bootstrap", members.bootstrap),

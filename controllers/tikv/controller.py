@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable
 
 from apis.names import tikv_instance_of_address
 from controllers.common.deps import Deps
-from controllers.common.load import stop_if_paused
+from controllers.common.load import opening
 from controllers.common.pdview import pd_changes
 from controllers.common.reconcile import Reconciler
-from controllers.common.runner import Step, task, when
+from controllers.common.runner import Step, task
 from controllers.common.watches import fields_changed, of_cluster, on_pd_change
 from controllers.tikv.context import Context
 from controllers.tikv.tasks import (
@@ -45,20 +45,9 @@ INFORMERS = (
 (nodes: for the store labels; without that cache nodes are read from the API server)."""
 
 
-def is_deleting(ctx: Context) -> bool:
-    return ctx.deleting
-
-
 TIKV_TASKS: list[Step[Context]] = [
-    task("load", load.load),
-    task("paused", stop_if_paused),
-    task("pd", pd.read_store),
-    when(
-        "deleting",
-        is_deleting,
-        task("offline-before-removal", delete.offline_before_removal),
-        task("remove", delete.remove_instance),
-    ),
+    *opening(load.load, pd.read_store),
+    delete.ON_DELETION,
     task("finalizer", children.add_finalizer),
     task("offline", offline.apply_offline),
     task("configmap", children.apply_configmap),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from controllers.common.deps import Deps
-from controllers.common.load import stop_if_paused
+from controllers.common.load import opening
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
-from controllers.common.runner import Step, task, when
+from controllers.common.runner import Step, task
 from controllers.common.watches import (
     IDENTITY,
     fields_changed,
@@ -32,26 +32,10 @@ INFORMERS = (
 """The kinds whose caches this controller reads and watches."""
 
 
-def is_deleting_with_cluster(ctx: Context) -> bool:
-    return delete.is_deleting(ctx) and delete.is_cluster_deleting(ctx)
-
-
 TIKVGROUP_TASKS: list[Step[Context]] = [
-    task("load", load.load),
-    task("paused", stop_if_paused),
-    task("pd", read_pd_view),
-    when(
-        "deleting-with-cluster",
-        is_deleting_with_cluster,
-        task("delete-instances", delete.delete_all_instances),
-        task("finalizer", delete.drop_finalizer_when_empty),
-    ),
-    when(
-        "deleting",
-        delete.is_deleting,
-        task("scale-to-zero", scale.scale),
-        task("finalizer", delete.drop_finalizer_when_empty),
-    ),
+    *opening(load.load, read_pd_view),
+    delete.ON_DELETION_WITH_CLUSTER,
+    delete.ON_DELETION,
     task("finalizer", children.add_finalizer),
     task("service", children.apply_service),
     task("scale", scale.scale),

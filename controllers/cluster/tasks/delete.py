@@ -18,7 +18,8 @@ from controllers.cluster.tasks.status import write_status
 from controllers.common import finalizer
 from controllers.common.clusterstate import is_paused
 from controllers.common.conditions import find
-from controllers.common.runner import Complete, TaskResult, Wait
+from controllers.common.load import is_deleting
+from controllers.common.runner import Complete, TaskResult, Wait, task, when
 from tikv_operator.kube import resources
 from tikv_operator.kube.resources import ResourceKind
 
@@ -26,10 +27,6 @@ PROTECTED_MESSAGE = (
     "the Cluster is being deleted but spec.deleteProtection is true; nothing is deleted "
     "until it is set to false"
 )
-
-
-def is_deleting(ctx: ClusterContext) -> bool:
-    return ctx.deleting
 
 
 async def hold_while_protected(ctx: ClusterContext) -> TaskResult:
@@ -96,3 +93,14 @@ async def drop_finalizer(ctx: ClusterContext) -> TaskResult:
 async def add_finalizer(ctx: ClusterContext) -> TaskResult:
     await finalizer.ensure_finalizer(ctx.deps.client, resources.CLUSTER, ctx.cluster)
     return Complete()
+
+
+ON_DELETION = when(
+    "deletion",
+    is_deleting,
+    task("delete-protection", hold_while_protected),
+    task("paused", wait_if_paused),
+    task("delete-tikv-groups", delete_tikv_groups),
+    task("delete-pd-groups", delete_pd_groups),
+    task("finalizer", drop_finalizer),
+)

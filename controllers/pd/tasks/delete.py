@@ -4,9 +4,10 @@ the retention policy, and the finalizer."""
 from __future__ import annotations
 
 from controllers.common.finalizer import remove_finalizer
+from controllers.common.load import is_deleting
 from controllers.common.pods import delete_pod
 from controllers.common.pvc import delete_pvcs, release_pvcs
-from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.common.runner import Complete, Retry, TaskResult, task, when
 from controllers.common.safety import UnsafeToProceed
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
@@ -16,10 +17,6 @@ from tikv_operator.kube import cache, resources
 from tikv_operator.pdapi import NotFound, PDError
 
 PD_RETRY = 5.0
-
-
-def is_deleting(ctx: PDContext) -> bool:
-    return ctx.deleting
 
 
 async def leave_membership(ctx: PDContext) -> TaskResult:
@@ -83,3 +80,15 @@ async def delete_pvcs_per_retention(ctx: PDContext) -> TaskResult:
 async def drop_finalizer(ctx: PDContext) -> TaskResult:
     await remove_finalizer(ctx.deps.client, resources.PD, ctx.pd)
     return Complete()
+
+
+ON_DELETION = when(
+    "deleting",
+    is_deleting,
+    task("leave-pd", leave_membership),
+    task("delete-pod", remove_pod),
+    task("delete-pvcs", delete_pvcs_per_retention),
+    task("drop-finalizer", drop_finalizer),
+)
+"""A deleted member leaves PD (quorum kept, leadership handed over), then its Pod and PVCs
+go per the retention policy."""

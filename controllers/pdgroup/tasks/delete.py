@@ -4,15 +4,12 @@ scale-in to zero under every safety rule. Then the finalizer goes."""
 from __future__ import annotations
 
 from controllers.common.finalizer import ensure_finalizer, remove_finalizer
-from controllers.common.runner import Complete, TaskResult, Wait
+from controllers.common.load import is_deleting
+from controllers.common.runner import Complete, TaskResult, Wait, task, when
 from controllers.pdgroup import reasons
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.tasks.members import change_membership
 from tikv_operator.kube import resources
-
-
-def is_deleting(ctx: GroupContext) -> bool:
-    return ctx.deleting
 
 
 async def remove_instances(ctx: GroupContext) -> TaskResult:
@@ -42,3 +39,11 @@ async def drop_finalizer(ctx: GroupContext) -> TaskResult:
 async def add_finalizer(ctx: GroupContext) -> TaskResult:
     await ensure_finalizer(ctx.deps.client, resources.PDGROUP, ctx.group)
     return Complete()
+
+
+ON_DELETION = when(
+    "deleting",
+    is_deleting,
+    task("remove-instances", remove_instances),
+    task("drop-finalizer", drop_finalizer),
+)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from apis import TiKV
 from apis.names import pvc_name
 from controllers.common.finalizer import remove_finalizer
+from controllers.common.load import is_deleting
 from controllers.common.objects import Object
 from controllers.common.pods import delete_pod
 from controllers.common.pvc import delete_pvcs, release_pvcs
-from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.common.runner import Complete, Retry, TaskResult, task, when
 from controllers.common.safety import UnsafeToProceed
 from controllers.tikv import reasons
 from controllers.tikv.context import Context
@@ -98,3 +99,12 @@ async def _apply_retention(ctx: Context, tikv: TiKV, policy: str) -> None:
         await delete_pvcs(ctx.deps.client, pvcs)
     else:
         await release_pvcs(ctx.deps.client, pvcs, str(tikv.metadata.uid))
+
+
+ON_DELETION = when(
+    "deleting",
+    is_deleting,
+    task("offline-before-removal", offline_before_removal),
+    task("remove", remove_instance),
+)
+"""A deleted instance's store leaves PD first (Tombstone), then its Pod and volumes go."""

@@ -5,17 +5,15 @@ finalizer is dropped only when no instance is left."""
 from __future__ import annotations
 
 from controllers.common.finalizer import remove_finalizer
-from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.common.load import is_deleting
+from controllers.common.runner import Complete, Retry, TaskResult, task, when
 from controllers.tikvgroup.context import Context
+from controllers.tikvgroup.tasks.scale import scale
 from tikv_operator.kube import resources
 
 
-def is_deleting(ctx: Context) -> bool:
-    return ctx.deleting
-
-
-def is_cluster_deleting(ctx: Context) -> bool:
-    return ctx.cluster_deleting
+def is_deleting_with_cluster(ctx: Context) -> bool:
+    return ctx.deleting and ctx.cluster_deleting
 
 
 async def delete_all_instances(ctx: Context) -> TaskResult:
@@ -36,3 +34,18 @@ async def drop_finalizer_when_empty(ctx: Context) -> TaskResult:
         return Retry(5, f"waiting for instances {names} to be removed")
     await remove_finalizer(ctx.deps.client, resources.TIKVGROUP, ctx.group)
     return Complete("finalizer removed")
+
+
+ON_DELETION_WITH_CLUSTER = when(
+    "deleting-with-cluster",
+    is_deleting_with_cluster,
+    task("delete-instances", delete_all_instances),
+    task("finalizer", drop_finalizer_when_empty),
+)
+ON_DELETION = when(
+    "deleting",
+    is_deleting,
+    task("scale-to-zero", scale),
+    task("finalizer", drop_finalizer_when_empty),
+)
+"""Deleting the group alone is a scale-in to zero under every safety rule."""
