@@ -6,19 +6,18 @@ import re
 from typing import Any
 
 from apis import PD, labels
-from apis.common import DATA_VOLUME
 from apis.config import PD_MANAGED_KEYS, render_config
-from apis.names import PD_CLIENT_PORT, PD_PEER_PORT, instance_host, pd_client_url, pvc_name
+from apis.names import PD_CLIENT_PORT, PD_PEER_PORT, instance_host, pd_client_url
 from apis.pd import COMPONENT, initial_members
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
+from controllers.common.podspec import instance_pod_spec, instance_volumes
 from controllers.common.restart import pod_hash
 
 CONFIG_FILE = "pd.toml"
 CONFIG_DIR = "/etc/pd"
 DATA_DIR = "/var/lib/pd"
 CONTAINER = "pd"
-CONFIG_VOLUME = "config"
 # From v8.5.2 PD answers /pd/api/v2/ready for its own readiness; /health must not be used,
 # since it is proxied to the leader and reports on every member.
 READY_API_SINCE = (8, 5, 2)
@@ -107,39 +106,9 @@ def readiness_probe(version: str) -> Object:
     return {**handler, "periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 3}
 
 
-def _volumes_and_mounts(pd: PD) -> tuple[list[Object], list[Object]]:
-    name = str(pd.metadata.name)
-    volumes: list[Object] = [{"name": CONFIG_VOLUME, "configMap": {"name": name}}]
-    mounts: list[Object] = [{"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True}]
-    for volume in pd.spec.volumes:
-        volumes.append(
-            {
-                "name": volume.name,
-                "persistentVolumeClaim": {"claimName": pvc_name(volume.name, name)},
-            }
-        )
-        if not volume.mounts and volume.name == DATA_VOLUME:
-            mounts.append({"name": volume.name, "mountPath": DATA_DIR})
-        for mount in volume.mounts:
-            entry: Object = {"name": volume.name, "mountPath": mount.mount_path or DATA_DIR}
-            if mount.sub_path:
-                entry["subPath"] = mount.sub_path
-            mounts.append(entry)
-    return volumes, mounts
-
-
-def _resources(pd: PD) -> Object:
-    amounts = {
-        k: str(v)
-        for k, v in (("cpu", pd.spec.resources.cpu), ("memory", pd.spec.resources.memory))
-        if v is not None
-    }
-    return {"requests": amounts, "limits": dict(amounts)} if amounts else {}
-
-
 def build_pod(pd: PD, config: str) -> Object:
     name = str(pd.metadata.name)
-    volumes, mounts = _volumes_and_mounts(pd)
+    volumes, mounts = instance_volumes(name, pd.spec.volumes, CONFIG_DIR, DATA_DIR)
     container: Object = {
         "name": CONTAINER,
         "image": f"{pd.spec.image}:{pd.spec.version}",
@@ -151,15 +120,7 @@ def build_pod(pd: PD, config: str) -> Object:
         "readinessProbe": readiness_probe(pd.spec.version),
         "volumeMounts": mounts,
     }
-    resources = _resources(pd)
-    if resources:
-        container["resources"] = resources
-    spec: Object = {
-        "hostname": name,
-        "subdomain": pd.spec.subdomain,
-        "containers": [container],
-        "volumes": volumes,
-    }
+    spec = instance_pod_spec(name, pd.spec.subdomain, container, volumes, pd.spec.resources)
     overlay = pd.spec.overlay.pod
     spec = merge(spec, overlay.spec)
     if pd.spec.topology:

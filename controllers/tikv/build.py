@@ -7,9 +7,10 @@ from typing import Any
 from apis import TiKV, labels
 from apis.common import DATA_VOLUME
 from apis.config import TIKV_MANAGED_KEYS, render_config
-from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_host, pvc_name, tikv_address
+from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_host, tikv_address
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
+from controllers.common.podspec import instance_pod_spec, instance_volumes
 from controllers.common.pvc import build_pvcs
 from controllers.common.restart import pod_hash
 
@@ -18,7 +19,6 @@ CONTAINER = "tikv"
 DATA_DIR = "/var/lib/tikv"
 CONFIG_DIR = "/etc/tikv"
 CONFIG_FILE = "tikv.toml"
-CONFIG_VOLUME = "config"
 
 
 def host_of(tikv: TiKV) -> str:
@@ -94,37 +94,6 @@ def pod_revision(tikv: TiKV) -> str:
     return pod_hash(_pod_spec(tikv), tikv.spec.config, tikv.spec.update_strategy.config)
 
 
-def _resources(tikv: TiKV) -> Object:
-    amounts = {
-        k: str(v)
-        for k, v in (("cpu", tikv.spec.resources.cpu), ("memory", tikv.spec.resources.memory))
-        if v is not None
-    }
-    return {"requests": dict(amounts), "limits": dict(amounts)} if amounts else {}
-
-
-def _mounts(tikv: TiKV) -> tuple[list[Object], list[Object]]:
-    name = str(tikv.metadata.name)
-    mounts: list[Object] = [{"name": CONFIG_VOLUME, "mountPath": CONFIG_DIR, "readOnly": True}]
-    volumes: list[Object] = [{"name": CONFIG_VOLUME, "configMap": {"name": name}}]
-    for volume in tikv.spec.volumes:
-        volumes.append(
-            {
-                "name": volume.name,
-                "persistentVolumeClaim": {"claimName": pvc_name(volume.name, name)},
-            }
-        )
-        if not volume.mounts and volume.name == DATA_VOLUME:
-            mounts.append({"name": volume.name, "mountPath": DATA_DIR})  # a bare data volume
-        for mount in volume.mounts:
-            path = mount.mount_path or data_mount_path(tikv)
-            entry: Object = {"name": volume.name, "mountPath": path}
-            if mount.sub_path:
-                entry["subPath"] = mount.sub_path
-            mounts.append(entry)
-    return mounts, volumes
-
-
 def build_pod(tikv: TiKV) -> Object:
     spec = _pod_spec(tikv)
     revision = pod_hash(spec, tikv.spec.config, tikv.spec.update_strategy.config)
@@ -137,7 +106,7 @@ def build_pod(tikv: TiKV) -> Object:
 
 def _pod_spec(tikv: TiKV) -> Object:
     name = str(tikv.metadata.name)
-    mounts, volumes = _mounts(tikv)
+    volumes, mounts = instance_volumes(name, tikv.spec.volumes, CONFIG_DIR, data_mount_path(tikv))
     container: Object = {
         "name": CONTAINER,
         "image": f"{tikv.spec.image}:{tikv.spec.version}",
@@ -153,17 +122,9 @@ def _pod_spec(tikv: TiKV) -> Object:
         },
         "volumeMounts": mounts,
     }
-    resources = _resources(tikv)
-    if resources:
-        container["resources"] = resources
-    spec: Object = {
-        "hostname": name,
-        "subdomain": tikv.spec.subdomain,
-        "containers": [container],
-        "volumes": volumes,
-        # TiKV flushes and hands over on SIGTERM; give it time before the kill.
-        "terminationGracePeriodSeconds": 120,
-    }
+    spec = instance_pod_spec(name, tikv.spec.subdomain, container, volumes, tikv.spec.resources)
+    # TiKV flushes and hands over on SIGTERM; give it time before the kill.
+    spec["terminationGracePeriodSeconds"] = 120
     if tikv.spec.topology:
         spec["nodeSelector"] = dict(tikv.spec.topology)
     merged: Object = merge(spec, tikv.spec.overlay.pod.spec)
