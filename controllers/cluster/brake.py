@@ -15,12 +15,7 @@ from dataclasses import dataclass, field
 from apis.names import TIKV_PORT
 from controllers.cluster import reasons
 from controllers.cluster.pdinfo import PDInfo
-
-
-@dataclass(frozen=True)
-class Brake:
-    reason: str
-    message: str
+from controllers.common.updater import Hold
 
 
 @dataclass(frozen=True)
@@ -59,28 +54,37 @@ def _is_ours(address: str, instances: Instances) -> bool:
     return any(domain == f"{sub}.{instances.namespace}" for sub in instances.tikv_subdomains)
 
 
-def detect_brake(recorded_id: str | None, pd: PDInfo, instances: Instances) -> Brake | None:
+def detect_brake(recorded_id: str | None, pd: PDInfo, instances: Instances) -> Hold | None:
     """The first unsafe state found, most fundamental first, or None."""
     if recorded_id is not None and recorded_id != str(pd.cluster_id):
-        return Brake(
-            reasons.BRAKE_CLUSTER_ID_MISMATCH,
-            f"PD answers with cluster id {pd.cluster_id}, but this Cluster recorded "
-            f"{recorded_id} at first contact: the PD URL may point at another cluster. "
-            "Nothing is offlined or deleted until PD answers with the recorded id again.",
+        return Hold(
+            reason=reasons.BRAKE_CLUSTER_ID_MISMATCH,
+            blocked=True,
+            message=(
+                f"PD answers with cluster id {pd.cluster_id}, but this Cluster recorded "
+                f"{recorded_id} at first contact: the PD URL may point at another cluster. "
+                "Nothing is offlined or deleted until PD answers with the recorded id again."
+            ),
         )
     if len(pd.leaders) > 1:
-        return Brake(
-            reasons.BRAKE_MULTIPLE_LEADERS,
-            f"PD reports more than one leader ({', '.join(pd.leaders)}). "
-            "Membership changes wait until PD agrees on one leader.",
+        return Hold(
+            reason=reasons.BRAKE_MULTIPLE_LEADERS,
+            blocked=True,
+            message=(
+                f"PD reports more than one leader ({', '.join(pd.leaders)}). "
+                "Membership changes wait until PD agrees on one leader."
+            ),
         )
     unknown = sorted(set(pd.members) - set(instances.pd_names))
     if unknown:
-        return Brake(
-            reasons.BRAKE_UNKNOWN_MEMBER,
-            f"PD has members no PD instance of this Cluster accounts for: {', '.join(unknown)}. "
-            "Remove them from PD (or restore their PD objects) before the operator changes "
-            "membership again.",
+        return Hold(
+            reason=reasons.BRAKE_UNKNOWN_MEMBER,
+            blocked=True,
+            message=(
+                "PD has members no PD instance of this Cluster accounts for: "
+                f"{', '.join(unknown)}. Remove them from PD (or restore their PD objects) before the operator changes "
+                "membership again."
+            ),
         )
     orphans = sorted(
         f"store {s.id} at {s.address}"
@@ -88,18 +92,24 @@ def detect_brake(recorded_id: str | None, pd: PDInfo, instances: Instances) -> B
         if _is_ours(s.address, instances) and s.address not in instances.tikv_addresses
     )
     if orphans:
-        return Brake(
-            reasons.BRAKE_ORPHAN_STORE,
-            f"PD has stores at this Cluster's TiKV addresses that no TiKV instance owns: "
-            f"{'; '.join(orphans)}. Offline them in PD (or recreate their TiKV objects).",
+        return Hold(
+            reason=reasons.BRAKE_ORPHAN_STORE,
+            blocked=True,
+            message=(
+                f"PD has stores at this Cluster's TiKV addresses that no TiKV instance owns: "
+                f"{'; '.join(orphans)}. Offline them in PD (or recreate their TiKV objects)."
+            ),
         )
     findings = (_misbinding(c, instances) for c in instances.claims)
     misbound = sorted(f for f in findings if f)
     if misbound:
-        return Brake(
-            reasons.BRAKE_MISBOUND_PVC,
-            f"PVCs are bound to the wrong instance: {'; '.join(misbound)}. An instance must "
-            "never start on another one's data; fix or delete these PVCs by hand.",
+        return Hold(
+            reason=reasons.BRAKE_MISBOUND_PVC,
+            blocked=True,
+            message=(
+                f"PVCs are bound to the wrong instance: {'; '.join(misbound)}. An instance must "
+                "never start on another one's data; fix or delete these PVCs by hand."
+            ),
         )
     return None
 

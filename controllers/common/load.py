@@ -8,7 +8,17 @@ from typing import Any, TypeVar
 from apis import PD, PDGroup, TiKV, TiKVGroup
 from controllers.common.clusterstate import is_paused, read_cluster
 from controllers.common.context import ReconcileContext
-from controllers.common.runner import Complete, Step, TaskFn, TaskResult, Wait, task
+from controllers.common.runner import (
+    Branch,
+    Complete,
+    Step,
+    Task,
+    TaskFn,
+    TaskResult,
+    Wait,
+    task,
+    when,
+)
 from tikv_operator.kube.resources import ResourceKind
 
 M = TypeVar("M", PD, PDGroup, TiKV, TiKVGroup)
@@ -46,3 +56,8 @@ def opening(load: TaskFn[C], pd: TaskFn[C]) -> list[Step[C]]:
     """The first steps of every group and instance reconcile: load the object and its
     Cluster, stop while the Cluster is paused, read PD's view of the cluster."""
     return [task("load", load), task("paused", stop_if_paused), task("pd", pd)]
+
+
+def on_deletion(*tasks: Task[C]) -> Branch[C]:
+    """The deletion branch of a reconcile: its tasks run instead of the rest, and end it."""
+    return when("deleting", is_deleting, *tasks)

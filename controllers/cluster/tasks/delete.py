@@ -18,8 +18,8 @@ from controllers.cluster.tasks.status import write_status
 from controllers.common import finalizer
 from controllers.common.clusterstate import is_paused
 from controllers.common.conditions import find
-from controllers.common.load import is_deleting
-from controllers.common.runner import Complete, TaskResult, Wait, task, when
+from controllers.common.load import on_deletion
+from controllers.common.runner import Complete, TaskResult, Wait, task
 from tikv_operator.kube import resources
 from tikv_operator.kube.resources import ResourceKind
 
@@ -95,9 +95,7 @@ async def add_finalizer(ctx: ClusterContext) -> TaskResult:
     return Complete()
 
 
-ON_DELETION = when(
-    "deletion",
-    is_deleting,
+ON_DELETION = on_deletion(
     task("delete-protection", hold_while_protected),
     task("paused", wait_if_paused),
     task("delete-tikv-groups", delete_tikv_groups),

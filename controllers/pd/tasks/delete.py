@@ -4,10 +4,10 @@ the retention policy, and the finalizer."""
 from __future__ import annotations
 
 from controllers.common.finalizer import remove_finalizer
-from controllers.common.load import is_deleting
+from controllers.common.load import on_deletion
 from controllers.common.pods import delete_pod
 from controllers.common.pvc import delete_pvcs, release_pvcs
-from controllers.common.runner import Complete, Retry, TaskResult, task, when
+from controllers.common.runner import Complete, Retry, TaskResult, task
 from controllers.common.safety import UnsafeToProceed
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
@@ -82,9 +82,7 @@ async def drop_finalizer(ctx: PDContext) -> TaskResult:
     return Complete()
 
 
-ON_DELETION = when(
-    "deleting",
-    is_deleting,
+ON_DELETION = on_deletion(
     task("leave-pd", leave_membership),
     task("delete-pod", remove_pod),
     task("delete-pvcs", delete_pvcs_per_retention),

@@ -4,8 +4,8 @@ scale-in to zero under every safety rule. Then the finalizer goes."""
 from __future__ import annotations
 
 from controllers.common.finalizer import ensure_finalizer, remove_finalizer
-from controllers.common.load import is_deleting
-from controllers.common.runner import Complete, TaskResult, Wait, task, when
+from controllers.common.load import on_deletion
+from controllers.common.runner import Complete, TaskResult, Wait, task
 from controllers.pdgroup import reasons
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.tasks.members import change_membership
@@ -41,9 +41,7 @@ async def add_finalizer(ctx: GroupContext) -> TaskResult:
     return Complete()
 
 
-ON_DELETION = when(
-    "deleting",
-    is_deleting,
+ON_DELETION = on_deletion(
     task("remove-instances", remove_instances),
     task("drop-finalizer", drop_finalizer),
 )

@@ -5,7 +5,7 @@ finalizer is dropped only when no instance is left."""
 from __future__ import annotations
 
 from controllers.common.finalizer import remove_finalizer
-from controllers.common.load import is_deleting
+from controllers.common.load import on_deletion
 from controllers.common.runner import Complete, Retry, TaskResult, task, when
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.scale import scale
@@ -42,9 +42,7 @@ ON_DELETION_WITH_CLUSTER = when(
     task("delete-instances", delete_all_instances),
     task("finalizer", drop_finalizer_when_empty),
 )
-ON_DELETION = when(
-    "deleting",
-    is_deleting,
+ON_DELETION = on_deletion(
     task("scale-to-zero", scale),
     task("finalizer", drop_finalizer_when_empty),
 )
