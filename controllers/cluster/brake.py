@@ -82,8 +82,8 @@ def detect_brake(recorded_id: str | None, pd: PDInfo, instances: Instances) -> H
             blocked=True,
             message=(
                 "PD has members no PD instance of this Cluster accounts for: "
-                f"{', '.join(unknown)}. Remove them from PD (or restore their PD objects) before the operator changes "
-                "membership again."
+                f"{', '.join(unknown)}. Remove them from PD (or restore their PD objects) "
+                "before the operator changes membership again."
             ),
         )
     orphans = sorted(
