@@ -11,11 +11,14 @@ from controllers.cluster.build import Verdict
 from controllers.cluster.pdinfo import PDInfo
 from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
+from tikv_operator.kube import resources
 from tikv_operator.kube.resources import controller_owner
 
 
 @dataclass
 class ClusterContext(ReconcileContext[Cluster]):
+    KIND = resources.CLUSTER
+
     pd_groups: list[PDGroup] = field(default_factory=list)
     tikv_groups: list[TiKVGroup] = field(default_factory=list)
     pds: list[PD] = field(default_factory=list)

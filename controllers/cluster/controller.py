@@ -14,6 +14,7 @@ from apis import labels
 from controllers.cluster.context import ClusterContext
 from controllers.cluster.tasks import brake, delete, load, pd, status
 from controllers.common.deps import Deps
+from controllers.common.finalizer import add_finalizer
 from controllers.common.pdview import pd_changes
 from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, TaskResult, task
@@ -40,7 +41,7 @@ INFORMERS = (
 CLUSTER_TASKS: list[Step[ClusterContext]] = [
     task("load", load.load_cluster),
     delete.ON_DELETION,
-    task("finalizer", delete.add_finalizer),
+    task("finalizer", add_finalizer),
     task("pd", pd.watch_pd),
     task("cluster-id", pd.record_cluster_id),
     task("safety-brake", brake.apply_brake),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from apis import Cluster
 from apis.meta import ApiModel, Condition, Resource
@@ -30,6 +30,9 @@ class NotLoaded(Exception):
 
 @dataclass
 class ReconcileContext(Keyed, UsesPD, Generic[T]):
+    KIND: ClassVar[ResourceKind]
+    """The kind this context reconciles."""
+
     deps: Deps
     key: str
     raw: Object | None = None
@@ -40,6 +43,8 @@ class ReconcileContext(Keyed, UsesPD, Generic[T]):
     """The object's conditions as this reconcile builds them; the status task writes them."""
     requeue_after: float | None = None
     pd_state: PDState = NO_PD
+    finalized: bool = False
+    """The finalizer is gone: the object may vanish any moment."""
 
     @property
     def obj(self) -> T:
@@ -98,9 +103,7 @@ class ReconcileContext(Keyed, UsesPD, Generic[T]):
         c = find(self.conditions, type_)
         return c.last_transition_time if c is not None and c.reason == reason else None
 
-    async def write_status(
-        self, kind: ResourceKind, stored: ApiModel, status: ApiModel
-    ) -> TaskResult:
+    async def write_status(self, stored: ApiModel, status: ApiModel) -> TaskResult:
         """Merge-patch `status` onto the `stored` one when they differ (the only API write of a
         settled object, so an unchanged status must write nothing). Fields set before and
         unset now are sent as null, which removes them."""
@@ -109,7 +112,7 @@ class ReconcileContext(Keyed, UsesPD, Generic[T]):
         if body == old:
             return Complete("unchanged")
         body |= {key: None for key in old if key not in body}
-        await self.deps.client.patch_status(kind, self.name, {"status": body}, self.namespace)
+        await self.deps.client.patch_status(self.KIND, self.name, {"status": body}, self.namespace)
         return Complete("written")
 
     def event(self, type_: EventType, reason: str, action: str, note: str) -> None:

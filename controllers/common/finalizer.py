@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from apis import labels
 from apis.meta import Resource
+from controllers.common.context import ReconcileContext
+from controllers.common.runner import Complete, TaskResult
 from tikv_operator.kube.client import Client
 from tikv_operator.kube.resources import ResourceKind
 
@@ -27,3 +31,16 @@ async def remove_finalizer(client: Client, kind: ResourceKind, obj: Resource) ->
     if labels.FINALIZER in obj.metadata.finalizers:
         rest = [f for f in obj.metadata.finalizers if f != labels.FINALIZER]
         await _set_finalizers(client, kind, obj, rest)
+
+
+async def add_finalizer(ctx: ReconcileContext[Any]) -> TaskResult:
+    """Hold the object until its deletion branch has cleaned up after it."""
+    await ensure_finalizer(ctx.deps.client, ctx.KIND, ctx.obj)
+    return Complete()
+
+
+async def drop_finalizer(ctx: ReconcileContext[Any]) -> TaskResult:
+    """The deletion branch is done: let the object go."""
+    await remove_finalizer(ctx.deps.client, ctx.KIND, ctx.obj)
+    ctx.finalized = True
+    return Complete()

@@ -7,10 +7,13 @@ from dataclasses import dataclass, field
 from apis import PD
 from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
+from tikv_operator.kube import resources
 
 
 @dataclass
 class PDContext(ReconcileContext[PD]):
+    KIND = resources.PD
+
     pod: Object | None = None
     config: str = ""
     desired_pod: Object | None = None

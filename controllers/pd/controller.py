@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.common.deps import Deps
+from controllers.common.finalizer import add_finalizer
 from controllers.common.load import opening
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
@@ -22,7 +23,7 @@ INFORMERS = (resources.CLUSTER, resources.PD, resources.POD, resources.CONFIGMAP
 PD_TASKS: list[Step[PDContext]] = [
     *opening(load.load, read_pd_view),
     delete.ON_DELETION,
-    task("finalizer", children.add_finalizer),
+    task("finalizer", add_finalizer),
     task("configmap", children.apply_configmap),
     task("pvcs", children.apply_pvcs),
     when("suspended", suspend.is_suspended, task("suspend-pod", suspend.suspend_pod)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.common.deps import Deps
+from controllers.common.finalizer import add_finalizer
 from controllers.common.load import opening
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
@@ -22,7 +23,7 @@ INFORMERS = (resources.CLUSTER, resources.PDGROUP, resources.PD, resources.SERVI
 GROUP_TASKS: list[Step[GroupContext]] = [
     *opening(load.load, read_pd_view),
     delete.ON_DELETION,
-    task("finalizer", delete.add_finalizer),
+    task("finalizer", add_finalizer),
     task("services", children.apply_services),
     task("bootstrap", members.bootstrap),
     task("scale", members.scale),

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from apis import TiKV, labels
 from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
+from tikv_operator.kube import resources
 from tikv_operator.pdapi.models import StoreInfo
 
 
 @dataclass
 class Context(ReconcileContext[TiKV]):
+    KIND = resources.TIKV
+
     pod: Object | None = None
     siblings: list[TiKV] = field(default_factory=list)
     store: StoreInfo | None = None

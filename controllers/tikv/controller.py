@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 
 from apis.names import tikv_instance_of_address
 from controllers.common.deps import Deps
+from controllers.common.finalizer import add_finalizer
 from controllers.common.load import opening
 from controllers.common.pdview import pd_changes
 from controllers.common.reconcile import Reconciler
@@ -48,7 +49,7 @@ INFORMERS = (
 TIKV_TASKS: list[Step[Context]] = [
     *opening(load.load, pd.read_store),
     delete.ON_DELETION,
-    task("finalizer", children.add_finalizer),
+    task("finalizer", add_finalizer),
     task("offline", offline.apply_offline),
     task("configmap", children.apply_configmap),
     task("pvcs", pvcs.ensure_pvcs),

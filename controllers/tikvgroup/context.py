@@ -9,6 +9,7 @@ from apis import conditions as cond
 from controllers.common.conditions import find, is_true
 from controllers.common.context import ReconcileContext
 from controllers.tikvgroup.decisions import Instance
+from tikv_operator.kube import resources
 
 
 @dataclass
@@ -19,6 +20,8 @@ class Blocked:
 
 @dataclass
 class Context(ReconcileContext[TiKVGroup]):
+    KIND = resources.TIKVGROUP
+
     instances: list[TiKV] = field(default_factory=list)
     revision: str = ""
     blocked: Blocked | None = None

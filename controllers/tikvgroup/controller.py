@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.common.deps import Deps
+from controllers.common.finalizer import add_finalizer
 from controllers.common.load import opening
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
@@ -36,7 +37,7 @@ TIKVGROUP_TASKS: list[Step[Context]] = [
     *opening(load.load, read_pd_view),
     delete.ON_DELETION_WITH_CLUSTER,
     delete.ON_DELETION,
-    task("finalizer", children.add_finalizer),
+    task("finalizer", add_finalizer),
     task("service", children.apply_service),
     task("scale", scale.scale),
     task("update", update.rolling_update),

@@ -19,7 +19,7 @@ from controllers.common import finalizer
 from controllers.common.clusterstate import is_paused
 from controllers.common.conditions import find
 from controllers.common.load import on_deletion
-from controllers.common.runner import Complete, TaskResult, Wait, task
+from controllers.common.runner import Branch, Complete, TaskResult, Wait, task
 from tikv_operator.kube import resources
 from tikv_operator.kube.resources import ResourceKind
 
@@ -90,12 +90,7 @@ async def drop_finalizer(ctx: ClusterContext) -> TaskResult:
     return Complete()
 
 
-async def add_finalizer(ctx: ClusterContext) -> TaskResult:
-    await finalizer.ensure_finalizer(ctx.deps.client, resources.CLUSTER, ctx.cluster)
-    return Complete()
-
-
-ON_DELETION = on_deletion(
+ON_DELETION: Branch[ClusterContext] = on_deletion(
     task("delete-protection", hold_while_protected),
     task("paused", wait_if_paused),
     task("delete-tikv-groups", delete_tikv_groups),

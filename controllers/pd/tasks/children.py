@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from apis.labels import INSTANCE_REVISION_HASH
-from controllers.common.finalizer import ensure_finalizer
 from controllers.common.pvc import apply_pvcs as apply_pvc_objects
 from controllers.common.pvc import build_pvcs
 from controllers.common.runner import Complete, Retry, TaskResult
@@ -11,11 +10,6 @@ from controllers.pd.build import CONFIG_FILE, build_config, build_configmap, chi
 from controllers.pd.context import PDContext
 from tikv_operator.kube import cache, resources
 from tikv_operator.kube.client import ApiError
-
-
-async def add_finalizer(ctx: PDContext) -> TaskResult:
-    await ensure_finalizer(ctx.deps.client, resources.PD, ctx.pd)
-    return Complete()
 
 
 async def apply_configmap(ctx: PDContext) -> TaskResult:

@@ -3,11 +3,11 @@ the retention policy, and the finalizer."""
 
 from __future__ import annotations
 
-from controllers.common.finalizer import remove_finalizer
+from controllers.common.finalizer import drop_finalizer
 from controllers.common.load import on_deletion
 from controllers.common.pods import delete_pod
 from controllers.common.pvc import delete_pvcs, release_pvcs
-from controllers.common.runner import Complete, Retry, TaskResult, task
+from controllers.common.runner import Branch, Complete, Retry, TaskResult, task
 from controllers.common.safety import UnsafeToProceed
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
@@ -77,12 +77,7 @@ async def delete_pvcs_per_retention(ctx: PDContext) -> TaskResult:
     return Complete("PVCs deleted")
 
 
-async def drop_finalizer(ctx: PDContext) -> TaskResult:
-    await remove_finalizer(ctx.deps.client, resources.PD, ctx.pd)
-    return Complete()
-
-
-ON_DELETION = on_deletion(
+ON_DELETION: Branch[PDContext] = on_deletion(
     task("leave-pd", leave_membership),
     task("delete-pod", remove_pod),
     task("delete-pvcs", delete_pvcs_per_retention),

@@ -95,4 +95,4 @@ def desired_status(ctx: PDContext) -> PDStatus:
 
 
 async def write_status(ctx: PDContext) -> TaskResult:
-    return await ctx.write_status(resources.PD, ctx.pd.status, desired_status(ctx))
+    return await ctx.write_status(ctx.pd.status, desired_status(ctx))

@@ -3,9 +3,9 @@ scale-in to zero under every safety rule. Then the finalizer goes."""
 
 from __future__ import annotations
 
-from controllers.common.finalizer import ensure_finalizer, remove_finalizer
+from controllers.common.finalizer import drop_finalizer
 from controllers.common.load import on_deletion
-from controllers.common.runner import Complete, TaskResult, Wait, task
+from controllers.common.runner import Branch, Complete, TaskResult, Wait, task
 from controllers.pdgroup import reasons
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.tasks.members import change_membership
@@ -30,18 +30,7 @@ async def remove_instances(ctx: GroupContext) -> TaskResult:
     return Wait(f"waiting for {len(ctx.instances)} instances to be gone")
 
 
-async def drop_finalizer(ctx: GroupContext) -> TaskResult:
-    await remove_finalizer(ctx.deps.client, resources.PDGROUP, ctx.group)
-    ctx.finalized = True
-    return Complete()
-
-
-async def add_finalizer(ctx: GroupContext) -> TaskResult:
-    await ensure_finalizer(ctx.deps.client, resources.PDGROUP, ctx.group)
-    return Complete()
-
-
-ON_DELETION = on_deletion(
+ON_DELETION: Branch[GroupContext] = on_deletion(
     task("remove-instances", remove_instances),
     task("drop-finalizer", drop_finalizer),
 )

@@ -15,7 +15,6 @@ from controllers.pdgroup import reasons
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.decisions import Instance
 from controllers.pdgroup.tasks.members import instance_view
-from tikv_operator.kube import resources
 
 
 def current_revision(infos: list[Instance], update: str, previous: str | None) -> str:
@@ -144,4 +143,4 @@ def desired_status(ctx: GroupContext) -> GroupStatus:
 
 
 async def write_status(ctx: GroupContext) -> TaskResult:
-    return await ctx.write_status(resources.PDGROUP, ctx.group.status, desired_status(ctx))
+    return await ctx.write_status(ctx.group.status, desired_status(ctx))

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from controllers.common.finalizer import ensure_finalizer
 from controllers.common.runner import Complete, TaskResult, Wait
 from controllers.tikv.build import build_configmap
 from controllers.tikv.context import Context
 from tikv_operator.kube import resources
-
-
-async def add_finalizer(ctx: Context) -> TaskResult:
-    await ensure_finalizer(ctx.deps.client, resources.TIKV, ctx.tikv)
-    return Complete()
 
 
 async def apply_configmap(ctx: Context) -> TaskResult:

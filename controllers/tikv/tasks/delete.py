@@ -13,7 +13,7 @@ from controllers.common.load import on_deletion
 from controllers.common.objects import Object
 from controllers.common.pods import delete_pod
 from controllers.common.pvc import delete_pvcs, release_pvcs
-from controllers.common.runner import Complete, Retry, TaskResult, task
+from controllers.common.runner import Branch, Complete, Retry, TaskResult, task
 from controllers.common.safety import UnsafeToProceed
 from controllers.tikv import reasons
 from controllers.tikv.context import Context
@@ -101,7 +101,7 @@ async def _apply_retention(ctx: Context, tikv: TiKV, policy: str) -> None:
         await release_pvcs(ctx.deps.client, pvcs, str(tikv.metadata.uid))
 
 
-ON_DELETION = on_deletion(
+ON_DELETION: Branch[Context] = on_deletion(
     task("offline-before-removal", offline_before_removal),
     task("remove", remove_instance),
 )

@@ -12,7 +12,6 @@ from controllers.tikv import reasons
 from controllers.tikv.build import pod_revision
 from controllers.tikv.context import Context
 from controllers.tikv.decisions import NODE_STATE_NAMES, pod_ready
-from tikv_operator.kube import resources
 from tikv_operator.pdapi.models import StoreInfo, StoreStateName
 
 
@@ -36,7 +35,7 @@ async def write_status(ctx: Context) -> TaskResult:
     _set_ready(ctx)
     _set_synced(ctx, have, want)
     update["conditions"] = ctx.conditions
-    return await ctx.write_status(resources.TIKV, old, old.model_copy(update=update))
+    return await ctx.write_status(old, old.model_copy(update=update))
 
 
 def _last_heartbeat(store: StoreInfo | None) -> datetime | None:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from controllers.common.finalizer import ensure_finalizer
 from controllers.common.runner import Complete, TaskResult
 from controllers.tikvgroup.build import build_peer_service
 from controllers.tikvgroup.context import Context
 from tikv_operator.kube import resources
-
-
-async def add_finalizer(ctx: Context) -> TaskResult:
-    await ensure_finalizer(ctx.deps.client, resources.TIKVGROUP, ctx.group)
-    return Complete()
 
 
 async def apply_service(ctx: Context) -> TaskResult:

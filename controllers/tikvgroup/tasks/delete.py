@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from controllers.common.finalizer import remove_finalizer
 from controllers.common.load import on_deletion
-from controllers.common.runner import Complete, Retry, TaskResult, task, when
+from controllers.common.runner import Branch, Complete, Retry, TaskResult, task, when
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.scale import scale
 from tikv_operator.kube import resources
@@ -36,13 +36,13 @@ async def drop_finalizer_when_empty(ctx: Context) -> TaskResult:
     return Complete("finalizer removed")
 
 
-ON_DELETION_WITH_CLUSTER = when(
+ON_DELETION_WITH_CLUSTER: Branch[Context] = when(
     "deleting-with-cluster",
     is_deleting_with_cluster,
     task("delete-instances", delete_all_instances),
     task("finalizer", drop_finalizer_when_empty),
 )
-ON_DELETION = on_deletion(
+ON_DELETION: Branch[Context] = on_deletion(
     task("scale-to-zero", scale),
     task("finalizer", drop_finalizer_when_empty),
 )

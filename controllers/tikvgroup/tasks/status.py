@@ -11,7 +11,6 @@ from controllers.common.runner import TaskResult
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.scale import desired_replicas
-from tikv_operator.kube import resources
 
 
 def current_revision(ctx: Context) -> str | None:
@@ -77,6 +76,4 @@ async def write_status(ctx: Context) -> TaskResult:
     else:
         ctx.condition(cond.BLOCKED, "False", reasons.NOT_BLOCKED, "no change is blocked")
     update["conditions"] = ctx.conditions
-    return await ctx.write_status(
-        resources.TIKVGROUP, group.status, group.status.model_copy(update=update)
-    )
+    return await ctx.write_status(group.status, group.status.model_copy(update=update))
