@@ -18,10 +18,12 @@ from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
 from controllers.common.pdview import NO_PD, PDState, UsesPD
 from controllers.common.runner import Complete, TaskResult
+from controllers.common.updater import Hold
 from tikv_operator.kube.events import EventType
 from tikv_operator.kube.resources import ResourceKind
 
 T = TypeVar("T", bound=Resource)
+N = TypeVar("N", bound=Resource)
 
 
 class NotLoaded(Exception):
@@ -120,3 +122,22 @@ class ReconcileContext(Keyed, UsesPD, Generic[T]):
         is a named constant; `note` says what is happening and what would unblock it."""
         regarding = self.raw if self.raw is not None else self.obj.to_dict()
         self.deps.events.record(regarding, type_, reason, action, note)
+
+
+@dataclass
+class GroupContext(ReconcileContext[T], Generic[T, N]):
+    """What a group's reconcile adds: its instances, its revision, and why it is blocked."""
+
+    instances: list[N] = field(default_factory=list)
+    """The group's instances, from the cache, by name."""
+    revision: str = ""
+    """The revision its template hashes to (the instances' target)."""
+    blocked: Hold | None = None
+    """Set when a requested change is unsafe now; becomes the Blocked condition."""
+
+    @property
+    def group(self) -> T:
+        return self.obj
+
+    def block(self, reason: str, message: str) -> None:
+        self.blocked = Hold(message, blocked=True, reason=reason)

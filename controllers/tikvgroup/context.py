@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from apis import TiKV, TiKVGroup, labels
 from apis import conditions as cond
 from controllers.common.conditions import find, is_true
-from controllers.common.context import ReconcileContext
+from controllers.common.context import GroupContext
 from controllers.tikvgroup.decisions import Instance
 from tikv_operator.kube import resources
 
 
 @dataclass
-class Blocked:
-    reason: str
-    message: str
-
-
-@dataclass
-class Context(ReconcileContext[TiKVGroup]):
+class Context(GroupContext[TiKVGroup, TiKV]):
     KIND = resources.TIKVGROUP
-
-    instances: list[TiKV] = field(default_factory=list)
-    revision: str = ""
-    blocked: Blocked | None = None
-
-    @property
-    def group(self) -> TiKVGroup:
-        return self.obj
 
     def instance(self, name: str) -> TiKV:
         return next(i for i in self.instances if i.metadata.name == name)
 
     def facts(self) -> list[Instance]:
         return [instance_facts(i) for i in self.instances]
-
-    def block(self, reason: str, message: str) -> None:
-        self.blocked = Blocked(reason, message)
 
 
 def instance_facts(tikv: TiKV) -> Instance:
