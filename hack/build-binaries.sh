@@ -69,10 +69,22 @@ build_kwok() {
 
 # github.com/tikv/pd is not served by the Go module proxy (every version answers 403), so
 # pd-server is built from the source snapshot in ../shared/third_party/pd/ (next to the
-# project checkout; PD_SNAPSHOT_DIR overrides). The tarball is used by path: its sha256 is
+# project checkout, or next to a parent folder; PD_SNAPSHOT_DIR overrides). The tarball is used by path: its sha256 is
 # checked against the one pinned in versions.sh and it is unpacked under $CACHE/src/, never
 # into the project. Its module dependencies come from the module proxy.
-PD_SNAPSHOT_DIR=${PD_SNAPSHOT_DIR:-$(cd "$here/.." && pwd)/../shared/third_party/pd}
+# snapshot_dir: PD_SNAPSHOT_DIR, else shared/third_party/pd beside the checkout or beside
+# one of its parent folders (a CI clone may sit one level deeper than the working copy).
+snapshot_dir() {
+  if [[ -n ${PD_SNAPSHOT_DIR:-} ]]; then echo "$PD_SNAPSHOT_DIR"; return; fi
+  local dir
+  dir=$(cd "$here/.." && pwd)
+  while [[ $dir != / ]]; do
+    dir=$(dirname "$dir")
+    if [[ -d $dir/shared/third_party/pd ]]; then echo "$dir/shared/third_party/pd"; return; fi
+  done
+  echo "$(cd "$here/.." && pwd)/../shared/third_party/pd"
+}
+PD_SNAPSHOT_DIR=$(snapshot_dir)
 PD_SRC=$CACHE/src/pd-v$PD_VERSION
 
 # unpack_pd: verify the snapshot and unpack it into $PD_SRC (once per checksum).
