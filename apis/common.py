@@ -16,6 +16,8 @@ MAX_MOUNTS = 16
 MAX_CONDITIONS = 16
 
 DATA_VOLUME = "data"
+CONFIG_VOLUME = "config"
+"""Name of the Pod volume holding the instance's ConfigMap; no user volume may take it."""
 DATA_VOLUME_MESSAGE = "a volume named 'data' is required"
 MOUNT_MESSAGE = "a mount needs a type or a mountPath"
 

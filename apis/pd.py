@@ -24,6 +24,10 @@ from apis.meta import ApiModel, Resource
 from apis.types import Duration
 
 COMPONENT = "pd"
+CONFIG_DIR = "/etc/pd"
+"""Where the operator mounts the instance's ConfigMap (pd.toml)."""
+DATA_DIR = "/var/lib/pd"
+"""PD's data directory unless the `type: data` mount names another path."""
 
 
 class PDTemplateSpec(ComponentSpec):

@@ -24,6 +24,10 @@ from apis.meta import ApiModel, Resource
 from apis.types import Duration
 
 COMPONENT = "tikv"
+CONFIG_DIR = "/etc/tikv"
+"""Where the operator mounts the instance's ConfigMap (tikv.toml)."""
+DATA_DIR = "/var/lib/tikv"
+"""TiKV's data directory unless the `type: data` mount names another path."""
 
 
 class TiKVServer(ApiModel):
