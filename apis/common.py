@@ -11,8 +11,10 @@ from apis.meta import ApiModel, Condition
 from apis.names import MAX_NAME, max_group_and_volume_length, max_instance_and_volume_length
 from apis.types import DNSLabel, Quantity, Version
 
-MAX_VOLUMES = 16
-MAX_MOUNTS = 16
+MAX_VOLUMES = 8
+MAX_MOUNTS = 8
+# Volumes and mounts are capped so the CEL rules under them stay within the API server's cost
+# budget (an int-or-string storage counts as megabytes of text in its estimate).
 MAX_CONDITIONS = 16
 
 DATA_VOLUME = "data"
