@@ -83,11 +83,14 @@ def test_no_spec_field_has_a_pattern_whose_error_would_quote_a_regex(kind: str) 
 
 def test_free_form_overlays_keep_unknown_fields() -> None:
     pod = _at(_schema("PDGroup"), "spec.template.spec.overlay.pod.spec")
-    assert pod == {
-        "type": "object",
-        "x-kubernetes-preserve-unknown-fields": True,
-        "description": pod["description"],
-    }
+    assert pod["type"] == "object"
+    assert pod["x-kubernetes-preserve-unknown-fields"] is True
+    # Only the fields a rule refuses are named: CEL sees no others.
+    assert sorted(pod["properties"]) == ["hostname", "subdomain"]
+    assert [rule["rule"] for rule in pod["x-kubernetes-validations"]] == [
+        "!has(self.hostname)",
+        "!has(self.subdomain)",
+    ]
 
 
 @pytest.mark.parametrize("kind", sorted(CRDS))
@@ -196,34 +199,84 @@ def test_tls_cluster_enabled_is_immutable() -> None:
 @pytest.mark.parametrize("kind", GROUPS)
 def test_groups_require_a_data_volume(kind: str) -> None:
     volumes = _at(_schema(kind), "spec.template.spec.volumes")
-    assert _rules(volumes) == {
-        "a volume named 'data' is required": "self.exists(v, v.name == 'data')"
-    }
+    rules = _rules(volumes)
+    assert rules["a volume named 'data' is required"] == "self.exists(v, v.name == 'data')"
     assert volumes["x-kubernetes-list-map-keys"] == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "config_dir", "data_dir"),
+    [
+        ("PDGroup", "/etc/pd", "/var/lib/pd"),
+        ("PD", "/etc/pd", "/var/lib/pd"),
+        ("TiKVGroup", "/etc/tikv", "/var/lib/tikv"),
+        ("TiKV", "/etc/tikv", "/var/lib/tikv"),
+    ],
+)
+def test_mount_rules_name_the_components_own_directories(
+    kind: str, config_dir: str, data_dir: str
+) -> None:
+    path = "spec.template.spec.volumes" if kind in GROUPS else "spec.volumes"
+    messages = " ".join(_rules(_at(_schema(kind), path)))
+    assert config_dir in messages and data_dir in messages
+
+
+def _root_rule(kind: str, message_start: str) -> dict[str, Any]:
+    (rule,) = [
+        rule
+        for rule in _schema(kind)["x-kubernetes-validations"]
+        if rule["message"].startswith(message_start)
+    ]
+    return rule
 
 
 @pytest.mark.parametrize(("kind", "limit"), [("PDGroup", 52), ("TiKVGroup", 50)])
 def test_group_names_keep_pvc_names_within_63_characters(kind: str, limit: int) -> None:
-    (rule,) = _rules(_schema(kind)).values()
-    assert rule == (
+    rule = _root_rule(kind, "the group name and each volume name")
+    assert rule["rule"] == (
         "self.spec.template.spec.volumes.all(v, "
         f"size(self.metadata.name) + size(v.name) <= {limit})"
     )
+    # Reported on the name, not on the object as a whole ("<nil>").
+    assert rule["fieldPath"] == ".metadata.name"
+
+
+@pytest.mark.parametrize("kind", GROUPS)
+def test_group_names_are_dns_1035_labels(kind: str) -> None:
+    rule = _root_rule(kind, "the name of a group must be a DNS-1035 label")
+    assert rule["rule"] == "self.metadata.name.matches(r'^[a-z]([-a-z0-9]*[a-z0-9])?$')"
+    assert rule["fieldPath"] == ".metadata.name"
 
 
 @pytest.mark.parametrize("kind", INSTANCES)
 def test_instance_names_keep_pvc_names_within_63_characters(kind: str) -> None:
-    (rule,) = _rules(_schema(kind)).values()
-    assert rule == "self.spec.volumes.all(v, size(self.metadata.name) + size(v.name) <= 62)"
+    rule = _root_rule(kind, "the instance name and each volume name")
+    assert rule["rule"] == (
+        "self.spec.volumes.all(v, size(self.metadata.name) + size(v.name) <= 62)"
+    )
+    assert rule["fieldPath"] == ".metadata.name"
+
+
+@pytest.mark.parametrize("kind", sorted(CRDS))
+def test_rules_on_the_root_can_point_at_the_name(kind: str) -> None:
+    assert _schema(kind)["properties"]["metadata"] == {
+        "type": "object",
+        "properties": {"name": {"type": "string"}},
+    }
 
 
 @pytest.mark.parametrize("kind", GROUPS)
 def test_strings_and_lists_under_cel_rules_are_bounded(kind: str) -> None:
-    # The API server rejects CRDs whose rules may cost too much to evaluate.
+    # The API server rejects CRDs whose rules may cost too much to evaluate
+    # (tests/integration/test_crd_validation.py proves the real one accepts them).
     volumes = _at(_schema(kind), "spec.template.spec.volumes")
-    assert "maxItems" in volumes
+    mounts = volumes["items"]["properties"]["mounts"]
+    assert volumes["maxItems"] <= 8 and mounts["maxItems"] <= 8
     assert "maxLength" in volumes["items"]["properties"]["name"]
+    for name in ("mountPath", "subPath"):
+        assert "maxLength" in mounts["items"]["properties"][name]
     assert "maxLength" in _at(_schema(kind), "spec.cluster.name")
+    assert "maxLength" in _at(_schema(kind), "spec.template.spec.image")
 
 
 def test_descriptions_reach_the_schema() -> None:
