@@ -12,13 +12,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from apis import cel
 
 _DECIMAL = r"(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))"
 QUANTITY_PATTERN = rf"^{_DECIMAL}(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?{_DECIMAL}))?$"
-STORAGE_PATTERN = rf"^{_DECIMAL}([KMGTPE]i|[kMGTPE])$"
+STORAGE_PATTERN = r"^[0-9]+(\.[0-9]+)?([KMGTPE]i|[kMGTPE])$"
+MAX_STORAGE_LENGTH = 32
 DURATION_PATTERN = r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"
 # At most 5 digits before the point: with the 64-character limit no sum of parts can
 # overflow Go's int64 nanoseconds (about 2.5 million hours), which the API server's own
@@ -82,8 +83,9 @@ def _quantity(value: int | str) -> int | str:
     return _matching(QUANTITY_PATTERN, QUANTITY)(value)
 
 
-# An int-or-string is unbounded in CEL's cost estimate, so a regex over it would cost too
-# much; isQuantity is linear. The sign checks keep it to what QUANTITY_PATTERN accepts.
+# An int-or-string is unbounded in CEL's cost estimate (megabytes of text), so a regex over
+# it would cost too much; isQuantity is linear. The sign checks keep it to what
+# QUANTITY_PATTERN accepts.
 _IS_QUANTITY = "isQuantity(self) && !self.startsWith('-') && !self.startsWith('+')"
 
 Quantity = Annotated[
@@ -102,50 +104,47 @@ Quantity = Annotated[
 """A Kubernetes resource quantity (20Gi, 500m, 4), as an integer or a string."""
 
 
-def _storage(value: int | str) -> int | str:
-    if isinstance(value, int):
-        raise ValueError(f"{value} is not {STORAGE}")
+def _storage_text(value: object) -> object:
+    # A YAML number would fail as "not a string"; say what it means instead.
+    if isinstance(value, int | float):
+        raise ValueError(f"{value!r} is not {STORAGE}")
+    return value
+
+
+def _storage(value: str) -> str:
     _matching(STORAGE_PATTERN, STORAGE)(value)
     if parse_quantity(value) <= 0:
         raise ValueError(STORAGE_POSITIVE)
     return value
 
 
-_STORAGE_UNITS = " || ".join(f"self.endsWith('{unit}')" for unit in "ikMGTPE")
+_IS_STORAGE = f"self.matches({cel.regex(STORAGE_PATTERN)})"
 
+# A string, not an int-or-string like the other quantities: CEL's cost estimate counts an
+# int-or-string as megabytes of text, which leaves no budget for guarding the comparison
+# below, and its errors would then quote the quantity regex. So `storage: 20` is refused
+# as "must be of type string" by the API server.
 Storage = Annotated[
-    int | str,
+    str,
+    BeforeValidator(_storage_text),
     AfterValidator(_storage),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "integer"}, {"type": "string"}],
-            "x-kubernetes-int-or-string": True,
-            **cel.validations(
-                # A quantity ending in a unit letter is <number><unit>: an exponent ends in
-                # a digit, a milli value in 'm'.
-                cel.rule(
-                    f"type(self) == string && {_IS_QUANTITY} && ({_STORAGE_UNITS})",
-                    must_be(STORAGE),
-                ),
-                cel.rule(
-                    "type(self) != string || !isQuantity(self) "
-                    "|| quantity(self).isGreaterThan(quantity('0'))",
-                    STORAGE_POSITIVE,
-                ),
-                # A transition rule: it runs on updates where the volume existed before.
-                # Without guards: an int-or-string counts as megabytes of text in CEL's cost
-                # estimate, so each quantity() or type() costs a third of the budget. An
-                # unchanged value passes first; a new value the rules above refuse fails
-                # here with an evaluation error beside their message.
-                cel.rule(
-                    "self == oldSelf || quantity(self).compareTo(quantity(oldSelf)) >= 0",
-                    message_expression=(
-                        "'storage cannot shrink from ' + string(oldSelf) + ' to ' + string(self)"
-                        " + ': a PersistentVolumeClaim can only grow'"
-                    ),
+    Field(
+        max_length=MAX_STORAGE_LENGTH,
+        json_schema_extra=cel.validations(
+            cel.rule(_IS_STORAGE, must_be(STORAGE)),
+            cel.rule(
+                f"!{_IS_STORAGE} || quantity(self).isGreaterThan(quantity('0'))", STORAGE_POSITIVE
+            ),
+            # A transition rule: it runs on updates where the volume existed before.
+            cel.rule(
+                f"!{_IS_STORAGE} || !oldSelf.matches({cel.regex(STORAGE_PATTERN)}) "
+                "|| quantity(self).compareTo(quantity(oldSelf)) >= 0",
+                message_expression=(
+                    "'storage cannot shrink from ' + oldSelf + ' to ' + self"
+                    " + ': a PersistentVolumeClaim can only grow'"
                 ),
             ),
-        }
+        ),
     ),
 ]
 """The size of a volume, with a unit (20Gi); never 0, never smaller than before."""

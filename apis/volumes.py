@@ -16,7 +16,7 @@ from apis import cel
 from apis.meta import ApiModel
 from apis.types import DNSLabel, Storage
 
-MAX_VOLUMES = 8
+MAX_VOLUMES = 16
 MAX_MOUNTS = 8
 """Limits that keep the pairwise mount checks within the API server's CEL cost budget."""
 MAX_PATH = 256

@@ -517,8 +517,17 @@ _STORAGE = [
         "exponent such as 1e3 counts bytes)",
         f"{VOLUME0}.storage",
     )
-    for value in (20, "20", "500m", "1e3", "lots", "-20Gi")
+    for value in ("20", "500m", "1e3", "lots", "-20Gi", "1.5e3Gi")
 ] + [
+    BadInput(
+        "storage as a YAML number (bytes)",
+        _edit(samples.tikv_group, _data_volume(storage=20)),
+        f"20 is not {_STORAGE_UNIT}",
+        # Storage is a string in the schema (see apis.types.Storage), so the API server
+        # refuses a number by its type; CEL rules do not run on a value of the wrong type.
+        "must be of type string",
+        f"{VOLUME0}.storage",
+    ),
     BadInput(
         "storage 0",
         _edit(samples.pd_group, _data_volume(storage="0Gi")),

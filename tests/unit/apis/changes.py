@@ -85,6 +85,20 @@ BAD_CHANGES = [
         _SHRINK,
     ),
     BadChange(
+        "storage changed to bytes",
+        samples.tikv_group,
+        _template(volumes=[_data(storage="30")]),
+        f"{VOLUME0}.storage",
+        "must be a size with a unit, such as 20Gi or 500Mi",
+    ),
+    BadChange(
+        "storage changed to nonsense",
+        samples.pd,
+        {"spec": {"volumes": [_data(storage="lots")]}},
+        "spec.volumes[0].storage",
+        "must be a size with a unit, such as 20Gi or 500Mi",
+    ),
+    BadChange(
         "storage class set on an existing volume",
         samples.pd_group,
         _template(volumes=[_data(storageClassName="fast")]),

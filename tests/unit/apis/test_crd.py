@@ -68,11 +68,19 @@ def test_schema_is_structural(kind: str) -> None:
             assert "type" in node, path
 
 
-def test_quantities_are_int_or_string_checked_by_rules() -> None:
+def test_resource_quantities_are_int_or_string_checked_by_rules() -> None:
+    cpu = _at(_schema("TiKVGroup"), "spec.template.spec.resources.cpu")
+    assert cpu["x-kubernetes-int-or-string"] is True
+    assert "isQuantity(self)" in cpu["x-kubernetes-validations"][0]["rule"]
+
+
+def test_storage_is_a_bounded_string_that_never_shrinks() -> None:
+    # A string, so that its rules (a unit, > 0, no shrink) fit the CEL cost budget.
     volume = _at(_schema("TiKVGroup"), "spec.template.spec.volumes")["items"]
     storage = volume["properties"]["storage"]
-    assert storage["x-kubernetes-int-or-string"] is True
-    assert "isQuantity(self)" in storage["x-kubernetes-validations"][0]["rule"]
+    assert storage["type"] == "string" and storage["maxLength"] <= 64
+    (shrink,) = [r for r in storage["x-kubernetes-validations"] if "oldSelf" in r["rule"]]
+    assert "quantity(self).compareTo(quantity(oldSelf)) >= 0" in shrink["rule"]
 
 
 @pytest.mark.parametrize("kind", sorted(CRDS))
@@ -271,7 +279,7 @@ def test_strings_and_lists_under_cel_rules_are_bounded(kind: str) -> None:
     # (tests/integration/test_crd_validation.py proves the real one accepts them).
     volumes = _at(_schema(kind), "spec.template.spec.volumes")
     mounts = volumes["items"]["properties"]["mounts"]
-    assert volumes["maxItems"] <= 8 and mounts["maxItems"] <= 8
+    assert volumes["maxItems"] <= 16 and mounts["maxItems"] <= 8
     assert "maxLength" in volumes["items"]["properties"]["name"]
     for name in ("mountPath", "subPath"):
         assert "maxLength" in mounts["items"]["properties"][name]
