@@ -6,6 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from apis import cel
 from apis.common import CONDITIONS_SCHEMA, MAX_CONDITIONS
 from apis.meta import ApiModel, Condition, Resource
 from apis.names import MAX_NAME
@@ -110,11 +111,11 @@ class Cluster(Resource):
     KIND: ClassVar[str] = "Cluster"
     PLURAL: ClassVar[str] = "clusters"
     model_config = ConfigDict(
-        json_schema_extra={
-            "x-kubernetes-validations": [
-                {"rule": f"size(self.metadata.name) <= {MAX_NAME}", "message": NAME_MESSAGE}
-            ]
-        }
+        json_schema_extra=cel.validations(
+            cel.rule(
+                f"size(self.metadata.name) <= {MAX_NAME}", NAME_MESSAGE, field_path=".metadata.name"
+            )
+        )
     )
 
     kind: Literal["Cluster"] = "Cluster"

@@ -2,22 +2,63 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from apis import cel
 from apis.meta import ApiModel, Condition
 from apis.names import MAX_NAME, max_group_and_volume_length, max_instance_and_volume_length
-from apis.types import DNSLabel, Quantity, Version
+from apis.types import (
+    DNS1035_LABEL_PATTERN,
+    DNS_LABEL_PATTERN,
+    DNS1035Label,
+    DNSLabel,
+    Quantity,
+    Version,
+    check_dns1035_label,
+    check_dns_label,
+)
 
-MAX_VOLUMES = 16
-MAX_MOUNTS = 16
+# Volumes live in apis.volumes; the controllers import these names from here.
+from apis.volumes import CONFIG_VOLUME as CONFIG_VOLUME
+from apis.volumes import DATA_VOLUME as DATA_VOLUME
+from apis.volumes import MAX_VOLUMES as MAX_VOLUMES
+from apis.volumes import Volume as Volume
+from apis.volumes import check_volumes
+
 MAX_CONDITIONS = 16
+MAX_MIN_READY_SECONDS = 86400
 
-DATA_VOLUME = "data"
-DATA_VOLUME_MESSAGE = "a volume named 'data' is required"
-MOUNT_MESSAGE = "a mount needs a type or a mountPath"
+IMAGE_MESSAGE = (
+    "image must be an image repository without a tag or digest, such as pingcap/tikv or "
+    "registry.example.com:5000/pingcap/tikv: the operator appends ':' and the version"
+)
+OVERLAY_HOSTNAME_MESSAGE = (
+    "overlay.pod.spec must not set hostname: the operator names each Pod after its instance, "
+    "and PD and TiKV advertise that name to their peers"
+)
+OVERLAY_SUBDOMAIN_MESSAGE = (
+    "overlay.pod.spec must not set subdomain: it is the group's peer Service, part of the "
+    "address PD and TiKV advertise to their peers"
+)
+OVERLAY_RESERVED = {"hostname": OVERLAY_HOSTNAME_MESSAGE, "subdomain": OVERLAY_SUBDOMAIN_MESSAGE}
+SCHEDULE_POLICIES_MESSAGE = "schedulePolicies may hold at most one policy of each type"
+SUBDOMAIN_MESSAGE = (
+    "spec.subdomain is immutable: it is part of the address the instance advertises to PD "
+    "and its peers"
+)
+
+_IMAGE = r"^[^\s@]+$"
+_IMAGE_TAG = r":[^/]*$"
+IMAGE_RULES = cel.validations(
+    cel.rule(
+        f"self.matches({cel.regex(_IMAGE)}) && !self.matches({cel.regex(_IMAGE_TAG)})",
+        IMAGE_MESSAGE,
+    )
+)
 
 CONDITIONS_SCHEMA: dict[str, Any] = {
     "x-kubernetes-list-type": "map",
@@ -55,65 +96,6 @@ class ResourceRequirements(ApiModel):
     """Memory, such as 8Gi."""
 
 
-class VolumeMount(ApiModel):
-    """Where a volume is mounted in the component container."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "x-kubernetes-validations": [
-                {"rule": "has(self.type) || has(self.mountPath)", "message": MOUNT_MESSAGE}
-            ]
-        }
-    )
-
-    type: Literal["data"] | None = None
-    """What the mount holds. `data` is the component's data directory; mountPath then
-    defaults to the component's data directory."""
-
-    mount_path: str | None = Field(default=None, max_length=256)
-    """Path in the container. Required unless type is set."""
-
-    sub_path: str | None = Field(default=None, max_length=256)
-    """Sub-path inside the volume to mount."""
-
-    @model_validator(mode="after")
-    def _type_or_path(self) -> VolumeMount:
-        if self.type is None and self.mount_path is None:
-            raise ValueError(MOUNT_MESSAGE)
-        return self
-
-
-class Volume(ApiModel):
-    """A persistent volume of each instance, backed by a PersistentVolumeClaim named
-    `<volume>-<instance>`."""
-
-    name: DNSLabel
-    """Name of the volume; part of the PVC name."""
-
-    mounts: list[VolumeMount] = Field(default_factory=list, max_length=MAX_MOUNTS)
-    """Where to mount the volume. A volume named `data` with no mounts is mounted as the
-    data directory."""
-
-    storage: Quantity
-    """Requested size, such as 20Gi. It may grow (if the storage class allows expansion)
-    but never shrink."""
-
-    storage_class_name: str | None = Field(default=None, max_length=253)
-    """StorageClass of the PVC; the cluster default when unset."""
-
-
-VOLUMES_FIELD: Any = Field(
-    max_length=MAX_VOLUMES,
-    json_schema_extra={
-        "x-kubernetes-list-type": "map",
-        "x-kubernetes-list-map-keys": ["name"],
-        "x-kubernetes-validations": [
-            {"rule": f"self.exists(v, v.name == '{DATA_VOLUME}')", "message": DATA_VOLUME_MESSAGE}
-        ],
-    },
-)
-
-
 class ObjectMetaTemplate(ApiModel):
     """Labels and annotations added to generated objects."""
 
@@ -130,9 +112,34 @@ class PodOverlay(ApiModel):
     metadata: ObjectMetaTemplate = Field(default_factory=ObjectMetaTemplate)
     """Labels and annotations added to the Pod."""
 
-    spec: dict[str, Any] = Field(default_factory=dict)
+    spec: dict[str, Any] = Field(
+        default_factory=dict,
+        json_schema_extra={
+            # Declared so that the rules below can see them: CEL cannot read fields the
+            # schema does not name.
+            "properties": {
+                name: {"type": "string", "description": "Refused: the operator sets it."}
+                for name in OVERLAY_RESERVED
+            },
+            **cel.validations(
+                *(
+                    cel.rule(f"!has(self.{name})", message, field_path=f".{name}")
+                    for name, message in OVERLAY_RESERVED.items()
+                )
+            ),
+        },
+    )
     """A partial PodSpec merged onto the generated one (nodeSelector, tolerations,
-    affinity, securityContext, containers[].env, ...)."""
+    affinity, securityContext, containers[].env, ...). It may not set hostname or
+    subdomain."""
+
+    @field_validator("spec")
+    @classmethod
+    def _no_reserved_fields(cls, spec: dict[str, Any]) -> dict[str, Any]:
+        for name, message in OVERLAY_RESERVED.items():
+            if name in spec:
+                raise ValueError(message)
+        return spec
 
 
 class VolumeClaimOverlay(ApiModel):
@@ -177,8 +184,8 @@ class ComponentSpec(ApiModel):
     version: Version
     """Version of the component, a semantic version with a leading v, such as v8.5.1."""
 
-    image: str = Field(max_length=512)
-    """Image repository, without tag; the tag is the version."""
+    image: str = Field(max_length=512, json_schema_extra=IMAGE_RULES)
+    """Image repository, without tag or digest; the tag is the version."""
 
     resources: ResourceRequirements = Field(default_factory=ResourceRequirements)
     """CPU and memory of the component container."""
@@ -190,16 +197,27 @@ class ComponentSpec(ApiModel):
     update_strategy: UpdateStrategy = Field(default_factory=UpdateStrategy)
     """How changes reach running instances."""
 
-    volumes: list[Volume] = VOLUMES_FIELD
+    volumes: list[Volume]
     """Persistent volumes of each instance; one named `data` is required."""
 
     overlay: Overlay = Field(default_factory=Overlay)
     """Changes merged onto the generated Pod and PVCs."""
 
+    CONFIG_DIR: ClassVar[str]
+    """Where the operator mounts the instance's ConfigMap."""
+    DATA_DIR: ClassVar[str]
+    """The data directory unless the `type: data` mount names another path."""
+
+    @field_validator("image")
+    @classmethod
+    def _no_tag(cls, image: str) -> str:
+        if not re.match(_IMAGE, image) or re.search(_IMAGE_TAG, image):
+            raise ValueError(IMAGE_MESSAGE)
+        return image
+
     @model_validator(mode="after")
-    def _has_data_volume(self) -> ComponentSpec:
-        if not any(volume.name == DATA_VOLUME for volume in self.volumes):
-            raise ValueError(DATA_VOLUME_MESSAGE)
+    def _volumes_fit(self) -> ComponentSpec:
+        check_volumes(self.volumes, self.CONFIG_DIR, self.DATA_DIR)
         return self
 
 
@@ -239,11 +257,29 @@ class GroupSpec(ApiModel):
     replicas: int = Field(ge=0)
     """Desired number of instances."""
 
-    min_ready_seconds: int = Field(default=0, ge=0)
-    """Seconds a new instance must be Ready before it counts as available."""
+    min_ready_seconds: int = Field(default=0, ge=0, le=MAX_MIN_READY_SECONDS)
+    """Seconds a new instance must be Ready before it counts as available (at most a
+    day)."""
 
-    schedule_policies: list[SchedulePolicy] = Field(default_factory=list, max_length=4)
-    """Placement policies for the instances."""
+    schedule_policies: list[SchedulePolicy] = Field(
+        default_factory=list,
+        max_length=4,
+        json_schema_extra=cel.validations(
+            cel.rule(
+                "self.all(p, size(self.filter(q, q.type == p.type)) == 1)",
+                SCHEDULE_POLICIES_MESSAGE,
+            )
+        ),
+    )
+    """Placement policies for the instances, at most one of each type."""
+
+    @field_validator("schedule_policies")
+    @classmethod
+    def _one_policy_per_type(cls, policies: list[SchedulePolicy]) -> list[SchedulePolicy]:
+        types = [policy.type for policy in policies]
+        if len(types) != len(set(types)):
+            raise ValueError(SCHEDULE_POLICIES_MESSAGE)
+        return policies
 
 
 class FailoverRecord(ApiModel):
@@ -326,8 +362,8 @@ class InstanceSpec(ApiModel):
     )
     """Node labels the group chose for this instance. Immutable."""
 
-    subdomain: str = Field(max_length=63)
-    """Subdomain of the Pod: the group's headless peer Service."""
+    subdomain: DNS1035Label
+    """Subdomain of the Pod: the group's headless peer Service. Immutable."""
 
 
 class InstanceStatus(ApiModel):
@@ -356,20 +392,49 @@ def group_name_message(component: str) -> str:
     )
 
 
-def group_name_rule(component: str) -> dict[str, Any]:
-    """CEL rule on a group object keeping the names of its PVCs within limits."""
+GROUP_NAME_LABEL_MESSAGE = (
+    "the name of a group must be a DNS-1035 label: lower-case letters, digits and '-', "
+    "starting with a letter and ending with a letter or digit, such as basic; it names the "
+    "group's Services and begins its Pods' hostnames"
+)
+INSTANCE_NAME_LABEL_MESSAGE = (
+    "the name of an instance must be a DNS label: lower-case letters, digits and '-', "
+    "starting and ending with a letter or digit; it is its Pod's hostname"
+)
+# Rules on the object's root see metadata.name; fieldPath reports them on the name (the
+# schema names metadata.name for that, see apis.crd).
+_NAME = ".metadata.name"
+
+
+def group_rules(component: str) -> list[dict[str, Any]]:
+    """CEL rules on a group object: a name valid for its Services, within the limits that
+    keep the names of its PVCs valid."""
     limit = max_group_and_volume_length(component)
-    return {
-        "rule": "self.spec.template.spec.volumes.all(v, "
-        f"size(self.metadata.name) + size(v.name) <= {limit})",
-        "message": group_name_message(component),
-    }
+    return [
+        cel.rule(
+            f"self.metadata.name.matches({cel.regex(DNS1035_LABEL_PATTERN)})",
+            GROUP_NAME_LABEL_MESSAGE,
+            field_path=_NAME,
+        ),
+        cel.rule(
+            "self.spec.template.spec.volumes.all(v, "
+            f"size(self.metadata.name) + size(v.name) <= {limit})",
+            group_name_message(component),
+            field_path=_NAME,
+        ),
+    ]
 
 
 def check_group_name(name: str | None, volumes: list[Volume], component: str) -> None:
-    """The Python twin of group_name_rule."""
+    """The Python twin of group_rules."""
+    if name is None:
+        return
+    try:
+        check_dns1035_label(name)
+    except ValueError:
+        raise ValueError(GROUP_NAME_LABEL_MESSAGE) from None
     limit = max_group_and_volume_length(component)
-    if name is not None and any(len(name) + len(v.name) > limit for v in volumes):
+    if any(len(name) + len(v.name) > limit for v in volumes):
         raise ValueError(group_name_message(component))
 
 
@@ -378,15 +443,36 @@ INSTANCE_NAME_MESSAGE = (
     f"{max_instance_and_volume_length()} characters, so that PVC names "
     f"(<volume>-<instance>) fit in {MAX_NAME}"
 )
-INSTANCE_NAME_RULE: dict[str, Any] = {
-    "rule": "self.spec.volumes.all(v, "
-    f"size(self.metadata.name) + size(v.name) <= {max_instance_and_volume_length()})",
-    "message": INSTANCE_NAME_MESSAGE,
-}
+INSTANCE_RULES: list[dict[str, Any]] = [
+    cel.rule(
+        f"self.metadata.name.matches({cel.regex(DNS_LABEL_PATTERN)})",
+        INSTANCE_NAME_LABEL_MESSAGE,
+        field_path=_NAME,
+    ),
+    cel.rule(
+        "self.spec.volumes.all(v, "
+        f"size(self.metadata.name) + size(v.name) <= {max_instance_and_volume_length()})",
+        INSTANCE_NAME_MESSAGE,
+        field_path=_NAME,
+    ),
+    # A transition rule, on the root so that it always has the old object to compare with.
+    cel.rule(
+        "self.spec.subdomain == oldSelf.spec.subdomain",
+        SUBDOMAIN_MESSAGE,
+        field_path=".spec.subdomain",
+    ),
+]
+"""CEL rules on an instance object."""
 
 
 def check_instance_name(name: str | None, volumes: list[Volume]) -> None:
-    """The Python twin of INSTANCE_NAME_RULE."""
+    """The Python twin of INSTANCE_RULES (but the transition rule)."""
+    if name is None:
+        return
+    try:
+        check_dns_label(name)
+    except ValueError:
+        raise ValueError(INSTANCE_NAME_LABEL_MESSAGE) from None
     limit = max_instance_and_volume_length()
-    if name is not None and any(len(name) + len(v.name) > limit for v in volumes):
+    if any(len(name) + len(v.name) > limit for v in volumes):
         raise ValueError(INSTANCE_NAME_MESSAGE)

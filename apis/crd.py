@@ -176,7 +176,8 @@ def openapi_schema(model: type[Resource]) -> dict[str, Any]:
     # Status is the controllers' to write, defaults and all.
     properties["status"].pop("default", None)
     # The API server owns metadata's schema; apiVersion and kind are plain strings there.
-    properties["metadata"] = {"type": "object"}
+    # Naming metadata.name lets a rule on the root report its error on the name (fieldPath).
+    properties["metadata"] = {"type": "object", "properties": {"name": {"type": "string"}}}
     for name in ("apiVersion", "kind"):
         properties[name] = {"type": "string", "description": properties[name]["description"]}
     return schema

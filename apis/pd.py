@@ -6,9 +6,10 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from apis import labels
+from apis import cel, labels
 from apis.common import (
-    INSTANCE_NAME_RULE,
+    IMAGE_RULES,
+    INSTANCE_RULES,
     ComponentSpec,
     GroupSpec,
     GroupStatus,
@@ -17,20 +18,35 @@ from apis.common import (
     ObjectMetaTemplate,
     check_group_name,
     check_instance_name,
-    group_name_rule,
+    group_rules,
 )
 from apis.config import PD_MANAGED_KEYS, parse_config
 from apis.meta import ApiModel, Resource
 from apis.types import Duration
+from apis.volumes import Volume, volumes_field
 
 COMPONENT = "pd"
+CONFIG_DIR = "/etc/pd"
+"""Where the operator mounts the instance's ConfigMap (pd.toml)."""
+DATA_DIR = "/var/lib/pd"
+"""PD's data directory unless the `type: data` mount names another path."""
+MAX_REPLICAS = 9
+"""Most members of a PD group: PD is a Raft (etcd) group, where every member slows each
+write; 3 or 5 is usual."""
 
 
 class PDTemplateSpec(ComponentSpec):
     """Settings of each PD member."""
 
-    image: str = Field(default="pingcap/pd", max_length=512)
-    """Image repository, without tag; the tag is the version."""
+    CONFIG_DIR: ClassVar[str] = CONFIG_DIR
+    DATA_DIR: ClassVar[str] = DATA_DIR
+
+    image: str = Field(default="pingcap/pd", max_length=512, json_schema_extra=IMAGE_RULES)
+    """Image repository, without tag or digest; the tag is the version."""
+
+    volumes: list[Volume] = volumes_field(CONFIG_DIR, DATA_DIR)
+    """Persistent volumes of each instance; one named `data` is required. Volumes may be
+    added, not removed or renamed."""
 
     @field_validator("config")
     @classmethod
@@ -63,6 +79,9 @@ class PDFailover(ApiModel):
 class PDGroupSpec(GroupSpec):
     """Desired state of a group of PD members."""
 
+    replicas: int = Field(ge=0, le=MAX_REPLICAS)
+    """Desired number of instances."""
+
     template: PDTemplate
     """Template of the instances."""
 
@@ -75,9 +94,7 @@ class PDGroup(Resource):
 
     KIND: ClassVar[str] = "PDGroup"
     PLURAL: ClassVar[str] = "pdgroups"
-    model_config = ConfigDict(
-        json_schema_extra={"x-kubernetes-validations": [group_name_rule(COMPONENT)]}
-    )
+    model_config = ConfigDict(json_schema_extra=cel.validations(*group_rules(COMPONENT)))
 
     kind: Literal["PDGroup"] = "PDGroup"
     """Kind of the object."""
@@ -116,7 +133,7 @@ class PD(Resource):
 
     KIND: ClassVar[str] = "PD"
     PLURAL: ClassVar[str] = "pds"
-    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [INSTANCE_NAME_RULE]})
+    model_config = ConfigDict(json_schema_extra=cel.validations(*INSTANCE_RULES))
 
     kind: Literal["PD"] = "PD"
     """Kind of the object."""

@@ -7,8 +7,10 @@ from typing import ClassVar, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from apis import cel
 from apis.common import (
-    INSTANCE_NAME_RULE,
+    IMAGE_RULES,
+    INSTANCE_RULES,
     ComponentSpec,
     GroupSpec,
     GroupStatus,
@@ -17,13 +19,20 @@ from apis.common import (
     ObjectMetaTemplate,
     check_group_name,
     check_instance_name,
-    group_name_rule,
+    group_rules,
 )
 from apis.config import TIKV_MANAGED_KEYS, parse_config
 from apis.meta import ApiModel, Resource
 from apis.types import Duration
+from apis.volumes import Volume, volumes_field
 
 COMPONENT = "tikv"
+CONFIG_DIR = "/etc/tikv"
+"""Where the operator mounts the instance's ConfigMap (tikv.toml)."""
+DATA_DIR = "/var/lib/tikv"
+"""TiKV's data directory unless the `type: data` mount names another path."""
+MAX_REPLICAS = 1000
+"""Most stores of a TiKV group: a bound that catches a typo."""
 
 
 class TiKVServer(ApiModel):
@@ -36,8 +45,15 @@ class TiKVServer(ApiModel):
 class TiKVTemplateSpec(ComponentSpec):
     """Settings of each TiKV store."""
 
-    image: str = Field(default="pingcap/tikv", max_length=512)
-    """Image repository, without tag; the tag is the version."""
+    CONFIG_DIR: ClassVar[str] = CONFIG_DIR
+    DATA_DIR: ClassVar[str] = DATA_DIR
+
+    image: str = Field(default="pingcap/tikv", max_length=512, json_schema_extra=IMAGE_RULES)
+    """Image repository, without tag or digest; the tag is the version."""
+
+    volumes: list[Volume] = volumes_field(CONFIG_DIR, DATA_DIR)
+    """Persistent volumes of each instance; one named `data` is required. Volumes may be
+    added, not removed or renamed."""
 
     server: TiKVServer = Field(default_factory=TiKVServer)
     """Server settings."""
@@ -82,6 +98,9 @@ class TiKVFailover(ApiModel):
 class TiKVGroupSpec(GroupSpec):
     """Desired state of a group of TiKV stores."""
 
+    replicas: int = Field(ge=0, le=MAX_REPLICAS)
+    """Desired number of instances."""
+
     template: TiKVTemplate
     """Template of the instances."""
 
@@ -94,9 +113,7 @@ class TiKVGroup(Resource):
 
     KIND: ClassVar[str] = "TiKVGroup"
     PLURAL: ClassVar[str] = "tikvgroups"
-    model_config = ConfigDict(
-        json_schema_extra={"x-kubernetes-validations": [group_name_rule(COMPONENT)]}
-    )
+    model_config = ConfigDict(json_schema_extra=cel.validations(*group_rules(COMPONENT)))
 
     kind: Literal["TiKVGroup"] = "TiKVGroup"
     """Kind of the object."""
@@ -148,7 +165,7 @@ class TiKV(Resource):
 
     KIND: ClassVar[str] = "TiKV"
     PLURAL: ClassVar[str] = "tikvs"
-    model_config = ConfigDict(json_schema_extra={"x-kubernetes-validations": [INSTANCE_NAME_RULE]})
+    model_config = ConfigDict(json_schema_extra=cel.validations(*INSTANCE_RULES))
 
     kind: Literal["TiKV"] = "TiKV"
     """Kind of the object."""

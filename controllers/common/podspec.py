@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from apis.common import DATA_VOLUME, ResourceRequirements, Volume
+from apis.common import CONFIG_VOLUME, DATA_VOLUME, ResourceRequirements, Volume
 from apis.names import pvc_name
 from controllers.common.objects import Object
-
-CONFIG_VOLUME = "config"
 
 
 def instance_volumes(

@@ -8,15 +8,13 @@ from typing import Any
 from apis import PD, labels
 from apis.config import PD_MANAGED_KEYS, render_config
 from apis.names import PD_CLIENT_PORT, PD_PEER_PORT, instance_host, pd_client_url
-from apis.pd import COMPONENT, initial_members
+from apis.pd import COMPONENT, CONFIG_DIR, DATA_DIR, initial_members
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.podspec import instance_pod_spec, instance_volumes
 from controllers.common.restart import pod_hash
 
 CONFIG_FILE = "pd.toml"
-CONFIG_DIR = "/etc/pd"
-DATA_DIR = "/var/lib/pd"
 CONTAINER = "pd"
 # From v8.5.2 PD answers /pd/api/v2/ready for its own readiness; /health must not be used,
 # since it is proxied to the leader and reports on every member.

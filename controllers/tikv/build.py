@@ -8,6 +8,7 @@ from apis import TiKV, labels
 from apis.common import DATA_VOLUME
 from apis.config import TIKV_MANAGED_KEYS, render_config
 from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_host, tikv_address
+from apis.tikv import CONFIG_DIR, DATA_DIR
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.podspec import instance_pod_spec, instance_volumes
@@ -16,8 +17,6 @@ from controllers.common.restart import pod_hash
 
 COMPONENT = "tikv"
 CONTAINER = "tikv"
-DATA_DIR = "/var/lib/tikv"
-CONFIG_DIR = "/etc/tikv"
 CONFIG_FILE = "tikv.toml"
 
 

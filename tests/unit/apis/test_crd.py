@@ -68,20 +68,37 @@ def test_schema_is_structural(kind: str) -> None:
             assert "type" in node, path
 
 
-def test_quantities_are_int_or_string_with_a_pattern() -> None:
+def test_resource_quantities_are_int_or_string_checked_by_rules() -> None:
+    cpu = _at(_schema("TiKVGroup"), "spec.template.spec.resources.cpu")
+    assert cpu["x-kubernetes-int-or-string"] is True
+    assert "isQuantity(self)" in cpu["x-kubernetes-validations"][0]["rule"]
+
+
+def test_storage_is_a_bounded_string_that_never_shrinks() -> None:
+    # A string, so that its rules (a unit, > 0, no shrink) fit the CEL cost budget.
     volume = _at(_schema("TiKVGroup"), "spec.template.spec.volumes")["items"]
     storage = volume["properties"]["storage"]
-    assert storage["x-kubernetes-int-or-string"] is True
-    assert storage["pattern"].startswith("^")
+    assert storage["type"] == "string" and storage["maxLength"] <= 64
+    (shrink,) = [r for r in storage["x-kubernetes-validations"] if "oldSelf" in r["rule"]]
+    assert "quantity(self).compareTo(quantity(oldSelf)) >= 0" in shrink["rule"]
+
+
+@pytest.mark.parametrize("kind", sorted(CRDS))
+def test_no_spec_field_has_a_pattern_whose_error_would_quote_a_regex(kind: str) -> None:
+    for path, node in _nodes(_at(_schema(kind), "spec"), ".spec"):
+        assert "pattern" not in node, path
 
 
 def test_free_form_overlays_keep_unknown_fields() -> None:
     pod = _at(_schema("PDGroup"), "spec.template.spec.overlay.pod.spec")
-    assert pod == {
-        "type": "object",
-        "x-kubernetes-preserve-unknown-fields": True,
-        "description": pod["description"],
-    }
+    assert pod["type"] == "object"
+    assert pod["x-kubernetes-preserve-unknown-fields"] is True
+    # Only the fields a rule refuses are named: CEL sees no others.
+    assert sorted(pod["properties"]) == ["hostname", "subdomain"]
+    assert [rule["rule"] for rule in pod["x-kubernetes-validations"]] == [
+        "!has(self.hostname)",
+        "!has(self.subdomain)",
+    ]
 
 
 @pytest.mark.parametrize("kind", sorted(CRDS))
@@ -147,7 +164,10 @@ def test_replicas_cannot_be_negative() -> None:
 
 
 def test_version_must_be_semver_with_leading_v() -> None:
-    assert _at(_schema("TiKV"), "spec.version")["pattern"].startswith("^v")
+    rules = _rules(_at(_schema("TiKV"), "spec.version"))
+    assert rules["must be a semantic version with a leading 'v', such as v8.5.1"].startswith(
+        "self.matches(r'^v"
+    )
 
 
 def test_enums() -> None:
@@ -187,34 +207,84 @@ def test_tls_cluster_enabled_is_immutable() -> None:
 @pytest.mark.parametrize("kind", GROUPS)
 def test_groups_require_a_data_volume(kind: str) -> None:
     volumes = _at(_schema(kind), "spec.template.spec.volumes")
-    assert _rules(volumes) == {
-        "a volume named 'data' is required": "self.exists(v, v.name == 'data')"
-    }
+    rules = _rules(volumes)
+    assert rules["a volume named 'data' is required"] == "self.exists(v, v.name == 'data')"
     assert volumes["x-kubernetes-list-map-keys"] == ["name"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "config_dir", "data_dir"),
+    [
+        ("PDGroup", "/etc/pd", "/var/lib/pd"),
+        ("PD", "/etc/pd", "/var/lib/pd"),
+        ("TiKVGroup", "/etc/tikv", "/var/lib/tikv"),
+        ("TiKV", "/etc/tikv", "/var/lib/tikv"),
+    ],
+)
+def test_mount_rules_name_the_components_own_directories(
+    kind: str, config_dir: str, data_dir: str
+) -> None:
+    path = "spec.template.spec.volumes" if kind in GROUPS else "spec.volumes"
+    messages = " ".join(_rules(_at(_schema(kind), path)))
+    assert config_dir in messages and data_dir in messages
+
+
+def _root_rule(kind: str, message_start: str) -> dict[str, Any]:
+    (rule,) = [
+        rule
+        for rule in _schema(kind)["x-kubernetes-validations"]
+        if rule["message"].startswith(message_start)
+    ]
+    return rule
 
 
 @pytest.mark.parametrize(("kind", "limit"), [("PDGroup", 52), ("TiKVGroup", 50)])
 def test_group_names_keep_pvc_names_within_63_characters(kind: str, limit: int) -> None:
-    (rule,) = _rules(_schema(kind)).values()
-    assert rule == (
+    rule = _root_rule(kind, "the group name and each volume name")
+    assert rule["rule"] == (
         "self.spec.template.spec.volumes.all(v, "
         f"size(self.metadata.name) + size(v.name) <= {limit})"
     )
+    # Reported on the name, not on the object as a whole ("<nil>").
+    assert rule["fieldPath"] == ".metadata.name"
+
+
+@pytest.mark.parametrize("kind", GROUPS)
+def test_group_names_are_dns_1035_labels(kind: str) -> None:
+    rule = _root_rule(kind, "the name of a group must be a DNS-1035 label")
+    assert rule["rule"] == "self.metadata.name.matches(r'^[a-z]([-a-z0-9]*[a-z0-9])?$')"
+    assert rule["fieldPath"] == ".metadata.name"
 
 
 @pytest.mark.parametrize("kind", INSTANCES)
 def test_instance_names_keep_pvc_names_within_63_characters(kind: str) -> None:
-    (rule,) = _rules(_schema(kind)).values()
-    assert rule == "self.spec.volumes.all(v, size(self.metadata.name) + size(v.name) <= 62)"
+    rule = _root_rule(kind, "the instance name and each volume name")
+    assert rule["rule"] == (
+        "self.spec.volumes.all(v, size(self.metadata.name) + size(v.name) <= 62)"
+    )
+    assert rule["fieldPath"] == ".metadata.name"
+
+
+@pytest.mark.parametrize("kind", sorted(CRDS))
+def test_rules_on_the_root_can_point_at_the_name(kind: str) -> None:
+    assert _schema(kind)["properties"]["metadata"] == {
+        "type": "object",
+        "properties": {"name": {"type": "string"}},
+    }
 
 
 @pytest.mark.parametrize("kind", GROUPS)
 def test_strings_and_lists_under_cel_rules_are_bounded(kind: str) -> None:
-    # The API server rejects CRDs whose rules may cost too much to evaluate.
+    # The API server rejects CRDs whose rules may cost too much to evaluate
+    # (tests/integration/test_crd_validation.py proves the real one accepts them).
     volumes = _at(_schema(kind), "spec.template.spec.volumes")
-    assert "maxItems" in volumes
+    mounts = volumes["items"]["properties"]["mounts"]
+    assert volumes["maxItems"] <= 16 and mounts["maxItems"] <= 8
     assert "maxLength" in volumes["items"]["properties"]["name"]
+    for name in ("mountPath", "subPath"):
+        assert "maxLength" in mounts["items"]["properties"][name]
     assert "maxLength" in _at(_schema(kind), "spec.cluster.name")
+    assert "maxLength" in _at(_schema(kind), "spec.template.spec.image")
 
 
 def test_descriptions_reach_the_schema() -> None:
