@@ -116,7 +116,16 @@ def ready(
     return Verdict("True", reasons.ALL_GROUPS_READY, "every group is Ready")
 
 
-def synced(pd_groups: Sequence[PDGroup], tikv_groups: Sequence[TiKVGroup]) -> Verdict:
+def synced(
+    pd_groups: Sequence[PDGroup], tikv_groups: Sequence[TiKVGroup], invalid: Sequence[str] = ()
+) -> Verdict:
+    if invalid:
+        return Verdict(
+            "False",
+            reasons.INVALID_SPEC,
+            f"the operator cannot honour the spec of {', '.join(invalid)}; their Blocked "
+            "condition says why, and nothing of them changes until it is fixed",
+        )
     groups: list[PDGroup | TiKVGroup] = [*pd_groups, *tikv_groups]
     behind = [g for g in groups if not _group_synced(g)]
     if behind:

@@ -28,6 +28,8 @@ class ClusterContext(ReconcileContext[Cluster]):
     pd_info: PDInfo | None = None
     pd_no_leader: bool = False
     """PD answered, without a leader: a state of PD, not of the network."""
+    invalid: list[str] = field(default_factory=list)
+    """Objects of the cluster whose spec the operator cannot read ("TiKVGroup basic")."""
     recorded_id: str | None = None
     """status.id after this reconcile: recorded at first contact, never overwritten."""
 

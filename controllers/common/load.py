@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
 from apis import PD, PDGroup, TiKV, TiKVGroup
 from controllers.common.clusterstate import is_paused, read_cluster
 from controllers.common.context import ReconcileContext
+from controllers.common.invalid import refuse_invalid_spec
 from controllers.common.runner import (
     Branch,
     Complete,
@@ -32,10 +35,18 @@ async def load_member(ctx: ReconcileContext[M], kind: ResourceKind, model: type[
     if raw is None:
         return Wait(f"the {kind.kind} is gone")
     ctx.raw = raw
-    obj = ctx.loaded = model.model_validate(raw)
+    try:
+        obj = model.model_validate(raw)
+    except ValidationError as error:
+        return await refuse_invalid_spec(ctx, raw, error)
+    ctx.loaded = obj
     ctx.conditions = list(obj.status.conditions)
     name = obj.spec.cluster.name
-    ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, name)
+    try:
+        ctx.loaded_cluster = await read_cluster(ctx.deps, ctx.namespace, name)
+    except ValidationError:
+        # Its own controller reports it; nothing of this object changes meanwhile.
+        return Wait(f"Cluster {ctx.namespace}/{name} has a spec the operator cannot honour")
     if ctx.loaded_cluster is None and not ctx.deleting:
         return Wait(f"Cluster {ctx.namespace}/{name} does not exist; waiting for it to be created")
     return Complete()

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-import structlog
 from pydantic import ValidationError
 
 from apis import PD, Cluster, PDGroup, TiKV, TiKVGroup
 from apis.meta import Resource
 from controllers.cluster.context import ClusterContext
+from controllers.common.invalid import refuse_invalid_spec
 from controllers.common.runner import Complete, TaskResult, Wait
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import BY_CLUSTER, BY_NAMESPACE
 from tikv_operator.kube.resources import ResourceKind
-
-log = structlog.get_logger(__name__)
 
 R = TypeVar("R", PDGroup, TiKVGroup, PD, TiKV)
 
@@ -28,10 +26,10 @@ def _members_of(ctx: ClusterContext, kind: ResourceKind, model: type[R]) -> list
             continue
         try:
             out.append(model.model_validate(obj))
-        except ValidationError as e:
-            # The CRD schema admits it but this build cannot read it (a newer field shape?):
-            # leave it out of the aggregate rather than fail the whole Cluster.
-            log.warning("cannot parse object", kind=kind.kind, error=str(e))
+        except ValidationError:
+            # Its own controller reports why (InvalidSpec); the Cluster says which objects
+            # it cannot account for, and the brake sees their addresses as unowned.
+            ctx.invalid.append(f"{kind.kind} {obj['metadata']['name']}")
     return sorted(out, key=_name)
 
 
@@ -45,7 +43,10 @@ async def load_cluster(ctx: ClusterContext) -> TaskResult:
         await ctx.deps.pd.remove(ctx.key)  # nobody needs this cluster's PD view any more
         return Wait("the Cluster is gone")
     ctx.raw = raw
-    ctx.loaded = Cluster.model_validate(raw)
+    try:
+        ctx.loaded = Cluster.model_validate(raw)
+    except ValidationError as error:
+        return await refuse_invalid_spec(ctx, raw, error)
     ctx.recorded_id = ctx.loaded.status.id
     ctx.conditions = list(ctx.loaded.status.conditions)
     ctx.pd_groups = _members_of(ctx, resources.PDGROUP, PDGroup)

@@ -40,7 +40,7 @@ def set_conditions(ctx: ClusterContext) -> None:
     available = build.available(ctx.pd_info, ctx.pd_error, bool(ctx.pd_groups), ctx.pd_no_leader)
     ctx.set(cond.AVAILABLE, available)
     ctx.set(cond.READY, build.ready(ctx.pd_groups, ctx.tikv_groups, available.status == "True"))
-    ctx.set(cond.SYNCED, build.synced(ctx.pd_groups, ctx.tikv_groups))
+    ctx.set(cond.SYNCED, build.synced(ctx.pd_groups, ctx.tikv_groups, ctx.invalid))
     ctx.set(cond.PROGRESSING, build.progressing(ctx.pd_groups, ctx.tikv_groups, is_paused(cluster)))
     ctx.set(cond.SUSPENDED, build.suspended(is_compute_suspended(cluster), len(ctx.pods)))
     differences = None

@@ -7,6 +7,7 @@ from datetime import datetime
 from apis import PD
 from apis import conditions as cond
 from controllers.common.conditions import find
+from controllers.common.invalid import parsed
 from controllers.common.runner import Retry, TaskResult
 from controllers.pd import reasons
 from controllers.pd.context import PDContext
@@ -30,9 +31,7 @@ def candidates(ctx: PDContext) -> list[TransferCandidate]:
     cluster_key = f"{ctx.namespace}/{ctx.pd.spec.cluster.name}"
     instances = {
         str(p.metadata.name): p
-        for p in map(
-            PD.model_validate, ctx.deps.cache(resources.PD).by_index(cache.BY_CLUSTER, cluster_key)
-        )
+        for p in parsed(PD, ctx.deps.cache(resources.PD).by_index(cache.BY_CLUSTER, cluster_key))
         if p.metadata.deletion_timestamp is None
     }
     out = []

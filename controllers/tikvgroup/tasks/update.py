@@ -3,7 +3,7 @@ only after PD (upgradePolicy Default)."""
 
 from __future__ import annotations
 
-from apis import PDGroup, TiKV
+from apis import TiKV
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed, fresh_read
 from controllers.common.updater import Hold, Settled, Update
@@ -16,17 +16,16 @@ from tikv_operator.kube.cache import BY_NAMESPACE
 
 
 def pd_groups_of_cluster(ctx: Context) -> list[PDGroupVersion]:
+    """Read from the raw objects, not the models: a PDGroup whose spec the operator cannot
+    honour (its own controller says so) must hold this cluster's TiKV upgrade, not fail it,
+    and must not touch another cluster's at all."""
     out = []
     for raw in ctx.deps.cache(resources.PDGROUP).by_index(BY_NAMESPACE, ctx.namespace):
-        group = PDGroup.model_validate(raw)
-        if group.spec.cluster.name == ctx.group.spec.cluster.name:
-            out.append(
-                PDGroupVersion(
-                    str(group.metadata.name),
-                    group.spec.template.spec.version,
-                    group.status.version,
-                )
-            )
+        spec, status = raw.get("spec") or {}, raw.get("status") or {}
+        if (spec.get("cluster") or {}).get("name") != ctx.group.spec.cluster.name:
+            continue
+        target = ((spec.get("template") or {}).get("spec") or {}).get("version")
+        out.append(PDGroupVersion(raw["metadata"]["name"], str(target), status.get("version")))
     return out
 
 

@@ -161,3 +161,9 @@ def test_consistent_reports_differences_or_unknown_without_pd() -> None:
     assert build.consistent([], [4]).status == "True"
     diff = build.consistent(["store 3 has no TiKV instance"], [])
     assert diff.status == "False" and "store 3" in diff.message
+
+
+def test_a_member_whose_spec_cannot_be_honoured_keeps_the_cluster_unsynced() -> None:
+    verdict = build.synced([], [], ["TiKVGroup basic"])
+    assert (verdict.status, verdict.reason) == ("False", reasons.INVALID_SPEC)
+    assert "TiKVGroup basic" in verdict.message

@@ -1,0 +1,58 @@
+"""A spec the API server admits but the operator cannot honour (rule 14): the object says
+why and nothing of it is created, its siblings go on, and fixing it lets it proceed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tikv_operator.kube import resources
+
+from .harness import E2E, condition, eventually, is_true
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "basic"
+MANAGED_KEY = 'server.addr = "0.0.0.0:20161"\n'
+
+
+async def test_a_managed_config_key_blocks_only_its_group_until_fixed(e2e: E2E) -> None:
+    for path in sorted(EXAMPLE.glob("*.yaml")):
+        obj = yaml.safe_load(path.read_text())
+        if obj["kind"] == "TiKVGroup":
+            obj["spec"]["template"]["spec"]["config"] = MANAGED_KEY
+        path_out = e2e.workdir / path.name
+        path_out.write_text(yaml.safe_dump(obj))
+        e2e.kubectl("apply", "-f", str(path_out))
+
+    async def refused() -> bool:
+        blocked = condition(await e2e.get(resources.TIKVGROUP), "Blocked")
+        return blocked is not None and blocked["reason"] == "InvalidSpec"
+
+    await eventually(refused, "TiKVGroup Blocked with InvalidSpec", 60)
+    blocked = condition(await e2e.get(resources.TIKVGROUP), "Blocked")
+    assert blocked is not None and "spec.template.spec.config" in blocked["message"]
+    assert "server.addr" in blocked["message"]
+
+    async def pd_ready() -> bool:
+        return is_true(await e2e.get(resources.PDGROUP), "Ready")
+
+    await eventually(pd_ready, "the PDGroup goes on beside the refused TiKVGroup", 120)
+    await asyncio.sleep(3)  # more reconciles of the refused group pass
+    assert await e2e.names(resources.TIKV) == [], "a refused group created instances"
+    warnings = [
+        e
+        for e in await e2e.events_about("TiKVGroup")
+        if e.get("reason") == "InvalidSpec" and e.get("type") == "Warning"
+    ]
+    assert len(warnings) == 1, f"want one Warning event, got {warnings}"
+    synced = condition(await e2e.get(resources.CLUSTER), "Synced")
+    assert synced is not None and synced["reason"] == "InvalidSpec"
+    assert "TiKVGroup basic" in synced["message"]
+
+    fix = {"spec": {"template": {"spec": {"config": ""}}}}
+    await e2e.patch(resources.TIKVGROUP, fix)
+    await e2e.wait_ready()
