@@ -9,13 +9,16 @@ can decide, and either fix the state or set the override annotation.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from apis.names import TIKV_PORT
+from apis import PD, TiKV, TiKVGroup, labels
+from apis.names import TIKV_PORT, tikv_address
 from controllers.cluster import reasons
 from controllers.cluster.pdinfo import PDInfo
+from controllers.common.objects import Object
 from controllers.common.updater import Hold
+from tikv_operator.kube.resources import controller_owner
 
 
 @dataclass(frozen=True)
@@ -132,3 +135,34 @@ def may_record_id(pd: PDInfo, instances: Instances) -> bool:
     otherwise the URL may answer for another cluster, and recording its id would fence
     out our own."""
     return bool(pd.members) and set(pd.members) <= set(instances.pd_names)
+
+
+def instances_of(
+    namespace: str,
+    tikv_groups: Sequence[TiKVGroup],
+    pds: Sequence[PD],
+    tikvs: Sequence[TiKV],
+    pvcs: Sequence[Object],
+) -> Instances:
+    """What the brake needs to know of a cluster's objects in Kubernetes."""
+    return Instances(
+        namespace=namespace,
+        pd_names={str(p.metadata.name) for p in pds},
+        tikv_addresses={
+            tikv_address(str(t.metadata.name), t.spec.subdomain, namespace): str(t.metadata.name)
+            for t in tikvs
+        },
+        tikv_subdomains={f"{g.metadata.name}-tikv-peer" for g in tikv_groups}
+        | {t.spec.subdomain for t in tikvs},
+        uids={str(i.metadata.name): str(i.metadata.uid) for i in [*pds, *tikvs]},
+        claims=[c for c in map(_claim, pvcs) if c is not None],
+    )
+
+
+def _claim(pvc: Object) -> Claim | None:
+    meta = pvc["metadata"]
+    instance = (meta.get("labels") or {}).get(labels.INSTANCE_NAME)
+    if instance is None:
+        return None
+    owner = controller_owner(pvc)
+    return Claim(meta["name"], instance, owner.get("uid") if owner is not None else None)

@@ -7,11 +7,13 @@ they are reported in the Cluster's Consistent condition for humans and for
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from controllers.cluster.brake import Instances
+from apis import PD, TiKV
+from controllers.cluster.brake import Instances, detect_brake
 from controllers.cluster.pdinfo import PDInfo
+from controllers.common.updater import Hold
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,35 @@ def _tombstoned(pd: PDInfo, store_id: str) -> bool:
 def tombstones(pd: PDInfo) -> list[int]:
     """Tombstone store records PD still keeps (removable with remove-tombstone)."""
     return sorted(s.id for s in pd.stores if s.tombstone)
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What comparing PD with the cluster's objects found: the Consistent condition and
+    `tikv-operator check` both report exactly this."""
+
+    differences: list[str]
+    tombstones: list[int]
+    brake: Hold | None
+    """The unsafe state the safety brake engages on, if any."""
+
+    @property
+    def consistent(self) -> bool:
+        return not self.differences and self.brake is None
+
+
+def instance_ids(pds: Sequence[PD], tikvs: Sequence[TiKV]) -> InstanceIds:
+    return InstanceIds(
+        pd_members={str(p.metadata.name): p.status.id for p in pds},
+        tikv_stores={str(t.metadata.name): t.status.id for t in tikvs},
+    )
+
+
+def examine(
+    pd: PDInfo, instances: Instances, ids: InstanceIds, recorded_id: str | None
+) -> Findings:
+    return Findings(
+        differences=find_differences(pd, instances, ids),
+        tombstones=tombstones(pd),
+        brake=detect_brake(recorded_id, pd, instances),
+    )

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from apis import PD, Cluster, PDGroup, TiKV, TiKVGroup, labels
-from apis.names import tikv_address
-from controllers.cluster.brake import Claim, Instances
+from apis import PD, Cluster, PDGroup, TiKV, TiKVGroup
+from controllers.cluster.brake import Instances, instances_of
 from controllers.cluster.build import Verdict
 from controllers.cluster.pdinfo import PDInfo
 from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
 from tikv_operator.kube import resources
-from tikv_operator.kube.resources import controller_owner
 
 
 @dataclass
@@ -41,26 +39,4 @@ class ClusterContext(ReconcileContext[Cluster]):
         self.condition(type_, verdict.status, verdict.reason, verdict.message)
 
     def instances(self) -> Instances:
-        return Instances(
-            namespace=self.namespace,
-            pd_names={str(p.metadata.name) for p in self.pds},
-            tikv_addresses={
-                tikv_address(str(t.metadata.name), t.spec.subdomain, self.namespace): str(
-                    t.metadata.name
-                )
-                for t in self.tikvs
-            },
-            tikv_subdomains={f"{g.metadata.name}-tikv-peer" for g in self.tikv_groups}
-            | {t.spec.subdomain for t in self.tikvs},
-            uids={str(i.metadata.name): str(i.metadata.uid) for i in [*self.pds, *self.tikvs]},
-            claims=[c for c in map(_claim, self.pvcs) if c is not None],
-        )
-
-
-def _claim(pvc: Object) -> Claim | None:
-    meta = pvc["metadata"]
-    instance = (meta.get("labels") or {}).get(labels.INSTANCE_NAME)
-    if instance is None:
-        return None
-    owner = controller_owner(pvc)
-    return Claim(meta["name"], instance, owner.get("uid") if owner is not None else None)
+        return instances_of(self.namespace, self.tikv_groups, self.pds, self.tikvs, self.pvcs)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from apis import crd
 from tikv_operator import __version__
+from tikv_operator.cmd import check
 from tikv_operator.cmd import run as operator
 
 Command = Callable[[argparse.Namespace], int]
@@ -48,6 +49,19 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(command=operator.run)
 
 
+def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "check",
+        help="compare PD with the cluster's objects (exit 0 consistent, 1 not, 2 unchecked)",
+        description="Report what PD and the cluster's objects disagree on: members without a "
+        "PD object and the reverse, stores without a TiKV object (orphans) and TiKV objects "
+        "whose store vanished, leftover evict-leader schedulers, Tombstone records, and what "
+        "the safety brake would engage on. Changes nothing.",
+    )
+    check.add_check_arguments(parser)
+    parser.set_defaults(command=check.check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand; each sets `command` to the function that runs it."""
     parser = argparse.ArgumentParser(
@@ -57,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     _add_crds(commands)
     _add_run(commands)
+    _add_check(commands)
     return parser
 
 

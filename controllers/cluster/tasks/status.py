@@ -6,7 +6,7 @@ from typing import Any
 
 from apis import conditions as cond
 from controllers.cluster import build
-from controllers.cluster.consistency import InstanceIds, find_differences, tombstones
+from controllers.cluster.consistency import examine, instance_ids
 from controllers.cluster.context import ClusterContext
 from controllers.common.clusterstate import is_compute_suspended, is_paused
 from controllers.common.runner import Complete, TaskResult
@@ -46,12 +46,9 @@ def set_conditions(ctx: ClusterContext) -> None:
     differences = None
     gone: list[int] = []
     if ctx.pd_info is not None:
-        ids = InstanceIds(
-            pd_members={str(p.metadata.name): p.status.id for p in ctx.pds},
-            tikv_stores={str(t.metadata.name): t.status.id for t in ctx.tikvs},
-        )
-        differences = find_differences(ctx.pd_info, ctx.instances(), ids)
-        gone = tombstones(ctx.pd_info)
+        ids = instance_ids(ctx.pds, ctx.tikvs)
+        findings = examine(ctx.pd_info, ctx.instances(), ids, ctx.recorded_id)
+        differences, gone = findings.differences, findings.tombstones
     ctx.set(cond.CONSISTENT, build.consistent(differences, gone))
 
 
