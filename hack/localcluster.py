@@ -373,6 +373,10 @@ class LocalCluster:
             "--leader-elect=false",
             "--bind-address=127.0.0.1",
             f"--secure-port={free_port()}",
+            # A Pod found unschedulable (e.g. its PVC not bound yet by the provisioner) waits
+            # for an event to be tried again, else 5 minutes; under load on a small machine
+            # that event can be missed, and a scenario waits minutes for nothing.
+            "--pod-max-in-unschedulable-pods-duration=10s",
             "--v=1",
         ]
 
