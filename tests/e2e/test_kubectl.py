@@ -1,0 +1,34 @@
+"""What SREs type: `kubectl wait` on the Cluster and `kubectl scale` through the groups'
+scale subresource."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tikv_operator.kube import resources
+
+from .harness import CLUSTER, E2E
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_kubectl_wait_returns_once_ready_and_kubectl_scale_scales(e2e: E2E) -> None:
+    e2e.apply_basic()
+    waited = await asyncio.to_thread(
+        e2e.kubectl, "wait", "--for=condition=Ready", f"tc/{CLUSTER}", "--timeout=180s"
+    )
+    assert "condition met" in waited
+    cluster = await e2e.get(resources.CLUSTER)
+    assert cluster is not None
+    ready = [c for c in cluster["status"]["conditions"] if c["type"] == "Ready"]
+    assert ready and ready[0]["status"] == "True"
+
+    scaled = e2e.kubectl("scale", f"kvg/{CLUSTER}", "--replicas=4")
+    assert "scaled" in scaled
+    group = await e2e.get(resources.TIKVGROUP)
+    assert group is not None and group["spec"]["replicas"] == 4
+    await e2e.wait_ready(tikv=4)
+    shown = e2e.kubectl("get", f"kvg/{CLUSTER}", "-o", "jsonpath={.status.replicas}")
+    assert shown == "4"
