@@ -23,8 +23,6 @@ class ControllerSettings:
 
     workers: int = 4
     """Concurrent reconciles per controller (--max-concurrent-reconciles)."""
-    pd_poll_interval: float = 15.0
-    """Seconds between polls of each cluster's PD (--pd-poll-interval)."""
     pd_url_overrides: Mapping[str, str] = field(default_factory=dict)
     """`NAMESPACE/CLUSTER` → PD URL, for an operator outside the Kubernetes cluster."""
     resync: float = 300.0

@@ -10,13 +10,13 @@ object wakes it again. Nothing else of it, and nothing of any other object, is t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from apis import conditions as cond
-from apis.meta import Resource
+from apis.meta import Condition, Resource
+from controllers.common.conditions import set_condition
 from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
 from controllers.common.runner import TaskResult, Wait
@@ -35,34 +35,23 @@ def describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def invalid_spec_condition(raw: Object, message: str, now: datetime) -> list[Object]:
-    """The object's conditions with Blocked=True/InvalidSpec set (kept as it is when the
-    same message is already there, so a retry writes nothing)."""
-    conditions: list[Object] = list((raw.get("status") or {}).get("conditions") or [])
-    old = next((c for c in conditions if c.get("type") == cond.BLOCKED), None)
-    if old is not None and (old.get("reason"), old.get("message")) == (INVALID_SPEC, message):
-        return conditions
-    blocked = {
-        "type": cond.BLOCKED,
-        "status": "True",
-        "reason": INVALID_SPEC,
-        "message": message,
-        "observedGeneration": raw["metadata"].get("generation"),
-        "lastTransitionTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
-    return [*(c for c in conditions if c.get("type") != cond.BLOCKED), blocked]
-
-
 async def refuse_invalid_spec(
     ctx: ReconcileContext[Any], raw: Object, error: ValidationError
 ) -> TaskResult:
     """Say once, on the object and in one Warning event, why its spec cannot be honoured."""
     what = describe(error)
     message = f"the spec cannot be honoured, so nothing is changed until it is fixed: {what}"
-    conditions = invalid_spec_condition(raw, message, ctx.now)
-    if conditions != ((raw.get("status") or {}).get("conditions") or []):
-        status = {"conditions": conditions}
-        await ctx.deps.client.patch_status(ctx.KIND, ctx.name, {"status": status}, ctx.namespace)
+    stored = [
+        Condition.model_validate(c) for c in (raw.get("status") or {}).get("conditions") or []
+    ]
+    generation = raw["metadata"].get("generation")
+    wanted = set_condition(
+        stored, cond.BLOCKED, "True", INVALID_SPEC, message, generation=generation, now=ctx.now
+    )
+    if wanted != stored:
+        body = [c.model_dump(mode="json", exclude_none=True) for c in wanted]
+        status = {"status": {"conditions": body}}
+        await ctx.deps.client.patch_status(ctx.KIND, ctx.name, status, ctx.namespace)
         ctx.deps.events.record(raw, "Warning", INVALID_SPEC, "Validate", message)
     return Wait(f"invalid spec: {what}")
 

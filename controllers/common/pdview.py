@@ -15,14 +15,11 @@ from typing import Protocol
 
 from apis import Cluster
 from controllers.common.deps import Deps
+from controllers.common.objects import key_of
 from controllers.common.runner import Complete, TaskResult
 from tikv_operator.kube.controller import Enqueue, EventSource
 from tikv_operator.pdapi import PDClient
 from tikv_operator.pdapi.poller import Change, Poller, Pollers, Snapshot
-
-
-def cluster_key(cluster: Cluster) -> str:
-    return f"{cluster.metadata.namespace}/{cluster.metadata.name}"
 
 
 def pd_url(deps: Deps, namespace: str, name: str, service_url: str | None) -> str | None:
@@ -46,7 +43,7 @@ class PDState:
 
 
 def read_pd(deps: Deps, cluster: Cluster) -> PDState:
-    poller = deps.pd.get(cluster_key(cluster))
+    poller = deps.pd.get(key_of(cluster))
     if poller is None:
         return PDState(None, None, "PD is not watched yet: the Cluster has no PD URL")
     last = poller.snapshot

@@ -125,7 +125,7 @@ async def harness(
         manager.events,
         caches,
         Pollers(interval=RESYNC, timeout=3.0),
-        settings=ControllerSettings(workers=2, pd_poll_interval=RESYNC, resync=RESYNC),
+        settings=ControllerSettings(workers=2, resync=RESYNC),
     )
     pd_controller.setup(manager, deps)
     group_controller.setup(manager, deps)

@@ -245,7 +245,6 @@ def build_deps(manager: Manager, client: Client, options: RunOptions) -> Deps:
         pd=Pollers(interval=options.pd_poll_interval),
         settings=ControllerSettings(
             workers=options.max_concurrent_reconciles,
-            pd_poll_interval=options.pd_poll_interval,
             pd_url_overrides=dict(options.pd_url_overrides),
         ),
     )

@@ -279,6 +279,10 @@ class Poller:
 
     async def poll_once(self) -> Snapshot:
         """Take a snapshot, publish it, and report what changed to the callback."""
+        snapshot, _ = await self._poll()
+        return snapshot
+
+    async def _poll(self) -> tuple[Snapshot, Change]:
         async with self._lock:
             new = await take_snapshot(self.client, self._clock)
             change = diff(self.snapshot, new)
@@ -288,24 +292,23 @@ class Poller:
             self.snapshot = new
         if change and self._on_change is not None:
             self._on_change(new, change)
-        return new
+        return new, change
 
-    def _next_delay(self, before: Snapshot | None, after: Snapshot) -> float:
+    def _next_delay(self, failed_before: bool, after: Snapshot, change: Change) -> float:
         """The interval in steady state; QUICK after a change; after a failure QUICK doubling
         up to the interval."""
         if after.error is not None:
-            failing = before is not None and before.error is not None
-            self._backoff = min(self._backoff * 2, self.interval) if failing else QUICK
+            self._backoff = min(self._backoff * 2, self.interval) if failed_before else QUICK
             return self._backoff
-        return QUICK if before is None or diff(before, after) else self.interval
+        return QUICK if change else self.interval
 
     async def _run(self) -> None:
         while True:
             # A refresh or expedite asked for while this poll runs moves `_due` earlier.
             self._due = math.inf
-            before = self.snapshot
+            failed_before = self.snapshot is not None and self.snapshot.error is not None
             try:
-                delay = self._next_delay(before, await self.poll_once())
+                delay = self._next_delay(failed_before, *await self._poll())
             except Exception:  # a bug in a listener must not stop the cluster's view
                 log.exception("pd poll crashed", cluster=self.client.cluster)
                 delay = self.interval
