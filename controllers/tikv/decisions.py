@@ -113,12 +113,15 @@ def restart_decision(
     timeout: timedelta,
     unready_siblings: Sequence[str],
     down_peer_stores: Iterable[int],
+    other_up_stores: int,
 ) -> RestartDecision:
     """May the Pod be deleted to be recreated (rule 5)?
 
     Never while another instance of the group is unready or another store has down peers
     (restarting would then take a second replica of some regions away); and only after
-    leader eviction finished or timed out.
+    leader eviction finished or timed out. With no other Up store there is nowhere for
+    leaders to go: waiting for an eviction that cannot complete would only delay the
+    restart by the timeout.
     """
     if unready_siblings:
         names = ", ".join(sorted(unready_siblings))
@@ -136,6 +139,8 @@ def restart_decision(
         )
     if store is None or store.store.state != StoreState.UP:
         return RestartDecision(RestartStep.GO, "no leaders to move: the store is not Up")
+    if other_up_stores == 0:
+        return RestartDecision(RestartStep.GO, "no other store is Up to take its leaders")
     if eviction_over(store, eviction_started if evicting else None, now, timeout):
         return RestartDecision(RestartStep.GO, "leaders evicted or eviction timed out")
     if not evicting:
@@ -196,6 +201,30 @@ def wanted_store_labels(
 def missing_store_labels(store: StoreInfo, wanted: Mapping[str, str]) -> dict[str, str]:
     have = {label.key: label.value for label in store.store.labels}
     return {k: v for k, v in wanted.items() if have.get(k) != v}
+
+
+def pod_created(pod: Mapping[str, object] | None) -> datetime | None:
+    meta = pod.get("metadata") if pod is not None else None
+    stamp = meta.get("creationTimestamp") if isinstance(meta, dict) else None
+    return datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+
+
+def stale_process(store: StoreInfo, pod: Mapping[str, object] | None) -> str | None:
+    """Why the store's Up state may still be the old process's (None: it is this Pod's).
+
+    After a restart PD keeps a store Up on the old tikv-server's heartbeats for a while; only
+    a process started after the Pod was created is the new one (start_timestamp is in whole
+    seconds, so the comparison is made in whole seconds too).
+    """
+    created = pod_created(pod)
+    started = store.store.start_timestamp
+    if created is None or started >= int(created.timestamp()):
+        return None
+    when = datetime.fromtimestamp(started, tz=created.tzinfo).isoformat()
+    return (
+        f"store {store.store.id} still reports a tikv-server started at {when}, before its "
+        f"Pod was created at {created.isoformat()}; waiting for the new process to heartbeat"
+    )
 
 
 def pod_ready(pod: Mapping[str, object] | None) -> bool:

@@ -4,6 +4,8 @@
 POD_NOT_READY = "PodNotReady"
 STORE_NOT_UP = "StoreNotUp"
 STORE_NOT_REGISTERED = "StoreNotRegistered"
+STORE_RESTARTING = "StoreRestarting"
+"""PD's Up is still the old process's: the new one has not heartbeated yet."""
 READY = "Ready"
 SUSPENDED = "Suspended"
 NOT_SUSPENDED = "NotSuspended"
@@ -15,6 +17,9 @@ SYNCED = "Synced"
 
 # LeadersEvicted
 NOT_EVICTING = "NotEvicting"
+EVICTION_ENDED = "EvictionEnded"
+"""The operator ended its eviction after a restart: leaders are coming back (the group waits
+for them before restarting the next store)."""
 EVICTING_LEADERS = "EvictingLeaders"
 LEADERS_EVICTED = "LeadersEvicted"
 EVICTION_TIMED_OUT = "EvictionTimedOut"

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from apis import TiKV, TiKVGroup, labels
 from apis import conditions as cond
+from apis.types import parse_duration
 from controllers.common.conditions import find, is_true
 from controllers.common.context import GroupContext
+from controllers.tikv import reasons as tikv_reasons
 from controllers.tikvgroup.decisions import Instance
 from tikv_operator.kube import resources
 
@@ -26,6 +28,7 @@ class Context(GroupContext[TiKVGroup, TiKV]):
 def instance_facts(tikv: TiKV) -> Instance:
     conditions = tikv.status.conditions
     synced = find(conditions, cond.SYNCED)
+    eviction = find(conditions, cond.LEADERS_EVICTED)
     return Instance(
         name=str(tikv.metadata.name),
         revision=tikv.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
@@ -40,4 +43,10 @@ def instance_facts(tikv: TiKV) -> Instance:
         state_name=tikv.status.state_name,
         topology=dict(tikv.spec.topology),
         created=tikv.metadata.creation_timestamp,
+        leader_count=tikv.status.leader_count,
+        region_count=tikv.status.region_count,
+        eviction_ended=eviction.last_transition_time
+        if eviction is not None and eviction.reason == tikv_reasons.EVICTION_ENDED
+        else None,
+        leader_return_timeout=parse_duration(tikv.spec.evict_leader_timeout),
     )

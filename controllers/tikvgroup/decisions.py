@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apis.common import SchedulePolicy
 from controllers.common.updater import (
@@ -47,6 +47,20 @@ class Instance:
     """PD's state name of its store, None when it never registered."""
     topology: Mapping[str, str] = field(default_factory=dict)
     created: datetime | None = None
+    leader_count: int | None = None
+    region_count: int | None = None
+    eviction_ended: datetime | None = None
+    """When the operator ended the leader eviction of its restart (None: not just restarted)."""
+    leader_return_timeout: timedelta = timedelta(minutes=5)
+
+    def awaiting_leaders(self, now: datetime) -> bool:
+        """Restarted, its eviction ended, and PD has moved no leader back yet (bounded)."""
+        return (
+            self.eviction_ended is not None
+            and not self.leader_count
+            and bool(self.region_count)
+            and now - self.eviction_ended < self.leader_return_timeout
+        )
 
     @property
     def active(self) -> bool:
@@ -168,14 +182,47 @@ def pd_upgrade_gate(target: str, pd_groups: Sequence[PDGroupVersion]) -> str | N
     )
 
 
+@dataclass(frozen=True)
+class PDMember:
+    name: str
+    healthy: bool
+    version: str
+
+
+def pd_view_gate(
+    target: str, members: Sequence[PDMember] | None, leader: str, unavailable: str | None
+) -> str | None:
+    """Why TiKV may not move to `target` yet by PD's own account, or None: PD must answer,
+    have a leader, and every member must be healthy and run `target`. The PDGroups' status
+    alone is not enough: it says what the Pods run, not whether PD came back from them."""
+    if members is None:
+        return f"TiKV waits for PD's view before moving to {target}: {unavailable}"
+    if not leader:
+        return f"TiKV moves to {target} only once PD has a leader again"
+    unhealthy = sorted(m.name or "an unstarted member" for m in members if not m.healthy)
+    if unhealthy:
+        waiting = ", ".join(unhealthy)
+        return f"TiKV moves to {target} only once every PD member is healthy ({waiting} not yet)"
+    behind = sorted(
+        m.name for m in members if m.version.removeprefix("v") != target.removeprefix("v")
+    )
+    if behind:
+        waiting = ", ".join(behind)
+        return f"TiKV moves to {target} only once every PD member runs it ({waiting} not yet)"
+    return None
+
+
 def update_step(
     instances: Sequence[Instance],
     revision: str,
     target_version: str,
     pd_gate: str | None,
+    now: datetime,
 ) -> UpdateStep:
     """The next instance to move to `revision`: one at a time (rule 6), only while every
-    instance is Ready with its Pod up to date and no store is leaving (rule 5)."""
+    instance is Ready with its Pod up to date, no store is leaving (rule 5), and the last
+    restarted store has its leaders back (bounded), so that two stores are never short of
+    leaders at once."""
     outdated = [i for i in instances if i.active and i.revision != revision]
     if not outdated:
         return Settled()
@@ -185,6 +232,12 @@ def update_step(
     hold = wait_for_busy([i for i in instances if not i.ready or not i.synced], "store")
     if hold is not None:
         return hold
+    returning = [i for i in instances if i.awaiting_leaders(now)]
+    if returning:
+        return Hold(
+            f"waiting for leaders to return to {names(returning)} before restarting the next "
+            "store (at most evictLeaderTimeout)"
+        )
     if pd_gate is not None and any(i.version != target_version for i in outdated):
         return Hold(pd_gate, blocked=True, reason=reasons.PD_NOT_UPGRADED)
     return Update(min(outdated, key=lambda i: i.name).name)

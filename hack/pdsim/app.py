@@ -127,6 +127,7 @@ class Simulator:
         app.router.add_post("/sim/members/{name}/health", self.sim_member_health)
         app.router.add_post("/sim/stores", self.sim_put_store)
         app.router.add_post("/sim/stores/{address}/stop", self.sim_stop_store)
+        app.router.add_post("/sim/stores/{address}/stick-leaders", self.sim_stick_leaders)
         app.router.add_post("/sim/tick", self.sim_tick)
         return app
 
@@ -332,7 +333,9 @@ class Simulator:
 
     async def sim_add_member(self, request: web.Request) -> web.Response:
         data = await request.json()
-        member = self.cluster.add_member(data["name"], data["peer_urls"], data["client_urls"])
+        member = self.cluster.add_member(
+            data["name"], data["peer_urls"], data["client_urls"], data.get("version", "")
+        )
         return ok(render.member(member))
 
     async def sim_member_health(self, request: web.Request) -> web.Response:
@@ -342,11 +345,20 @@ class Simulator:
 
     async def sim_put_store(self, request: web.Request) -> web.Response:
         data = await request.json()
-        store = self.cluster.put_store(data["address"], data.get("status_address", ""))
+        store = self.cluster.put_store(
+            data["address"], data.get("status_address", ""), data.get("version", "")
+        )
         return ok(render.store(self.cluster, store))
 
     async def sim_stop_store(self, request: web.Request) -> web.Response:
         self.cluster.stop_heartbeat(request.match_info["address"])
+        return ok("ok")
+
+    async def sim_stick_leaders(self, request: web.Request) -> web.Response:
+        store = self.cluster.store_by_address(request.match_info["address"])
+        if store is None:
+            raise SimError(404, "no live store at that address")
+        self.cluster.stick_leaders(store.id)
         return ok("ok")
 
     async def sim_tick(self, request: web.Request) -> web.Response:

@@ -32,6 +32,8 @@ class PodView:
     namespace: str
     labels: dict[str, str]
     running: bool
+    version: str = ""
+    """The tag of the Pod's first container image: what the process would report."""
 
 
 @dataclass(frozen=True)
@@ -71,12 +73,12 @@ def apply(cluster: PDCluster, pod: PodView, present: bool) -> None:
     alive = present and pod.running
     if isinstance(role, PDMemberSpec):
         if alive:
-            cluster.add_member(role.name, role.peer_urls, role.client_urls)
+            cluster.add_member(role.name, role.peer_urls, role.client_urls, pod.version)
         else:
             cluster.set_member_health(role.name, False)
     elif isinstance(role, TiKVStoreSpec):
         if alive:
-            cluster.put_store(role.address, role.status_address)
+            cluster.put_store(role.address, role.status_address, pod.version)
         else:
             cluster.stop_heartbeat(role.address)
 
@@ -85,7 +87,19 @@ def view(pod: Any) -> PodView:
     """A PodView of a kubernetes_asyncio V1Pod; a Pod being deleted no longer counts."""
     meta, status = pod.metadata, pod.status
     running = (status is not None and status.phase == "Running") and not meta.deletion_timestamp
-    return PodView(meta.name, meta.namespace, dict(meta.labels or {}), running)
+    containers = pod.spec.containers if pod.spec is not None else []
+    return PodView(
+        meta.name, meta.namespace, dict(meta.labels or {}), running, image_tag(containers)
+    )
+
+
+def image_tag(containers: list[Any]) -> str:
+    """The version a component would report: its image's tag (`pingcap/tikv:v8.5.1`)."""
+    if not containers:
+        return ""
+    image = str(containers[0].image or "").split("@")[0]
+    name, _, tag = image.rpartition(":")
+    return tag if name and "/" not in tag else ""
 
 
 async def follow(

@@ -77,6 +77,7 @@ class Member:
     joined_at: float
     healthy: bool = True
     healthy_since: float = 0.0
+    version: str = VERSION
 
 
 @dataclass
@@ -127,6 +128,9 @@ class PDCluster:
         self.leader: Member | None = None
         self.stores: dict[int, Store] = {}
         self.evict_leader_stores: set[int] = set()
+        self.stuck_leader_stores: set[int] = set()
+        """Stores whose leaders no scheduler can move (a test's stand-in for regions whose
+        followers are all too far behind to take over)."""
         self.events: list[Event] = []
         self._next_store_id = 1
 
@@ -135,15 +139,23 @@ class PDCluster:
 
     # Members.
 
-    def add_member(self, name: str, peer_urls: list[str], client_urls: list[str]) -> Member:
-        """A pd-server started with --initial-cluster or --join (idempotent by name)."""
+    def add_member(
+        self, name: str, peer_urls: list[str], client_urls: list[str], version: str = ""
+    ) -> Member:
+        """A pd-server (of `version`, default the simulator's) started with --initial-cluster
+        or --join (idempotent by name: a restart)."""
         existing = self.member_by_name(name)
         if existing is not None:
             existing.peer_urls, existing.client_urls = peer_urls, client_urls
+            if not existing.healthy:
+                existing.version = version or existing.version
+                self.record("member-started", name, existing.version)
             self.set_member_health(name, True)
             return existing
         now = self.clock.now()
-        member = Member(name, self._new_member_id(), peer_urls, client_urls, now, True, now)
+        member = Member(
+            name, self._new_member_id(), peer_urls, client_urls, now, True, now, version or VERSION
+        )
         self.members.append(member)
         self.record("member-joined", name)
         self._elect_if_needed()
@@ -247,8 +259,10 @@ class PDCluster:
         if not self.bootstrapped:
             raise SimError(500, NOT_BOOTSTRAPPED)
 
-    def put_store(self, address: str, status_address: str = "", version: str = VERSION) -> Store:
-        """A TiKV registering (or restarting at the same address) and starting to heartbeat."""
+    def put_store(self, address: str, status_address: str = "", version: str = "") -> Store:
+        """A TiKV (of `version`, default the simulator's) registering, or restarting at the
+        same address, and starting to heartbeat."""
+        version = version or VERSION
         store = self.store_by_address(address)
         now = self.clock.now()
         if store is None:
@@ -268,7 +282,10 @@ class PDCluster:
             self.stores[store.id] = store
             self.record("store-registered", address, str(store.id))
         elif not store.heartbeating:
+            # A new process: a new start time, and the version it runs.
             store.start_timestamp = int(now)
+            store.version = version
+            self.record("store-started", address, f"{store.id} {version}")
         store.heartbeating = True
         store.last_heartbeat = now
         self._refresh_state_name(store)
@@ -336,6 +353,10 @@ class PDCluster:
             del self.stores[store.id]
             self.record("tombstone-removed", store.address, str(store.id))
 
+    def stick_leaders(self, store_id: int) -> None:
+        self.get_store(store_id)
+        self.stuck_leader_stores.add(store_id)
+
     # Evict-leader scheduler.
 
     def add_evict_leader(self, store_id: int) -> None:
@@ -360,9 +381,14 @@ class PDCluster:
             if store.heartbeating and store.state != StoreState.TOMBSTONE:
                 store.last_heartbeat = now
             self._refresh_state_name(store)
+        leading = {s.id for s in self.stores.values() if s.leader_count}
         for _ in range(self.settings.moves_per_tick):
             if not self._schedule_one():
                 break
+        for store in self.stores.values():
+            if (store.id in leading) != bool(store.leader_count):
+                kind = "leaders-back" if store.leader_count else "leaders-gone"
+                self.record(kind, store.address, str(store.id))
         for store in self.stores.values():
             self._finish_removal(store)
             self._finish_preparing(store)
@@ -441,6 +467,8 @@ class PDCluster:
 
     def _move_leader_off_unfit_store(self) -> bool:
         for store in self.stores.values():
+            if store.id in self.stuck_leader_stores:
+                continue
             if store.leader_count > 0 and not self._may_lead(store):
                 target = self._leader_target(store)
                 if target is not None:

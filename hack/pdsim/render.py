@@ -26,7 +26,7 @@ def member(m: Member, deploy_path: str = "/pd") -> dict[str, Any]:
             "peer_urls": m.peer_urls,
             "client_urls": m.client_urls,
             "deploy_path": deploy_path,
-            "binary_version": VERSION,
+            "binary_version": m.version,
             "git_hash": GIT_HASH,
         }
     )

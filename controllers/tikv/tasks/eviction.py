@@ -6,7 +6,7 @@ from apis import conditions as cond
 from controllers.common.runner import Complete, TaskResult
 from controllers.tikv import reasons
 from controllers.tikv.context import Context
-from controllers.tikv.decisions import pod_ready
+from controllers.tikv.decisions import pod_ready, stale_process
 from tikv_operator.pdapi.models import StoreStateName
 
 
@@ -18,14 +18,25 @@ async def end_leader_eviction(ctx: Context) -> TaskResult:
     if ctx.tikv.spec.offline or ctx.restart_pending:
         return Complete("eviction still needed")
     if store.store.id not in ctx.view.evict_leader_stores:
-        if ctx.condition_reason(cond.LEADERS_EVICTED) != reasons.NOT_EVICTING:
+        if ctx.condition_reason(cond.LEADERS_EVICTED) not in (
+            reasons.NOT_EVICTING,
+            reasons.EVICTION_ENDED,
+        ):
             ctx.condition(cond.LEADERS_EVICTED, "False", reasons.NOT_EVICTING, "no eviction")
         return Complete()
     if not pod_ready(ctx.pod) or store.store.state_name != StoreStateName.UP:
         ctx.requeue(5)
         return Complete("waiting for the new Pod to serve before leaders return")
+    if (stale := stale_process(store, ctx.pod)) is not None:
+        ctx.requeue(2)
+        return Complete(stale)
     await pd.end_evict_leader(store.store.id)
-    ctx.condition(cond.LEADERS_EVICTED, "False", reasons.NOT_EVICTING, "leaders may return")
+    ctx.condition(
+        cond.LEADERS_EVICTED,
+        "False",
+        reasons.EVICTION_ENDED,
+        f"the new tikv-server of store {store.store.id} serves; its leaders may return",
+    )
     ctx.event(
         "Normal",
         reasons.EVENT_EVICT_END,

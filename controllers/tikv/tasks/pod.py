@@ -18,6 +18,7 @@ from controllers.tikv.tasks.guard import fresh_instance, guard
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError
 from tikv_operator.pdapi import NotBootstrapped, PDClient, PDError
+from tikv_operator.pdapi.models import StoreStateName
 
 POLL = 5.0
 
@@ -72,6 +73,12 @@ async def _restart(ctx: Context) -> TaskResult:
             if not is_true(s.status.conditions, cond.READY)
         ],
         down_peer_stores=down_stores,
+        other_up_stores=sum(
+            1
+            for s in ctx.view.live_stores
+            if s.store.state_name == StoreStateName.UP
+            and (store is None or s.store.id != store.store.id)
+        ),
     )
     match decision.step:
         case RestartStep.BEGIN_EVICT:

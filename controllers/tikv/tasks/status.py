@@ -11,7 +11,7 @@ from controllers.common.runner import TaskResult
 from controllers.tikv import reasons
 from controllers.tikv.build import pod_revision
 from controllers.tikv.context import Context
-from controllers.tikv.decisions import NODE_STATE_NAMES, pod_ready
+from controllers.tikv.decisions import NODE_STATE_NAMES, pod_ready, stale_process
 from tikv_operator.pdapi.models import StoreInfo, StoreStateName
 
 
@@ -65,6 +65,8 @@ def _set_ready(ctx: Context) -> None:
             reasons.STORE_NOT_UP,
             f"store {ctx.store.store.id} is {ctx.store.store.state_name.value}",
         )
+    elif (stale := stale_process(ctx.store, ctx.pod)) is not None:
+        ctx.condition(cond.READY, "False", reasons.STORE_RESTARTING, stale)
     else:
         ctx.condition(cond.READY, "True", reasons.READY, "the Pod is Ready and the store is Up")
 

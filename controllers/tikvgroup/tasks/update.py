@@ -10,7 +10,13 @@ from controllers.common.updater import Hold, Settled, Update
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.build import instance_update_patch
 from controllers.tikvgroup.context import Context
-from controllers.tikvgroup.decisions import PDGroupVersion, pd_upgrade_gate, update_step
+from controllers.tikvgroup.decisions import (
+    PDGroupVersion,
+    PDMember,
+    pd_upgrade_gate,
+    pd_view_gate,
+    update_step,
+)
 from tikv_operator.kube import resources
 from tikv_operator.kube.cache import BY_NAMESPACE
 
@@ -29,10 +35,22 @@ def pd_groups_of_cluster(ctx: Context) -> list[PDGroupVersion]:
     return out
 
 
+def pd_members(ctx: Context) -> list[PDMember] | None:
+    if ctx.view is None:
+        return None
+    return [
+        PDMember(m.name, bool(m.name) and ctx.view.healthy(m.name), m.binary_version)
+        for m in ctx.view.members
+    ]
+
+
 async def rolling_update(ctx: Context) -> TaskResult:
     target = ctx.group.spec.template.spec.version
-    gate = pd_upgrade_gate(target, pd_groups_of_cluster(ctx))
-    step = update_step(ctx.facts(), ctx.revision, target, gate)
+    leader = ctx.view.leader if ctx.view is not None else ""
+    gate = pd_upgrade_gate(target, pd_groups_of_cluster(ctx)) or pd_view_gate(
+        target, pd_members(ctx), leader, ctx.pd_error
+    )
+    step = update_step(ctx.facts(), ctx.revision, target, gate, ctx.now)
     match step:
         case Settled():
             return Complete("all instances at the update revision")

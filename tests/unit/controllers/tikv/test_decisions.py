@@ -15,6 +15,7 @@ from controllers.tikv.decisions import (
     pod_ready,
     removal_decision,
     restart_decision,
+    stale_process,
     wanted_store_labels,
 )
 from tikv_operator.pdapi.models import StoreInfo
@@ -77,6 +78,7 @@ def _restart(**overrides: object) -> RestartStep:
         "timeout": TIMEOUT,
         "unready_siblings": [],
         "down_peer_stores": [],
+        "other_up_stores": 2,
     }
     args.update(overrides)
     return restart_decision(**args).step  # type: ignore[arg-type]
@@ -104,6 +106,9 @@ def _restart(**overrides: object) -> RestartStep:
             {"down_peer_stores": [7], "store": store(state=UP, leaders=0)},
             RestartStep.WAIT_DOWN_PEERS,
         ),
+        # The only store: its leaders have nowhere to go, waiting would only cost the timeout.
+        ({"other_up_stores": 0}, RestartStep.GO),
+        ({"other_up_stores": 0, "evicting": True, "eviction_started": JUST_NOW}, RestartStep.GO),
         # Down peers on the store itself do not block its own restart.
         ({"down_peer_stores": [1], "store": store(1, state=UP, leaders=0)}, RestartStep.GO),
     ],
@@ -172,3 +177,32 @@ def test_only_labels_that_differ_are_sent_to_pd() -> None:
 )
 def test_pod_ready_reads_the_ready_condition(pod: dict[str, object] | None, ready: bool) -> None:
     assert pod_ready(pod) is ready
+
+
+def _started(at: datetime) -> StoreInfo:
+    info = store(state=UP)
+    return info.model_copy(
+        update={"store": info.store.model_copy(update={"start_timestamp": int(at.timestamp())})}
+    )
+
+
+def _pod_created(at: datetime) -> dict[str, object]:
+    return {"metadata": {"creationTimestamp": at.isoformat().replace("+00:00", "Z")}}
+
+
+@pytest.mark.parametrize(
+    ("started", "stale"),
+    [
+        (NOW - timedelta(minutes=1), True),
+        (NOW, False),
+        (NOW + timedelta(seconds=3), False),
+    ],
+    ids=["old-process", "same-second", "new-process"],
+)
+def test_a_store_counts_as_back_only_once_a_process_newer_than_its_pod_runs(
+    started: datetime, stale: bool
+) -> None:
+    message = stale_process(_started(started), _pod_created(NOW))
+    assert (message is not None) == stale
+    if stale:
+        assert "waiting for the new process" in message

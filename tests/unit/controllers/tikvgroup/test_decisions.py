@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -17,12 +17,14 @@ from controllers.tikvgroup.decisions import (
     Offline,
     PDFacts,
     PDGroupVersion,
+    PDMember,
     Revive,
     ScaleStep,
     Settled,
     Update,
     UpdateStep,
     pd_upgrade_gate,
+    pd_view_gate,
     scale_in_victim,
     scale_step,
     update_step,
@@ -43,6 +45,7 @@ def up(name: str, **kw: object) -> Instance:
 
 T1 = datetime(2026, 1, 1, tzinfo=UTC)
 T2 = datetime(2026, 1, 2, tzinfo=UTC)
+NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 FIVE_STORES = PDFacts(up_stores=5, max_replicas=3)
 THREE_STORES = PDFacts(up_stores=3, max_replicas=3)
 
@@ -163,7 +166,7 @@ def test_without_a_policy_an_instance_has_no_topology() -> None:
     ],
 )
 def test_update_step(instances: list[Instance], gate: str | None, expected: UpdateStep) -> None:
-    assert update_step(instances, "r2", "v8.5.1", gate) == expected
+    assert update_step(instances, "r2", "v8.5.1", gate, NOW) == expected
 
 
 @pytest.mark.parametrize(
@@ -176,22 +179,74 @@ def test_update_step(instances: list[Instance], gate: str | None, expected: Upda
     ],
 )
 def test_update_waits_while_any_instance_is_unready_or_leaving(busy: Instance) -> None:
-    step = update_step([up("a"), busy], "r2", "v8.5.1", None)
+    step = update_step([up("a"), busy], "r2", "v8.5.1", None, NOW)
     assert isinstance(step, Hold) and not step.blocked
 
 
 def test_tikv_upgrade_waits_for_pd() -> None:
     gate = pd_upgrade_gate("v8.5.2", [PDGroupVersion("pd", "v8.5.2", "v8.5.1")])
     assert gate is not None and "v8.5.2" in gate
-    step = update_step([up("a"), up("b")], "r2", "v8.5.2", gate)
+    step = update_step([up("a"), up("b")], "r2", "v8.5.2", gate, NOW)
     assert isinstance(step, Hold) and step.reason == reasons.PD_NOT_UPGRADED
 
 
 def test_a_config_change_is_not_held_back_by_pd_version() -> None:
     gate = pd_upgrade_gate("v8.5.1", [PDGroupVersion("pd", "v8.5.2", "v8.5.2")])
-    assert update_step([up("a")], "r2", "v8.5.1", gate) == Update("a")
+    assert update_step([up("a")], "r2", "v8.5.1", gate, NOW) == Update("a")
 
 
 def test_pd_gate_opens_when_every_pd_group_runs_the_target() -> None:
     groups = [PDGroupVersion("pd", "v8.5.2", "v8.5.2"), PDGroupVersion("pd2", "v8.5.2", "v8.5.2")]
     assert pd_upgrade_gate("v8.5.2", groups) is None
+
+
+def restarted(name: str, leaders: int, ended: timedelta) -> Instance:
+    """A store updated a moment ago whose eviction ended `ended` before NOW."""
+    return up(
+        name, revision="r2", leader_count=leaders, region_count=12, eviction_ended=NOW - ended
+    )
+
+
+@pytest.mark.parametrize(
+    ("last", "expected"),
+    [
+        (restarted("a", 0, timedelta(seconds=5)), None),
+        (restarted("a", 3, timedelta(seconds=5)), Update("b")),
+        (restarted("a", 0, timedelta(minutes=6)), Update("b")),
+    ],
+    ids=["leaders-not-back", "leaders-back", "waited-long-enough"],
+)
+def test_next_store_waits_for_leaders_to_return_to_the_last(
+    last: Instance, expected: UpdateStep | None
+) -> None:
+    step = update_step([last, up("b")], "r2", "v8.5.1", None, NOW)
+    if expected is None:
+        assert isinstance(step, Hold) and "leaders to return to a" in step.message
+    else:
+        assert step == expected
+
+
+def test_a_store_without_regions_has_no_leaders_to_wait_for() -> None:
+    empty = up("a", revision="r2", leader_count=0, region_count=0, eviction_ended=NOW)
+    assert update_step([empty, up("b")], "r2", "v8.5.1", None, NOW) == Update("b")
+
+
+@pytest.mark.parametrize(
+    ("members", "leader", "waits_for"),
+    [
+        (None, "", "PD's view"),
+        ([PDMember("pd-a", True, "v8.5.2")], "", "leader"),
+        ([PDMember("pd-a", True, "v8.5.2"), PDMember("pd-b", False, "v8.5.2")], "pd-a", "pd-b"),
+        ([PDMember("pd-a", True, "v8.5.2"), PDMember("pd-b", True, "v8.5.1")], "pd-a", "pd-b"),
+        ([PDMember("pd-a", True, "8.5.2"), PDMember("pd-b", True, "v8.5.2")], "pd-a", None),
+    ],
+    ids=["no-view", "no-leader", "unhealthy", "old-version", "ready"],
+)
+def test_tikv_waits_until_pd_itself_reports_the_upgrade_done(
+    members: list[PDMember] | None, leader: str, waits_for: str | None
+) -> None:
+    gate = pd_view_gate("v8.5.2", members, leader, "PD cannot be asked: timeout")
+    if waits_for is None:
+        assert gate is None
+    else:
+        assert gate is not None and waits_for in gate
