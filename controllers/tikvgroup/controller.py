@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from controllers.common.deps import Deps
 from controllers.common.finalizer import add_finalizer
+from controllers.common.history import sync_revision
 from controllers.common.load import opening
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
@@ -29,6 +30,7 @@ INFORMERS = (
     resources.TIKV,
     resources.PDGROUP,
     resources.SERVICE,
+    resources.CONTROLLERREVISION,
 )
 """The kinds whose caches this controller reads and watches."""
 
@@ -38,6 +40,7 @@ TIKVGROUP_TASKS: list[Step[Context]] = [
     delete.ON_DELETION_WITH_CLUSTER,
     delete.ON_DELETION,
     task("finalizer", add_finalizer),
+    task("revision", sync_revision),
     task("service", children.apply_service),
     task("scale", scale.scale),
     task("update", update.rolling_update),
