@@ -194,10 +194,15 @@ async def _apply_step(
         case Keep():
             return ""
         case Renumber(revision=revision, number=number):
-            # The uid makes the patch fail on an object recreated under the same name.
-            patch = {"metadata": {"uid": revision.uid}, "revision": number}
             name = revision_name(ctx.name, revision.hash)
-            await ctx.deps.client.patch(kind, name, patch, ctx.namespace)
+            have = ctx.deps.cache(kind).get(f"{ctx.namespace}/{name}")
+            if have is None:
+                have = await ctx.deps.client.get(kind, name, ctx.namespace)
+            # A replace of the object as read, not a patch: the API server holds `data`
+            # immutable byte for byte, and a patch re-encodes it (compacted), which it
+            # refuses; the same client sends the same bytes it created the object with.
+            # The resourceVersion refuses the write if the revision changed meanwhile.
+            await ctx.deps.client.replace(kind, {**have, "revision": number})
             return f"revision {revision.hash} is back as number {number}"
         case Create(hash=hash_, number=number):
             obj = build_controller_revision(group, hash_, number)
