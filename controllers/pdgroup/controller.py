@@ -25,7 +25,9 @@ INFORMERS = (
     resources.SERVICE,
     resources.CONTROLLERREVISION,
 )
-"""The kinds whose caches this controller reads and watches."""
+"""The kinds whose caches this controller reads and watches. ControllerRevisions are read by
+the revision task, not watched: no decision waits for one to change, and one deleted by hand
+comes back at the next reconcile."""
 
 GROUP_TASKS: list[Step[GroupContext]] = [
     *opening(load.load, read_pd_view),
