@@ -328,10 +328,13 @@ class GroupStatus(ApiModel):
     """Number of instances at the current revision."""
 
     current_revision: str | None = None
-    """Revision of the instances before the update in progress."""
+    """Revision every instance was at: the update revision once a rollout is done (every
+    instance at it, Ready and up to date), until then the one before."""
 
     update_revision: str | None = None
-    """Revision of the instances the spec asks for."""
+    """Revision of the instances the spec asks for: the hash in the name of the group's
+    newest ControllerRevision (<group>-<hash>) and in its instances'
+    tikv.org/instance-revision-hash label."""
 
     collision_count: int | None = None
     """Counts revision-hash collisions, to make the next hash unique."""
@@ -340,7 +343,8 @@ class GroupStatus(ApiModel):
     """Label selector of the instances, for the scale subresource."""
 
     version: str | None = None
-    """Version that every instance runs, when they agree."""
+    """Version of the template once a rollout to it is done (every instance at the update
+    revision, Ready and up to date); until then the version reported before."""
 
     failover: list[FailoverRecord] = Field(default_factory=list)
     """Replacements made for failed instances."""

@@ -50,7 +50,9 @@ def components(
 
 
 def version(pd_groups: Sequence[PDGroup], tikv_groups: Sequence[TiKVGroup]) -> str | None:
-    """The version every group runs, when they all agree (none during an upgrade)."""
+    """The version every group reports, when they all agree. A group reports a version once
+    its rollout to it is done, so there is none while an upgrade has finished in some groups
+    and not in others."""
     groups: list[PDGroup | TiKVGroup] = [*pd_groups, *tikv_groups]
     versions = {g.status.version for g in groups}
     if len(versions) == 1 and None not in versions:

@@ -6,5 +6,6 @@
 - conditions: metav1.Condition handling.
 - finalizer, pvc: steps every instance kind takes.
 - revision: template hashes.
+- history: a group's revisions as ControllerRevisions; its current revision and version.
 - safety: fresh reads, identity fencing and the safety brake in front of destructive steps.
 """

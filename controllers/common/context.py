@@ -131,7 +131,10 @@ class GroupContext(ReconcileContext[T], Generic[T, N]):
     instances: list[N] = field(default_factory=list)
     """The group's instances, from the cache, by name."""
     revision: str = ""
-    """The revision its template hashes to (the instances' target)."""
+    """The update revision: the hash the instances move to (the `revision` task decides
+    it; `history.load_revision` starts it at what the status recorded)."""
+    collision_count: int | None = None
+    """status.collisionCount, raised by the `revision` task when a name was taken."""
     blocked: Hold | None = None
     """Set when a requested change is unsafe now; becomes the Blocked condition."""
 

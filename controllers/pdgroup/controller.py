@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from controllers.common.deps import Deps
 from controllers.common.finalizer import add_finalizer
+from controllers.common.history import sync_revision
 from controllers.common.load import opening
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
@@ -17,13 +18,22 @@ from tikv_operator.kube.manager import Manager
 
 NAME = "pdgroup"
 
-INFORMERS = (resources.CLUSTER, resources.PDGROUP, resources.PD, resources.SERVICE)
-"""The kinds whose caches this controller reads and watches."""
+INFORMERS = (
+    resources.CLUSTER,
+    resources.PDGROUP,
+    resources.PD,
+    resources.SERVICE,
+    resources.CONTROLLERREVISION,
+)
+"""The kinds whose caches this controller reads and watches. ControllerRevisions are read by
+the revision task, not watched: no decision waits for one to change, and one deleted by hand
+comes back at the next reconcile."""
 
 GROUP_TASKS: list[Step[GroupContext]] = [
     *opening(load.load, read_pd_view),
     delete.ON_DELETION,
     task("finalizer", add_finalizer),
+    task("revision", sync_revision),
     task("services", children.apply_services),
     task("bootstrap", members.bootstrap),
     task("scale", members.scale),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from controllers.common.deps import Deps
 from controllers.common.finalizer import add_finalizer
+from controllers.common.history import sync_revision
 from controllers.common.load import opening
 from controllers.common.pdview import pd_changes, read_pd_view
 from controllers.common.reconcile import Reconciler
@@ -29,8 +30,11 @@ INFORMERS = (
     resources.TIKV,
     resources.PDGROUP,
     resources.SERVICE,
+    resources.CONTROLLERREVISION,
 )
-"""The kinds whose caches this controller reads and watches."""
+"""The kinds whose caches this controller reads and watches. ControllerRevisions are read by
+the revision task, not watched: no decision waits for one to change, and one deleted by hand
+comes back at the next reconcile."""
 
 
 TIKVGROUP_TASKS: list[Step[Context]] = [
@@ -38,6 +42,7 @@ TIKVGROUP_TASKS: list[Step[Context]] = [
     delete.ON_DELETION_WITH_CLUSTER,
     delete.ON_DELETION,
     task("finalizer", add_finalizer),
+    task("revision", sync_revision),
     task("service", children.apply_service),
     task("scale", scale.scale),
     task("update", update.rolling_update),

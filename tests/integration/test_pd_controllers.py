@@ -15,7 +15,7 @@ from kubernetes_asyncio.client import ApiClient
 
 from apis import PD, PDGroup
 from apis import conditions as cond
-from apis.labels import GROUP, PD_INITIAL_CLUSTER
+from apis.labels import GROUP, INSTANCE_REVISION_HASH, PD_INITIAL_CLUSTER
 from controllers.common.conditions import find
 from controllers.common.deps import ControllerSettings, Deps
 from controllers.pd import controller as pd_controller
@@ -25,6 +25,7 @@ from controllers.pdgroup import reasons as group_reasons
 from hack.localcluster import LocalCluster
 from hack.pdsim.follow import follow
 from hack.pdsim.model import PDCluster
+from tests.integration.revisions import first_revision, one_rollout, revision_states
 from tests.pd_fixtures import SimulatorHandle, live_simulator
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError, Client
@@ -390,6 +391,31 @@ async def test_rolling_update_restarts_followers_first_and_the_leader_last(
     assert handovers and handovers[-1] in followers, events
     assert ("leader-changed", "") not in events, events
     assert not [e for e in harness.member_events()[before:] if e[0] == "member-removed"]
+
+
+async def test_a_template_change_adds_a_revision_and_current_follows_the_rollout(
+    harness: Harness,
+) -> None:
+    await bootstrapped(harness)
+    await eventually(lambda: _reports_version(harness, "v8.5.1"))
+    group = await harness.group()
+    await first_revision(harness.client, group)
+
+    async with revision_states(
+        harness.client, resources.PDGROUP, CLUSTER, harness.namespace
+    ) as states:
+        patch = {"spec": {"template": {"spec": {"version": "v8.5.2"}}}}
+        await harness.client.patch(resources.PDGROUP, CLUSTER, patch, harness.namespace)
+        await eventually(lambda: updated(harness, "v8.5.2"))
+        await eventually(lambda: _reports_version(harness, "v8.5.2"), seconds=30)
+
+    # TiKV waits for PD's version: it moved only once every member ran the new revision.
+    second = await one_rollout(harness.client, group, states, "v8.5.2")
+    assert {p.metadata.labels[INSTANCE_REVISION_HASH] for p in await harness.pds()} == {second}
+
+
+async def _reports_version(h: Harness, version: str) -> bool:
+    return (await h.group()).status.version == version
 
 
 async def test_deleting_the_group_with_its_cluster_deletes_every_instance_at_once(

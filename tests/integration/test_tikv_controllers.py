@@ -20,9 +20,10 @@ from kubernetes_asyncio.client import ApiClient
 
 from apis import TiKV, TiKVGroup
 from apis import conditions as cond
-from apis.labels import GROUP
+from apis.labels import GROUP, INSTANCE_REVISION_HASH
 from controllers.common.conditions import find, is_true
 from controllers.common.deps import ControllerSettings, Deps
+from controllers.common.revision import revision_hash
 from controllers.tikv import controller as tikv_controller
 from controllers.tikv import reasons as tikv_reasons
 from controllers.tikv.build import advertise_address
@@ -32,6 +33,12 @@ from hack.localcluster import LocalCluster
 from hack.pdsim.clock import ScaledClock
 from hack.pdsim.follow import follow
 from hack.pdsim.model import PDCluster, StoreState
+from tests.integration.revisions import (
+    controller_revisions,
+    first_revision,
+    one_rollout,
+    revision_states,
+)
 from tests.pd_fixtures import running_simulator
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError, Client
@@ -209,14 +216,16 @@ async def _remove_finalizers(client: Client, namespace: str) -> None:
             await client.patch(kind, item["metadata"]["name"], patch, namespace)
 
 
-async def create_cluster(h: Harness, replicas: int, evict_leader_timeout: str = "5m") -> None:
+async def create_cluster(
+    h: Harness, replicas: int, evict_leader_timeout: str = "5m", history_limit: int = 10
+) -> None:
     cluster = await h.client.create(
         resources.CLUSTER,
         {
             "apiVersion": "core.tikv.org/v1alpha1",
             "kind": "Cluster",
             "metadata": {"name": CLUSTER, "namespace": h.namespace},
-            "spec": {"pvcRetentionPolicy": "Retain"},
+            "spec": {"pvcRetentionPolicy": "Retain", "revisionHistoryLimit": history_limit},
         },
     )
     # What the Cluster controller records at first contact with PD.
@@ -246,9 +255,9 @@ async def create_cluster(h: Harness, replicas: int, evict_leader_timeout: str = 
 
 
 async def bootstrapped(
-    h: Harness, replicas: int = 3, evict_leader_timeout: str = "5m"
+    h: Harness, replicas: int = 3, evict_leader_timeout: str = "5m", history_limit: int = 10
 ) -> list[TiKV]:
-    await create_cluster(h, replicas, evict_leader_timeout)
+    await create_cluster(h, replicas, evict_leader_timeout, history_limit)
     await eventually(lambda: h.settled(replicas))
     return await h.tikvs()
 
@@ -389,3 +398,104 @@ async def test_deleting_an_instance_keeps_its_pod_until_the_store_is_tombstone(
     assert deletion.store_state == StoreState.TOMBSTONE
     assert deletion.address in {s for _, s in harness.events("store-tombstone")}
     assert deletion.address not in {s for _, s in harness.events("store-stopped")}
+
+
+async def _annotate_template(h: Harness, annotations: dict[str, str]) -> dict[str, Any]:
+    """Add annotations to the group's template (no instance restarts for that); the
+    template as the group controller reads it afterwards."""
+    template = (await h.group()).spec.template.model_copy(deep=True)
+    template.metadata.annotations.update(annotations)
+    patch = {"spec": {"template": {"metadata": {"annotations": annotations}}}}
+    await h.client.patch(resources.TIKVGROUP, GROUP_NAME, patch, h.namespace)
+    return template.model_dump(mode="json", by_alias=True)
+
+
+async def _rolled_out_to(h: Harness, revision: str | None) -> bool:
+    group = await h.group()
+    return (
+        group.status.update_revision == revision
+        and group.status.current_revision == revision
+        and await h.settled(3)
+        and all(t.metadata.labels[INSTANCE_REVISION_HASH] == revision for t in await h.tikvs())
+    )
+
+
+async def test_a_template_change_adds_a_revision_and_current_follows_the_rollout(
+    harness: Harness,
+) -> None:
+    await bootstrapped(harness, evict_leader_timeout="1s")
+    group = await harness.group()
+    assert group.status.version == "v8.5.1"
+    first = await first_revision(harness.client, group)
+
+    async with revision_states(
+        harness.client, resources.TIKVGROUP, GROUP_NAME, harness.namespace
+    ) as states:
+        patch = {"spec": {"template": {"spec": {"version": "v8.5.2"}}}}
+        await harness.client.patch(resources.TIKVGROUP, GROUP_NAME, patch, harness.namespace)
+
+        async def rolled_out() -> bool:
+            return states[-1][0] != first and await _rolled_out_to(harness, states[-1][0])
+
+        await eventually(rolled_out, seconds=180)
+
+    await one_rollout(harness.client, group, states, "v8.5.2")
+
+
+async def test_history_is_pruned_to_the_limit_and_a_rollback_renumbers_its_revision(
+    harness: Harness,
+) -> None:
+    await bootstrapped(harness, history_limit=1)
+    first = str((await harness.group()).status.update_revision)
+    one = revision_hash(await _annotate_template(harness, {"note": "one"}))
+    await eventually(lambda: _rolled_out_to(harness, one))
+    two = revision_hash(await _annotate_template(harness, {"note": "two"}))
+    await eventually(lambda: _rolled_out_to(harness, two))
+
+    # Back to "one": its revision is reused under the next number, not copied.
+    assert revision_hash(await _annotate_template(harness, {"note": "one"})) == one
+    await eventually(lambda: _rolled_out_to(harness, one))
+
+    async def pruned() -> bool:
+        # The update revision (which every instance runs) and one older one.
+        return await controller_revisions(harness.client, harness.namespace) == [
+            (f"{GROUP_NAME}-{two}", 3),
+            (f"{GROUP_NAME}-{one}", 4),
+        ]
+
+    await eventually(pruned, seconds=30)
+    assert f"{GROUP_NAME}-{first}" not in dict(
+        await controller_revisions(harness.client, harness.namespace)
+    )
+
+
+async def test_a_revision_name_taken_by_another_template_raises_the_collision_count(
+    harness: Harness,
+) -> None:
+    await bootstrapped(harness)
+    template = (await harness.group()).spec.template.model_copy(deep=True)
+    template.metadata.annotations["note"] = "collide"
+    wanted = template.model_dump(mode="json", by_alias=True)
+    taken = f"{GROUP_NAME}-{revision_hash(wanted, 0)}"
+    # Not the group's, and not in the operator's cache (no managed-by label).
+    squatter = {
+        "apiVersion": "apps/v1",
+        "kind": "ControllerRevision",
+        "metadata": {"name": taken, "namespace": harness.namespace},
+        "data": {"something": "else"},
+        "revision": 1,
+    }
+    await harness.client.create(resources.CONTROLLERREVISION, squatter)
+
+    assert await _annotate_template(harness, {"note": "collide"}) == wanted
+    resolved = revision_hash(wanted, 1)
+    await eventually(lambda: _rolled_out_to(harness, resolved))
+
+    group = await harness.group()
+    assert group.status.collision_count == 1
+    mine = await harness.client.get(
+        resources.CONTROLLERREVISION, f"{GROUP_NAME}-{resolved}", harness.namespace
+    )
+    assert mine["data"] == wanted and mine["revision"] == 2
+    untouched = await harness.client.get(resources.CONTROLLERREVISION, taken, harness.namespace)
+    assert untouched["data"] == {"something": "else"}

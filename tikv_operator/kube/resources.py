@@ -56,6 +56,7 @@ POD = ResourceKind("", "v1", "pods", "Pod")
 PVC = ResourceKind("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim")
 CONFIGMAP = ResourceKind("", "v1", "configmaps", "ConfigMap")
 SERVICE = ResourceKind("", "v1", "services", "Service")
+CONTROLLERREVISION = ResourceKind("apps", "v1", "controllerrevisions", "ControllerRevision")
 NAMESPACE = ResourceKind("", "v1", "namespaces", "Namespace", namespaced=False)
 NODE = ResourceKind("", "v1", "nodes", "Node", namespaced=False)
 EVENT = ResourceKind("events.k8s.io", "v1", "events", "Event")
@@ -91,7 +92,7 @@ def micro_time(when: datetime.datetime) -> str:
     return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-CHILD_KINDS = (POD, PVC, CONFIGMAP, SERVICE)
+CHILD_KINDS = (POD, PVC, CONFIGMAP, SERVICE, CONTROLLERREVISION)
 """Kinds the operator creates: their caches hold only what it manages (DESIGN §3)."""
 
 

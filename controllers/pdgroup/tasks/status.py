@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from apis import conditions as cond
 from apis.common import GroupStatus
 from apis.meta import Condition
 from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.conditions import Status, is_true, set_condition
 from controllers.common.group import selector
+from controllers.common.history import current_revision, reported_version
 from controllers.common.runner import TaskResult
 from controllers.pdgroup import reasons
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.decisions import Instance
 from controllers.pdgroup.tasks.members import instance_view
-
-
-def current_revision(infos: list[Instance], update: str, previous: str | None) -> str:
-    """The revision the instances not yet updated run: the previous one while any of them
-    still runs it, else the most common old one, else the update revision."""
-    old = Counter(i.revision for i in infos if i.revision and i.revision != update)
-    if not old:
-        return update
-    if previous in old:
-        return str(previous)
-    return old.most_common(1)[0][0] or update
 
 
 def suspended_condition(ctx: GroupContext) -> tuple[Status, str, str]:
@@ -133,12 +121,15 @@ def desired_status(ctx: GroupContext) -> GroupStatus:
     status.replicas = len(infos)
     status.ready_replicas = sum(i.ready for i in infos)
     status.update_revision = ctx.revision
-    status.current_revision = current_revision(infos, ctx.revision, group.status.current_revision)
+    status.collision_count = ctx.collision_count
+    rolling = [i for i in infos if not i.deleting]
+    status.current_revision = current_revision(rolling, ctx.revision, group.status.current_revision)
     status.updated_replicas = sum(i.revision == ctx.revision for i in infos)
     status.current_replicas = sum(i.revision == status.current_revision for i in infos)
     status.selector = selector(group)
-    versions = {p.spec.version for p in ctx.instances}
-    status.version = versions.pop() if len(versions) == 1 else None
+    status.version = reported_version(
+        rolling, ctx.revision, group.spec.template.spec.version, group.status.version
+    )
     return status
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from apis import TiKV, TiKVGroup
-from controllers.common.group import selector, update_revision
+from controllers.common.group import selector
+from controllers.common.history import load_revision
 from controllers.common.load import load_member
 from controllers.common.runner import Complete, TaskResult
 from controllers.tikvgroup.context import Context
@@ -20,7 +21,7 @@ async def load(ctx: Context) -> TaskResult:
         return loaded
     owned = ctx.deps.cache(resources.TIKV).by_index(BY_OWNER_UID, str(ctx.group.metadata.uid))
     ctx.instances = _instances(owned)
-    ctx.revision = update_revision(ctx.group)
+    load_revision(ctx)
     return Complete()
 
 

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from apis import conditions as cond
 from controllers.common.group import selector
+from controllers.common.history import current_revision, reported_version
 from controllers.common.runner import TaskResult
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.context import Context
 from controllers.tikvgroup.tasks.scale import desired_replicas
-
-
-def current_revision(ctx: Context) -> str | None:
-    """The revision the group is moving away from: kept until every instance is updated."""
-    revisions = [i.revision for i in ctx.facts() if i.revision]
-    if revisions and all(r == ctx.revision for r in revisions):
-        return ctx.revision
-    if ctx.group.status.current_revision:
-        return ctx.group.status.current_revision
-    others = Counter(r for r in revisions if r != ctx.revision)
-    return others.most_common(1)[0][0] if others else ctx.revision
 
 
 async def write_status(ctx: Context) -> TaskResult:
@@ -29,10 +18,9 @@ async def write_status(ctx: Context) -> TaskResult:
     facts = ctx.facts()
     active = [i for i in facts if i.active]
     replicas = desired_replicas(ctx)
-    current = current_revision(ctx)
+    current = current_revision(active, ctx.revision, group.status.current_revision)
     ready = sum(i.ready for i in facts)
     updated = [i for i in active if i.revision == ctx.revision]
-    versions = {i.version for i in active}
     all_synced = len(updated) == len(active) and all(i.synced for i in active)
     update: dict[str, Any] = {
         "observed_generation": group.metadata.generation,
@@ -42,8 +30,11 @@ async def write_status(ctx: Context) -> TaskResult:
         "current_replicas": sum(i.revision == current for i in facts),
         "current_revision": current,
         "update_revision": ctx.revision,
+        "collision_count": ctx.collision_count,
         "selector": selector(group),
-        "version": versions.pop() if len(versions) == 1 and all_synced else group.status.version,
+        "version": reported_version(
+            active, ctx.revision, group.spec.template.spec.version, group.status.version
+        ),
     }
     all_ready = ready == len(facts) == replicas
     if all_ready:

@@ -101,6 +101,7 @@ def test_rbac_grants_what_the_controllers_use(directory: str, kind: str) -> None
         assert "update" in _grants(rules, "core.tikv.org", f"{plural}/status")
     for resource in ("pods", "persistentvolumeclaims", "configmaps", "services"):
         assert {"create", "delete", "watch"} <= _grants(rules, "", resource)
+    assert {"create", "patch", "delete", "watch"} <= _grants(rules, "apps", "controllerrevisions")
     assert "create" in _grants(rules, "", "events")
     assert "create" in _grants(rules, "events.k8s.io", "events")
     assert {"get", "create", "update"} <= _grants(rules, "coordination.k8s.io", "leases")
@@ -119,6 +120,7 @@ def test_rbac_grants_nothing_beyond_its_resources() -> None:
     assert {g for rule in rules for g in rule["apiGroups"]} == {
         "core.tikv.org",
         "",
+        "apps",
         "events.k8s.io",
         "coordination.k8s.io",
     }
