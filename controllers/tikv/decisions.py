@@ -228,8 +228,12 @@ def stale_process(store: StoreInfo, pod: Mapping[str, object] | None) -> str | N
 
 
 def pod_ready(pod: Mapping[str, object] | None) -> bool:
-    """The Pod's Ready condition is True."""
+    """The Pod's Ready condition is True and the Pod is not being deleted (a terminating
+    Pod's Ready lags behind its process going away)."""
     if pod is None:
+        return False
+    meta = pod.get("metadata")
+    if isinstance(meta, dict) and meta.get("deletionTimestamp"):
         return False
     status = pod.get("status")
     conditions = status.get("conditions") if isinstance(status, dict) else None

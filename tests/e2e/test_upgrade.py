@@ -88,13 +88,22 @@ async def test_version_bump_rolls_pd_then_tikv_one_instance_at_a_time(e2e: E2E) 
     e2e.apply_basic()
     await e2e.wait_ready()
     leader = e2e.sim.pd("/leader")["name"]
+    await e2e.patch(resources.CLUSTER, {"spec": {"revisionHistoryLimit": 0}})
     start = len(e2e.sim.events())
 
     await set_version(e2e, resources.PDGROUP, NEW)
     await set_version(e2e, resources.TIKVGROUP, NEW)
-    await wait_rolled(e2e, resources.PDGROUP, NEW)
-    await wait_rolled(e2e, resources.TIKVGROUP, NEW)
+    rolled = {
+        "pd": await wait_rolled(e2e, resources.PDGROUP, NEW),
+        "tikv": await wait_rolled(e2e, resources.TIKVGROUP, NEW),
+    }
     await e2e.wait_ready()
+    for component, status in rolled.items():
+        # History pruned to the Cluster's limit: none kept beyond the one in use.
+        revisions = await e2e.list(
+            resources.CONTROLLERREVISION, f"app.kubernetes.io/component={component}"
+        )
+        assert [r["metadata"]["name"] for r in revisions] == [f"basic-{status['updateRevision']}"]
     events = e2e.sim.events()[start:]
 
     # PD: one member down at a time, each back on the new version before the next goes; the

@@ -36,6 +36,8 @@ async def apply_pod(ctx: Context) -> TaskResult:
             return Retry(1, "a Pod exists that the cache has not seen yet")
         return Complete("created")
     if ctx.pod["metadata"].get("deletionTimestamp"):
+        # Its process may still heartbeat: the eviction must outlive it.
+        ctx.restart_pending = True
         ctx.requeue(2)
         return Complete("the old Pod is terminating")
     if pod_hash_of(ctx.pod) == pod_revision(ctx.tikv):

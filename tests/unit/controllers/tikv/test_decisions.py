@@ -173,6 +173,13 @@ def test_only_labels_that_differ_are_sent_to_pd() -> None:
         ({"status": {}}, False),
         ({"status": {"conditions": [{"type": "Ready", "status": "False"}]}}, False),
         ({"status": {"conditions": [{"type": "Ready", "status": "True"}]}}, True),
+        (
+            {
+                "metadata": {"deletionTimestamp": "2026-01-01T00:00:00Z"},
+                "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+            },
+            False,
+        ),
     ],
 )
 def test_pod_ready_reads_the_ready_condition(pod: dict[str, object] | None, ready: bool) -> None:
