@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apis import TiKV, TiKVGroup, labels
 from apis import conditions as cond
+from apis.common import FailoverRecord
 from apis.types import parse_duration
 from controllers.common.conditions import find, is_true
 from controllers.common.context import GroupContext
@@ -17,6 +18,9 @@ from tikv_operator.kube import resources
 @dataclass
 class Context(GroupContext[TiKVGroup, TiKV]):
     KIND = resources.TIKVGROUP
+
+    failover: list[FailoverRecord] = field(default_factory=list)
+    """The group's failover records as this reconcile leaves them (status.failover)."""
 
     def instance(self, name: str) -> TiKV:
         return next(i for i in self.instances if i.metadata.name == name)

@@ -229,6 +229,14 @@ def update_step(
     leaving = [i for i in instances if not i.active]
     if leaving:
         return Hold(f"waiting for {names(leaving)} to leave before updating the next store")
+    down = [i for i in instances if i.state_name in ("Disconnected", "Down")]
+    if down:
+        return Hold(
+            f"the rolling update is held: the store of {names(down)} is not heartbeating; it "
+            "goes on once the store is back, or replaced by failover and removed",
+            blocked=True,
+            reason=reasons.STORE_DOWN,
+        )
     hold = wait_for_busy([i for i in instances if not i.ready or not i.synced], "store")
     if hold is not None:
         return hold

@@ -250,3 +250,10 @@ def test_tikv_waits_until_pd_itself_reports_the_upgrade_done(
         assert gate is None
     else:
         assert gate is not None and waits_for in gate
+
+
+def test_a_rolling_update_held_by_a_down_store_says_so() -> None:
+    down = up("b", revision="r2", ready=False, state_name="Down")
+    step = update_step([up("a"), down], "r2", "v8.5.1", None, NOW)
+    assert isinstance(step, Hold) and step.blocked and step.reason == reasons.STORE_DOWN
+    assert "b" in step.message
