@@ -74,10 +74,11 @@ class Operator:
     extra: tuple[str, ...] = ("--pd-poll-interval=2s", "--log-format=json", "--log-level=info")
     process: Process | None = None
     probe_port: int = 0
+    metrics_port: int = 0
     starts: int = 0
 
     def start(self) -> None:
-        self.probe_port = free_port()
+        self.probe_port, self.metrics_port = free_port(), free_port()
         self.starts += 1
         self.process = operator_process(
             self.kubeconfig,
@@ -86,8 +87,13 @@ class Operator:
             self.probe_port,
             self.log_dir / f"run-{self.starts}",
             *self.extra,
+            f"--metrics-bind-address=127.0.0.1:{self.metrics_port}",
         ).start()
         wait_http_ok(f"http://127.0.0.1:{self.probe_port}/readyz", self.process)
+
+    def metrics(self) -> str:
+        """The operator's /metrics page (Prometheus text format)."""
+        return httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).text
 
     def kill(self) -> None:
         """SIGKILL: no graceful shutdown, as when a node dies."""
@@ -209,6 +215,18 @@ class E2E:
             f"--- objects\n{table}\n--- simulator events (last 30)\n{events}\n"
             f"--- operator log tail\n{self.operator.log_tail()}"
         )
+
+
+def metric_values(page: str, name: str, **labels: str) -> list[float]:
+    """The values of the samples of `name` on a /metrics page whose labels include
+    `labels`."""
+    want = [f'{k}="{v}"' for k, v in labels.items()]
+    out = []
+    for line in page.splitlines():
+        sample, _, value = line.rpartition(" ")
+        if sample.startswith(name + "{") and all(w in sample for w in want):
+            out.append(float(value))
+    return out
 
 
 def tombstone_before_stop(events: list[dict[str, Any]], address: str) -> bool:
