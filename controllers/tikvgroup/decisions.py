@@ -49,6 +49,8 @@ class Instance:
     created: datetime | None = None
     leader_count: int | None = None
     region_count: int | None = None
+    evicting: bool = False
+    """The operator is evicting its leaders (a restart or removal in progress)."""
     eviction_ended: datetime | None = None
     """When the operator ended the leader eviction of its restart (None: not just restarted)."""
     leader_return_timeout: timedelta = timedelta(minutes=5)
@@ -240,6 +242,12 @@ def update_step(
     hold = wait_for_busy([i for i in instances if not i.ready or not i.synced], "store")
     if hold is not None:
         return hold
+    evicting = [i for i in instances if i.evicting]
+    if evicting:
+        return Hold(
+            f"waiting for the leader eviction of {names(evicting)} to end before updating "
+            "the next store"
+        )
     returning = [i for i in instances if i.awaiting_leaders(now)]
     if returning:
         return Hold(

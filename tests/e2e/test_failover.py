@@ -74,6 +74,16 @@ async def test_a_down_store_gets_exactly_one_replacement_and_no_more_than_allowe
     assert any(s["store"]["address"] == address for s in e2e.sim.pd("/stores").get("stores") or [])
     page = e2e.operator.metrics()
     assert metric_values(page, "tikv_operator_failover_total", component="tikv") == [1.0]
+    # What people see: the failed instance abnormal, its store Disconnected, the rest Up.
+    assert metric_values(
+        page, "tikv_operator_instance_abnormal", instance=first, condition="Ready"
+    ) == [1.0]
+    assert metric_values(
+        page, "tikv_operator_store_state", instance=first, state="Disconnected"
+    ) == [1.0]
+    assert metric_values(
+        page, "tikv_operator_store_state", instance=record["replacement"], state="Up"
+    ) == [1.0]
 
     # A second store fails: maxFailoverCount (1) is reached, so no replacement, and the group
     # says why.

@@ -10,10 +10,10 @@ from apis.common import FailoverRecord
 from apis.types import parse_duration
 from controllers.common.conditions import is_true
 from controllers.common.objects import key_of
+from controllers.common.pods import pod_ready
 from controllers.common.runner import Complete, TaskResult
+from controllers.common.stores import advertise_address, find_store
 from controllers.common.updater import Hold, Settled
-from controllers.tikv.build import advertise_address
-from controllers.tikv.decisions import find_store, pod_ready
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.build import new_instance_name
 from controllers.tikvgroup.context import Context
