@@ -8,7 +8,7 @@ import pytest
 
 from tikv_operator.kube import resources
 
-from .harness import E2E, condition, eventually, is_true
+from .harness import E2E, condition, eventually, is_true, until
 
 pytestmark = pytest.mark.e2e
 
@@ -53,10 +53,26 @@ async def test_suspend_compute_deletes_pods_keeps_pvcs_and_resumes_the_same_stor
     assert max(stopped) <= unhealthy[0]["time"], "a PD Pod went before every TiKV Pod was gone"
     assert unhealthy[-1]["subject"] == leader, "the PD leader's Pod went before its followers'"
     assert e2e.sim.events_of("member-removed") == [], "suspension removed a PD member"
+    # Leaders left each store before its Pod went, one store at a time; the last store's had
+    # nowhere to go.
+    evicted = [e["subject"].rsplit("-", 1)[1] for e in events if e["kind"] == "scheduler-added"]
+    stopped_ids = [e["detail"] for e in events if e["kind"] == "store-stopped"]
+    assert evicted == stopped_ids[:2], (evicted, stopped_ids)
+    for store_id in evicted:
+        added = next(e["time"] for e in events if e["subject"].endswith(f"-{store_id}"))
+        gone = next(
+            e["time"] for e in events if e["kind"] == "store-stopped" and e["detail"] == store_id
+        )
+        assert added < gone
 
     await e2e.patch(resources.CLUSTER, {"spec": {"suspendAction": {"suspendCompute": False}}})
     await e2e.wait_ready()
     assert {s["store"]["id"] for s in e2e.sim.up_stores()} == stores
+
+    def no_eviction_left() -> bool:
+        return not [s for s in e2e.sim.pd("/schedulers") or [] if s.startswith("evict-leader")]
+
+    await until(no_eviction_left, "the suspension's evictions ended after resuming", 60)
     assert e2e.sim.member_names() == members
 
     async def group_resumed() -> bool:
