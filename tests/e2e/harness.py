@@ -151,8 +151,19 @@ class E2E:
     def kubectl(self, *args: str) -> str:
         return self.control_plane.kubectl("-n", self.namespace, *args).stdout
 
-    def apply_basic(self) -> None:
-        self.kubectl("apply", "-f", str(EXAMPLE))
+    def apply_basic(self, tikv_replicas: int | None = None) -> None:
+        """Apply examples/basic, with another TiKV replica count from the start if asked."""
+        if tikv_replicas is None:
+            self.kubectl("apply", "-f", str(EXAMPLE))
+            return
+        copy = self.workdir / "basic"
+        copy.mkdir(exist_ok=True)
+        for source in EXAMPLE.glob("*.yaml"):
+            text = source.read_text()
+            if source.name == "tikv-group.yaml":
+                text = text.replace("replicas: 3", f"replicas: {tikv_replicas}")
+            (copy / source.name).write_text(text)
+        self.kubectl("apply", "-f", str(copy))
 
     async def get(self, kind: ResourceKind, name: str = CLUSTER) -> Object | None:
         return await self.kube.get_or_none(kind, name, self.namespace)
