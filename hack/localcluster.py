@@ -56,6 +56,12 @@ def cache_dir() -> Path:
     return Path(os.environ.get("TIKV_OPERATOR_CACHE", Path.home() / ".cache" / "tikv-operator"))
 
 
+NODE_ANNOTATION = "kwok.x-k8s.io/node"
+NODE_MANAGED = "fake"
+"""kwok plays the kubelet of the nodes with this annotation value; any other value is a
+node whose kubelet died."""
+
+
 @dataclass(frozen=True)
 class Binaries:
     etcd: Path
@@ -351,10 +357,11 @@ class LocalCluster:
             str(self.binaries.kube_controller_manager),
             f"--kubeconfig={self.kubeconfig}",
             # node-lifecycle lifts the not-ready taint the API server puts on new Nodes (and
-            # taints Nodes whose kwok heartbeats stop, as a real cluster would); the volume
+            # taints Nodes whose kwok heartbeats stop, as a real cluster would, marking their
+            # Pods not Ready), taint-eviction deletes the Pods that do not tolerate it; the volume
             # controllers bind claims to what hack.provisioner creates and guard in-use claims.
             "--controllers=garbage-collector-controller,namespace-controller,"
-            "serviceaccount-controller,node-lifecycle-controller,"
+            "serviceaccount-controller,node-lifecycle-controller,taint-eviction-controller,"
             "persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,"
             "persistentvolume-protection-controller",
             "--leader-elect=false",
@@ -384,7 +391,9 @@ class LocalCluster:
         return [
             str(self.binaries.kwok),
             f"--kubeconfig={self.kubeconfig}",
-            "--manage-all-nodes=true",
+            # Only nodes annotated as kwok's: a test stops a node's heartbeats (a dead
+            # machine) by changing that annotation (see NODE_ANNOTATION).
+            f"--manage-nodes-with-annotation-selector={NODE_ANNOTATION}={NODE_MANAGED}",
             # With a Lease kwok renews every node's heartbeat every few seconds, as a kubelet
             # does; without one it only patches node status about once a minute.
             "--node-lease-duration-seconds=40",
@@ -413,7 +422,7 @@ class LocalCluster:
                     "kind": "Node",
                     "metadata": {
                         "name": name,
-                        "annotations": {"kwok.x-k8s.io/node": "fake"},
+                        "annotations": {NODE_ANNOTATION: NODE_MANAGED},
                         "labels": {
                             "type": "kwok",
                             "kubernetes.io/hostname": name,

@@ -32,11 +32,13 @@ INFORMERS = (
     resources.SERVICE,
     resources.CONTROLLERREVISION,
     resources.POD,
+    resources.NODE,
 )
 """The kinds whose caches this controller reads and watches. ControllerRevisions are read by
 the revision task, not watched: no decision waits for one to change, and one deleted by hand
-comes back at the next reconcile. Pods are read by failover (is a down store's Pod Ready?);
-a Pod's readiness reaches the group through its instance's Ready condition."""
+comes back at the next reconcile. Pods and Nodes are read by failover (is a down store's
+Pod Ready? is a Terminating Pod's node dead?); a Pod's readiness reaches the group through
+its instance's Ready condition."""
 
 
 TIKVGROUP_TASKS: list[Step[Context]] = [
@@ -47,6 +49,7 @@ TIKVGROUP_TASKS: list[Step[Context]] = [
     task("revision", sync_revision),
     task("service", children.apply_service),
     task("failover", failover.failover),
+    task("stuck-pods", failover.release_stuck_pods),
     task("scale", scale.scale),
     task("update", update.rolling_update),
 ]
