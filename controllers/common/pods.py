@@ -1,10 +1,17 @@
-"""Deleting an instance's Pod: the one way every controller does it."""
+"""An instance's Pod: deleting it (the one way every controller does it), and changing its
+labels and annotations in place."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from controllers.common.context import ReconcileContext
+from controllers.common.metadata import metadata_patch, synced
 from controllers.common.objects import Object
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import Client
+
+EVENT_METADATA_PATCHED = "PodMetadataPatched"
 
 
 async def delete_pod(client: Client, pod: Object) -> bool:
@@ -13,3 +20,27 @@ async def delete_pod(client: Client, pod: Object) -> bool:
     False when it was already gone. Callers guard first (DESIGN §5 rules 1, 5, 10)."""
     meta = pod["metadata"]
     return await client.delete(resources.POD, meta["name"], meta["namespace"], uid=meta["uid"])
+
+
+async def patch_pod_metadata(
+    ctx: ReconcileContext[Any], pod: Object, desired: Object
+) -> Object | None:
+    """Bring the running Pod's labels and annotations to those of the `desired` Pod, in place
+    (no restart: kubelet never looks at them). Returns the patched Pod, None when nothing
+    differed. The patch names the Pod's uid, so a Pod recreated meanwhile is not touched."""
+    meta = pod["metadata"]
+    patch = metadata_patch(meta, desired["metadata"])
+    if patch is None:
+        return None
+    body = {"metadata": {**patch, "uid": meta["uid"]}}
+    await ctx.deps.client.patch(resources.POD, meta["name"], body, meta["namespace"])
+    keys = sorted({*(patch.get("labels") or {}), *(patch.get("annotations") or {})})
+    ctx.event(
+        "Normal",
+        EVENT_METADATA_PATCHED,
+        "PatchPod",
+        f"Pod {meta['name']} labels and annotations changed in place, without a restart: "
+        + ", ".join(keys),
+    )
+    new_labels, new_annotations = synced(meta, desired["metadata"])
+    return {**pod, "metadata": {**meta, "labels": new_labels, "annotations": new_annotations}}

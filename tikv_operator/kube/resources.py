@@ -58,6 +58,9 @@ CONFIGMAP = ResourceKind("", "v1", "configmaps", "ConfigMap")
 SERVICE = ResourceKind("", "v1", "services", "Service")
 NAMESPACE = ResourceKind("", "v1", "namespaces", "Namespace", namespaced=False)
 NODE = ResourceKind("", "v1", "nodes", "Node", namespaced=False)
+STORAGECLASS = ResourceKind(
+    "storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False
+)
 EVENT = ResourceKind("events.k8s.io", "v1", "events", "Event")
 LEASE = ResourceKind("coordination.k8s.io", "v1", "leases", "Lease")
 

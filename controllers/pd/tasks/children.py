@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from apis.labels import INSTANCE_REVISION_HASH
-from controllers.common.pvc import apply_pvcs as apply_pvc_objects
 from controllers.common.pvc import build_pvcs
-from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.common.pvcsync import sync_pvcs
+from controllers.common.runner import Complete, TaskResult
 from controllers.pd.build import CONFIG_FILE, build_config, build_configmap, child_labels
 from controllers.pd.context import PDContext
 from tikv_operator.kube import cache, resources
-from tikv_operator.kube.client import ApiError
 
 
 async def apply_configmap(ctx: PDContext) -> TaskResult:
@@ -30,13 +29,4 @@ async def apply_pvcs(ctx: PDContext) -> TaskResult:
     labels = {k: v for k, v in child_labels(pd).items() if k != INSTANCE_REVISION_HASH}
     desired = build_pvcs(pd, pd.spec.volumes, pd.spec.overlay.volume_claims, labels)
     owned = ctx.deps.cache(resources.PVC).by_index(cache.BY_OWNER_UID, str(pd.metadata.uid))
-    try:
-        changed = await apply_pvc_objects(
-            ctx.deps.client, desired, {p["metadata"]["name"]: p for p in owned}
-        )
-    except ApiError as error:
-        if not error.conflict:
-            raise
-        # The cache has not seen a PVC we created a moment ago.
-        return Retry(1.0, "a PVC exists that the cache has not seen yet")
-    return Complete(f"PVCs created or expanded: {', '.join(changed)}" if changed else "")
+    return await sync_pvcs(ctx, desired, {p["metadata"]["name"]: p for p in owned})

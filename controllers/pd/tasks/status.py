@@ -59,11 +59,11 @@ def suspended_condition(ctx: PDContext, pod: Object | None) -> tuple[Status, str
 def conditions(ctx: PDContext, pod: Object | None) -> list[Condition]:
     pd = ctx.pd
     now, gen = ctx.deps.now(), pd.metadata.generation
-    out = list(pd.status.conditions)
+    out = list(ctx.conditions)  # as the tasks left them (a PVC that cannot grow)
     status, reason, message = ready_condition(ctx, pod)
     out = set_condition(out, cond.READY, status, reason, message, generation=gen, now=now)
     desired = ctx.desired_pod or build_pod(pd, ctx.config or build_config(pd))
-    if pod is not None and not needs_recreate(pod, desired):
+    if pod is not None and not needs_recreate(pod, desired, pd.spec.update_strategy.config):
         synced: tuple[Status, str, str] = ("True", reasons.SYNCED, "the Pod matches the spec")
     else:
         synced = ("False", reasons.POD_OUTDATED, "the Pod does not match the spec yet")

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from apis import conditions as cond
-from controllers.common.restart import pod_hash_of
+from controllers.common.restart import needs_recreate, pod_hash_of
 from controllers.common.runner import TaskResult
 from controllers.tikv import reasons
-from controllers.tikv.build import pod_revision
+from controllers.tikv.build import build_pod, pod_revision
 from controllers.tikv.context import Context
 from controllers.tikv.decisions import NODE_STATE_NAMES, pod_ready
 from tikv_operator.pdapi.models import StoreInfo, StoreStateName
@@ -70,9 +70,10 @@ def _set_ready(ctx: Context) -> None:
 
 
 def _set_synced(ctx: Context, have: str | None, want: str) -> None:
+    strategy = ctx.tikv.spec.update_strategy.config
     if ctx.pod is None:
         ctx.condition(cond.SYNCED, "False", reasons.POD_MISSING, "the Pod does not exist yet")
-    elif have != want:
+    elif needs_recreate(ctx.pod, build_pod(ctx.tikv), strategy):
         ctx.condition(
             cond.SYNCED,
             "False",
