@@ -19,6 +19,18 @@ def is_true(conditions: list[Condition], type_: str) -> bool:
     return c is not None and c.status == "True"
 
 
+def available_in(
+    conditions: list[Condition], min_ready_seconds: float, now: datetime
+) -> float | None:
+    """Seconds until an instance counts as available: Ready for `min_ready_seconds` without
+    a break (0 once it is); None while it is not Ready."""
+    ready = find(conditions, "Ready")
+    if ready is None or ready.status != "True":
+        return None
+    elapsed = (now - ready.last_transition_time).total_seconds()
+    return max(0.0, min_ready_seconds - elapsed)
+
+
 def set_condition(
     conditions: list[Condition],
     type_: str,

@@ -27,6 +27,7 @@ def current_revision(ctx: Context) -> str | None:
 async def write_status(ctx: Context) -> TaskResult:
     group = ctx.group
     facts = ctx.facts()
+    ctx.requeue_for_min_ready()
     active = [i for i in facts if i.active]
     replicas = desired_replicas(ctx)
     current = current_revision(ctx)
