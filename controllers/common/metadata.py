@@ -27,9 +27,7 @@ class UserMetadata:
     annotations: Mapping[str, str] = field(default_factory=dict)
 
     @staticmethod
-    def of(
-        user_labels: Mapping[str, str], user_annotations: Mapping[str, str]
-    ) -> UserMetadata:
+    def of(user_labels: Mapping[str, str], user_annotations: Mapping[str, str]) -> UserMetadata:
         return UserMetadata(
             {k: v for k, v in user_labels.items() if k not in labels.OPERATOR_LABELS},
             {k: v for k, v in user_annotations.items() if k not in labels.OPERATOR_ANNOTATIONS},

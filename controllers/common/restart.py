@@ -37,7 +37,10 @@ def spec_hash(spec: Object) -> str:
 
 def pod_hashes(spec: Object, config: str, strategy: ConfigStrategy) -> dict[str, str]:
     """The annotations a Pod built from `spec` and `config` carries for the restart rule."""
-    return {labels.POD_HASH: pod_hash(spec, config, strategy), labels.POD_SPEC_HASH: spec_hash(spec)}
+    return {
+        labels.POD_HASH: pod_hash(spec, config, strategy),
+        labels.POD_SPEC_HASH: spec_hash(spec),
+    }
 
 
 def _annotation(pod: Object | None, key: str) -> str | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from apis import TiKVGroup
 from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_name
 from apis.tikv import COMPONENT
-from collections.abc import Mapping
-
 from controllers.common.group import (
     group_labels,
     instance_metadata,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from apis import TiKV, TiKVGroup
 from typing import Any
 
+from apis import TiKV, TiKVGroup
 from apis.labels import APPLIED_LABELS, GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH
 from controllers.common.group import selector, update_revision
 from controllers.tikvgroup.build import (
@@ -31,7 +31,7 @@ def group(
                         "volumes": [
                             {"name": "data", "mounts": [{"type": "data"}], "storage": "10Gi"}
                         ],
-                    }
+                    },
                 },
             },
         }
