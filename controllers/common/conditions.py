@@ -40,10 +40,15 @@ def set_condition(
     *,
     generation: int | None,
     now: datetime,
+    began: datetime | None = None,
 ) -> list[Condition]:
-    """The conditions with `type_` set; lastTransitionTime moves only when status changes."""
+    """The conditions with `type_` set; lastTransitionTime moves only when status changes,
+    or when what it reports `began` later than the recorded transition (a Pod that became
+    Ready again between two looks, which a reconcile reading a stale cache can miss)."""
     old = find(conditions, type_)
     since = old.last_transition_time if old is not None and old.status == status else now
+    if began is not None and began > since:
+        since = min(began, now)
     new = Condition(
         type=type_,
         status=status,

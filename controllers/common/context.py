@@ -81,7 +81,14 @@ class ReconcileContext(Keyed, UsesPD, Generic[T]):
         if self.requeue_after is None or seconds < self.requeue_after:
             self.requeue_after = seconds
 
-    def condition(self, type_: str, status: Status, reason: str, message: str) -> None:
+    def condition(
+        self,
+        type_: str,
+        status: Status,
+        reason: str,
+        message: str,
+        began: datetime | None = None,
+    ) -> None:
         self.conditions = set_condition(
             self.conditions,
             type_,
@@ -90,6 +97,7 @@ class ReconcileContext(Keyed, UsesPD, Generic[T]):
             message,
             generation=self.obj.metadata.generation,
             now=self.now,
+            began=began,
         )
 
     def restart_condition(self, type_: str, status: Status, reason: str, message: str) -> None:

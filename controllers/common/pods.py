@@ -3,6 +3,7 @@ labels and annotations in place."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from controllers.common.context import ReconcileContext
@@ -12,6 +13,15 @@ from tikv_operator.kube import resources
 from tikv_operator.kube.client import Client
 
 EVENT_METADATA_PATCHED = "PodMetadataPatched"
+
+
+def pod_ready_since(pod: Object | None) -> datetime | None:
+    """When the Pod last became Ready (its Ready condition's lastTransitionTime); None when it
+    is not Ready, or does not say."""
+    for c in ((pod or {}).get("status") or {}).get("conditions") or ():
+        if c.get("type") == "Ready" and c.get("status") == "True" and c.get("lastTransitionTime"):
+            return datetime.fromisoformat(str(c["lastTransitionTime"]).replace("Z", "+00:00"))
+    return None
 
 
 async def delete_pod(client: Client, pod: Object) -> bool:

@@ -169,7 +169,12 @@ async def harness(
             manager.events,
             caches,
             Pollers(interval=RESYNC, timeout=3.0),
-            settings=ControllerSettings(resync=RESYNC),
+            settings=ControllerSettings(
+                resync=RESYNC,
+                # The stores' DNS names do not resolve here: their status API is the
+                # simulator's, under each store's status address.
+                tikv_status_url_overrides={f"{namespace}/{CLUSTER}": f"{sim.url}/tikv"},
+            ),
         )
         tikv_controller.setup(manager, deps)
         group_controller.setup(manager, deps)

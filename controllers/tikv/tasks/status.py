@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from apis import conditions as cond
+from controllers.common.pods import pod_ready_since
 from controllers.common.restart import needs_recreate, pod_hash_of
 from controllers.common.runner import TaskResult
 from controllers.tikv import reasons
@@ -66,7 +67,9 @@ def _set_ready(ctx: Context) -> None:
             f"store {ctx.store.store.id} is {ctx.store.store.state_name.value}",
         )
     else:
-        ctx.condition(cond.READY, "True", reasons.READY, "the Pod is Ready and the store is Up")
+        message = "the Pod is Ready and the store is Up"
+        # Ready since the Pod is: minReadySeconds counts from there (common.conditions).
+        ctx.condition(cond.READY, "True", reasons.READY, message, pod_ready_since(ctx.pod))
 
 
 def _set_synced(ctx: Context, have: str | None, want: str) -> None:
