@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -297,4 +298,4 @@ async def test_a_config_change_under_restart_rolls_the_pods_apart_by_min_ready_s
     times = [t for t, _ in deleted]
     assert sorted(uid for _, uid in deleted) == sorted(uids.values())
     # The next Pod goes only once the one before is back and has been Ready 3 s.
-    assert all(b - a >= 3 for a, b in zip(times, times[1:], strict=False)), times
+    assert all(b - a >= 3 for a, b in itertools.pairwise(times)), times
