@@ -14,6 +14,7 @@ from controllers.common.hotreload import EVENT_HOT_RELOADED
 from tests.integration.test_pd_controllers import (
     CLUSTER,
     Harness,
+    create_cluster,
     eventually,
     harness,
     pd_pods,
@@ -30,37 +31,7 @@ CONFIG = "[schedule]\nleader-schedule-limit = 4\n"
 
 
 async def create(h: Harness, *, config: str = "", strategy: str = "Restart") -> list[PD]:
-    await h.client.create(
-        resources.CLUSTER,
-        {
-            "apiVersion": "core.tikv.org/v1alpha1",
-            "kind": "Cluster",
-            "metadata": {"name": CLUSTER, "namespace": h.namespace},
-            "spec": {},
-        },
-    )
-    await h.client.create(
-        resources.PDGROUP,
-        {
-            "apiVersion": "core.tikv.org/v1alpha1",
-            "kind": "PDGroup",
-            "metadata": {"name": CLUSTER, "namespace": h.namespace},
-            "spec": {
-                "cluster": {"name": CLUSTER},
-                "replicas": 3,
-                "template": {
-                    "spec": {
-                        "version": "v8.5.1",
-                        "config": config,
-                        "updateStrategy": {"config": strategy},
-                        "volumes": [
-                            {"name": "data", "mounts": [{"type": "data"}], "storage": "1Gi"}
-                        ],
-                    }
-                },
-            },
-        },
-    )
+    await create_cluster(h, 3, {"config": config, "updateStrategy": {"config": strategy}})
     await eventually(lambda: h.settled(3))
     return await h.pds()
 
@@ -117,4 +88,3 @@ async def test_template_labels_reach_the_pd_pods_without_a_restart(harness: Harn
     await eventually(lambda: updated(h, "v8.5.1"))
     assert await uids(h) == before
     assert not [e for e in h.member_events() if e[0] == "member-unhealthy"]
-

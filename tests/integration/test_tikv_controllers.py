@@ -214,7 +214,16 @@ async def _remove_finalizers(client: Client, namespace: str) -> None:
             await client.patch(kind, item["metadata"]["name"], patch, namespace)
 
 
-async def create_cluster(h: Harness, replicas: int, evict_leader_timeout: str = "5m") -> None:
+async def create_cluster(
+    h: Harness,
+    replicas: int,
+    evict_leader_timeout: str = "5m",
+    *,
+    group_spec: dict[str, Any] | None = None,
+    template_spec: dict[str, Any] | None = None,
+) -> None:
+    """The Cluster and its TiKVGroup; `group_spec` and `template_spec` add to the group's
+    spec and template spec."""
     cluster = await h.client.create(
         resources.CLUSTER,
         {
@@ -243,8 +252,10 @@ async def create_cluster(h: Harness, replicas: int, evict_leader_timeout: str = 
                         "volumes": [
                             {"name": "data", "mounts": [{"type": "data"}], "storage": "1Gi"}
                         ],
+                        **(template_spec or {}),
                     }
                 },
+                **(group_spec or {}),
             },
         },
     )

@@ -22,9 +22,9 @@ from controllers.common.pvcsync import EVENT_VOLUME_EXPANDED, VOLUME_EXPANSION_N
 from controllers.tikv.build import CONFIG_FILE, advertise_address
 from hack.provisioner import PROVISIONER
 from tests.integration.test_tikv_controllers import (
-    CLUSTER,
     GROUP_NAME,
     Harness,
+    create_cluster,
     eventually,
     harness,
 )
@@ -45,50 +45,24 @@ def h(harness: Harness) -> Harness:
 async def create(
     h: Harness,
     *,
-    replicas: int = 3,
     config: str = "",
     strategy: str = "Restart",
     storage_class: str | None = None,
     min_ready_seconds: int = 0,
 ) -> list[TiKV]:
-    """The harness's cluster, with a group of these settings, brought up and settled."""
-    cluster = await h.client.create(
-        resources.CLUSTER,
-        {
-            "apiVersion": "core.tikv.org/v1alpha1",
-            "kind": "Cluster",
-            "metadata": {"name": CLUSTER, "namespace": h.namespace},
-            "spec": {"pvcRetentionPolicy": "Retain"},
-        },
-    )
-    status = {"status": {"pd": f"http://basic-pd.{h.namespace}:2379", "id": str(h.pd.cluster_id)}}
-    await h.client.patch_status(resources.CLUSTER, cluster["metadata"]["name"], status, h.namespace)
+    """The harness's cluster, with three stores of these settings, brought up and settled."""
     volume: dict[str, Any] = {"name": "data", "mounts": [{"type": "data"}], "storage": "1Gi"}
     if storage_class is not None:
         volume["storageClassName"] = storage_class
-    await h.client.create(
-        resources.TIKVGROUP,
-        {
-            "apiVersion": "core.tikv.org/v1alpha1",
-            "kind": "TiKVGroup",
-            "metadata": {"name": GROUP_NAME, "namespace": h.namespace},
-            "spec": {
-                "cluster": {"name": CLUSTER},
-                "replicas": replicas,
-                "minReadySeconds": min_ready_seconds,
-                "template": {
-                    "spec": {
-                        "version": "v8.5.1",
-                        "evictLeaderTimeout": "2s",
-                        "config": config,
-                        "updateStrategy": {"config": strategy},
-                        "volumes": [volume],
-                    }
-                },
-            },
-        },
+    template = {"config": config, "updateStrategy": {"config": strategy}, "volumes": [volume]}
+    await create_cluster(
+        h,
+        3,
+        "2s",
+        group_spec={"minReadySeconds": min_ready_seconds},
+        template_spec=template,
     )
-    await eventually(lambda: h.settled(replicas))
+    await eventually(lambda: h.settled(3))
     return await h.tikvs()
 
 
@@ -224,7 +198,7 @@ async def test_a_storage_class_without_expansion_blocks_the_instance_and_patches
         },
     )
     try:
-        tikvs = await create(h, replicas=3, storage_class=klass)
+        tikvs = await create(h, storage_class=klass)
         uids = await pod_uids(h)
         volume = {"name": "data", "mounts": [{"type": "data"}], "storage": "2Gi"}
         await patch_template(h, {"spec": {"volumes": [{**volume, "storageClassName": klass}]}})

@@ -13,6 +13,7 @@ from controllers.common.hotreload import (
     EVENT_NOT_HOT_RELOADED,
     ConfigChange,
     Refused,
+    Reload,
     Step,
     Unreachable,
     config_change,
@@ -21,7 +22,7 @@ from controllers.common.hotreload import (
     tikv_online,
     write_config,
 )
-from controllers.common.runner import Complete, Retry
+from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.tikv.context import Context
 
 from ..tikv.samples import tikv_instance
@@ -133,109 +134,78 @@ def test_reload_step(
     assert reload_step(strategy, old, change, serving) == step  # type: ignore[arg-type]
 
 
-class Writes:
-    def __init__(self) -> None:
-        self.log: list[str] = []
-
-    async def write(self) -> object:
-        self.log.append("write")
-        return {}
-
-
-def context() -> tuple[Context, FakeEvents]:
-    events = FakeEvents()
-    deps = Deps(None, events, {}, now=lambda: datetime(2026, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]
-    ctx = Context(deps, "ns/basic-tikv-abc123")
-    ctx.loaded = tikv_instance(update_strategy="HotReload")
-    ctx.raw = {"metadata": {"name": "basic-tikv-abc123", "namespace": "ns"}}
-    return ctx, events
-
-
 NEW = OLD.replace("leader-schedule-limit = 4", "leader-schedule-limit = 8")
 
 
+class Run:
+    """One write_config call on a HotReload TiKV context: its result, the writes and online
+    calls in order, and the events."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+        self.events = FakeEvents()
+        deps = Deps(None, self.events, {}, now=lambda: datetime(2026, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]
+        self.ctx = Context(deps, "ns/basic-tikv-abc123")
+        self.ctx.loaded = tikv_instance(update_strategy="HotReload")
+        self.ctx.raw = {"metadata": {"name": "basic-tikv-abc123", "namespace": "ns"}}
+
+    async def __call__(self, reload: Reload, new: str = NEW) -> TaskResult:
+        async def write() -> object:
+            self.log.append("write")
+            return {}
+
+        return await write_config(
+            self.ctx,
+            write,
+            OLD,
+            new,
+            managed=PD_MANAGED_KEYS,
+            strategy="HotReload",
+            serving=True,
+            reload=reload,
+        )
+
+
 async def test_the_change_goes_online_before_the_configmap_is_written() -> None:
-    ctx, events = context()
-    writes = Writes()
+    run = Run()
 
     async def reload(change: ConfigChange) -> list[str]:
-        writes.log.append(f"reload {sorted(change.changed)}")
+        run.log.append(f"reload {sorted(change.changed)}")
         return []
 
-    result = await write_config(
-        ctx,
-        writes.write,
-        OLD,
-        NEW,
-        managed=PD_MANAGED_KEYS,
-        strategy="HotReload",
-        serving=True,
-        reload=reload,
-    )
-    assert isinstance(result, Complete)
-    assert writes.log == ["reload ['schedule.leader-schedule-limit']", "write"]
-    assert events.reasons() == [EVENT_HOT_RELOADED]
+    assert isinstance(await run(reload), Complete)
+    assert run.log == ["reload ['schedule.leader-schedule-limit']", "write"]
+    assert run.events.reasons() == [EVENT_HOT_RELOADED]
 
 
 async def test_an_unreachable_component_leaves_the_configmap_for_a_retry() -> None:
-    ctx, events = context()
-    writes = Writes()
+    run = Run()
 
     async def reload(change: ConfigChange) -> list[str]:
         raise Unreachable("connection refused")
 
-    result = await write_config(
-        ctx,
-        writes.write,
-        OLD,
-        NEW,
-        managed=PD_MANAGED_KEYS,
-        strategy="HotReload",
-        serving=True,
-        reload=reload,
-    )
-    assert isinstance(result, Retry)
-    assert writes.log == [] and events.reasons() == []
+    assert isinstance(await run(reload), Retry)
+    assert run.log == [] and run.events.reasons() == []
 
 
 async def test_a_refused_change_is_written_for_the_next_start_and_reported() -> None:
-    ctx, events = context()
-    writes = Writes()
+    run = Run()
 
     async def reload(change: ConfigChange) -> list[str]:
         raise Refused("can not be changed online")
 
-    await write_config(
-        ctx,
-        writes.write,
-        OLD,
-        NEW,
-        managed=PD_MANAGED_KEYS,
-        strategy="HotReload",
-        serving=True,
-        reload=reload,
-    )
-    assert writes.log == ["write"]
-    assert events.reasons() == [EVENT_NOT_HOT_RELOADED]
-    assert "take effect when the Pod next starts" in events.recorded[0][2]
+    await run(reload)
+    assert run.log == ["write"]
+    assert run.events.reasons() == [EVENT_NOT_HOT_RELOADED]
+    assert "take effect when the Pod next starts" in run.events.recorded[0][2]
 
 
 async def test_keys_that_cannot_go_online_are_named() -> None:
-    ctx, events = context()
-    writes = Writes()
+    run = Run()
 
     async def reload(change: ConfigChange) -> list[str]:
         return []
 
-    await write_config(
-        ctx,
-        writes.write,
-        OLD,
-        NEW.replace('[log]\nlevel = "info"\n', ""),
-        managed=PD_MANAGED_KEYS,
-        strategy="HotReload",
-        serving=True,
-        reload=reload,
-    )
-    assert events.reasons() == [EVENT_HOT_RELOADED, EVENT_NOT_HOT_RELOADED]
-    assert "log.level" in events.recorded[1][2]
+    await run(reload, NEW.replace('[log]\nlevel = "info"\n', ""))
+    assert run.events.reasons() == [EVENT_HOT_RELOADED, EVENT_NOT_HOT_RELOADED]
+    assert "log.level" in run.events.recorded[1][2]
