@@ -24,7 +24,7 @@ from typing import Any
 from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
 from controllers.common.restart import ConfigStrategy
-from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.common.runner import Complete, TaskResult
 
 EVENT_HOT_RELOADED = "ConfigHotReloaded"
 EVENT_NOT_HOT_RELOADED = "ConfigNotHotReloaded"
@@ -154,7 +154,8 @@ async def write_config(
     reload: Reload,
 ) -> TaskResult:
     """Write the ConfigMap (`write`) holding `new`, after applying the change from
-    `old` online when the strategy says so. Unreachable: nothing is written, try later."""
+    `old` online when the strategy says so. Unreachable: nothing is written, and the
+    reconcile comes back soon to try again."""
     change = config_change(old, new, managed) if old is not None else ConfigChange()
     if reload_step(strategy, old, change, serving) == Step.WRITE:
         if strategy == "HotReload" and old is not None and change and serving:
@@ -164,7 +165,9 @@ async def write_config(
     try:
         offline = await reload(change)
     except Unreachable as error:
-        return Retry(UNREACHABLE_RETRY, f"config change waits to be applied online: {error}")
+        # The rest of the reconcile goes on (the Pod, a suspension): only this waits.
+        ctx.requeue(UNREACHABLE_RETRY)
+        return Complete(f"config change waits to be applied online: {error}")
     except Refused as error:
         _not_reloaded(ctx, sorted([*change.changed, *change.removed]), str(error))
         await write()

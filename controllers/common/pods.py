@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from apis import labels
 from controllers.common.context import ReconcileContext
 from controllers.common.metadata import metadata_patch, synced
 from controllers.common.objects import Object
@@ -44,13 +45,19 @@ async def patch_pod_metadata(
         return None
     body = {"metadata": {**patch, "uid": meta["uid"]}}
     await ctx.deps.client.patch(resources.POD, meta["name"], body, meta["namespace"])
-    keys = sorted({*(patch.get("labels") or {}), *(patch.get("annotations") or {})})
-    ctx.event(
-        "Normal",
-        EVENT_METADATA_PATCHED,
-        "PatchPod",
-        f"Pod {meta['name']} labels and annotations changed in place, without a restart: "
-        + ", ".join(keys),
+    # The user's keys make the event; the operator's own bookkeeping (revision label, hashes)
+    # changing in place is not news.
+    keys = sorted(
+        {k for k in patch.get("labels") or {} if k not in labels.OPERATOR_LABELS}
+        | {k for k in patch.get("annotations") or {} if k not in labels.OPERATOR_ANNOTATIONS}
     )
+    if keys:
+        ctx.event(
+            "Normal",
+            EVENT_METADATA_PATCHED,
+            "PatchPod",
+            f"Pod {meta['name']} labels and annotations changed in place, without a restart: "
+            + ", ".join(keys),
+        )
     new_labels, new_annotations = synced(meta, desired["metadata"])
     return {**pod, "metadata": {**meta, "labels": new_labels, "annotations": new_annotations}}
