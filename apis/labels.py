@@ -14,8 +14,27 @@ PD_INITIAL_CLUSTER = "tikv.org/pd-initial-cluster"
 """Annotation on a PD CR of a new cluster's first members: the comma-separated names of every
 initial member. Such a member starts with `initial-cluster`; every other member with `join`."""
 POD_HASH = "tikv.org/pod-hash"
-"""Annotation on a PD Pod: hash of what the Pod was built from; a different hash means the Pod
-must be recreated."""
+"""Annotation on a PD or TiKV Pod: hash of what the Pod was built from (its PodSpec, and its
+config unless the config is hot-reloaded); a different hash means the Pod must be recreated."""
+POD_SPEC_HASH = "tikv.org/pod-spec-hash"
+"""Annotation on a PD or TiKV Pod: hash of its PodSpec alone. With the HotReload config
+strategy a Pod whose spec hash still matches is kept (its config changes online)."""
+APPLIED_LABELS = "tikv.org/applied-labels"
+"""Annotation on an instance or Pod: the comma-separated keys of the user's labels (from the
+group's template.metadata and overlay.pod.metadata) the operator put there, so that a key
+dropped from the template is removed again and no other label is ever touched."""
+APPLIED_ANNOTATIONS = "tikv.org/applied-annotations"
+"""The same as APPLIED_LABELS, for annotations."""
+
+OPERATOR_LABELS = frozenset(
+    {MANAGED_BY, NAME, INSTANCE, COMPONENT, CLUSTER, GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH}
+)
+"""Labels the operator sets itself: a user's template label of the same key is ignored."""
+OPERATOR_ANNOTATIONS = frozenset(
+    {PD_INITIAL_CLUSTER, POD_HASH, POD_SPEC_HASH, APPLIED_LABELS, APPLIED_ANNOTATIONS}
+)
+"""Annotations the operator sets itself: a user's template annotation of the same key is
+ignored."""
 
 MANAGED_BY_VALUE = "tikv-operator"
 NAME_VALUE = "tikv"

@@ -2,8 +2,9 @@
 
 Starts the local control plane (kube-apiserver, etcd, controller-manager, scheduler, kwok),
 applies the CRDs, starts the PD simulator following the PD/TiKV Pods of the namespace, runs
-the operator out of cluster (`--pd-url-override` points it at the simulator), applies
-examples/basic and prints `kubectl get` progress until the Cluster is Ready and Available.
+the operator out of cluster (`--pd-url-override` and `--tikv-status-url-override` point it
+at the simulator), applies examples/basic and prints `kubectl get` progress until the
+Cluster is Ready and Available.
 Then it stays up until Ctrl-C and stops everything it started, by PID.
 
 `--exit-when-ready` (or DEV_EXIT_WHEN_READY=1) stops as soon as the Cluster is Ready, so a
@@ -125,6 +126,8 @@ def operator_process(
         f"--namespace={namespace}",
         "--no-leader-elect",
         f"--pd-url-override={namespace}/{cluster}={pd_url}",
+        # The simulator serves every store's status API (online config) under its address.
+        f"--tikv-status-url-override={namespace}/{cluster}={pd_url}/tikv",
         "--metrics-bind-address=127.0.0.1:0",
         f"--health-probe-bind-address=127.0.0.1:{probe_port}",
         *extra,

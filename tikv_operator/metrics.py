@@ -100,6 +100,17 @@ PD_REQUEST_DURATION = Histogram(
     ["cluster", "api"],
     buckets=_LATENCY_BUCKETS,
 )
+TIKV_STATUS_REQUESTS = Counter(
+    "tikv_operator_tikv_status_requests_total",
+    "Requests sent to TiKV stores' status ports, by cluster, API call and HTTP status code",
+    ["cluster", "api", "code"],
+)
+TIKV_STATUS_REQUEST_DURATION = Histogram(
+    "tikv_operator_tikv_status_request_duration_seconds",
+    "Latency of requests to TiKV stores' status ports",
+    ["cluster", "api"],
+    buckets=_LATENCY_BUCKETS,
+)
 FAILOVER_TOTAL = Counter(
     "tikv_operator_failover_total",
     "Replacement instances created by failover",

@@ -19,6 +19,18 @@ def is_true(conditions: list[Condition], type_: str) -> bool:
     return c is not None and c.status == "True"
 
 
+def available_in(
+    conditions: list[Condition], min_ready_seconds: float, now: datetime
+) -> float | None:
+    """Seconds until an instance counts as available: Ready for `min_ready_seconds` without
+    a break (0 once it is); None while it is not Ready."""
+    ready = find(conditions, "Ready")
+    if ready is None or ready.status != "True":
+        return None
+    elapsed = (now - ready.last_transition_time).total_seconds()
+    return max(0.0, min_ready_seconds - elapsed)
+
+
 def set_condition(
     conditions: list[Condition],
     type_: str,
@@ -28,10 +40,15 @@ def set_condition(
     *,
     generation: int | None,
     now: datetime,
+    began: datetime | None = None,
 ) -> list[Condition]:
-    """The conditions with `type_` set; lastTransitionTime moves only when status changes."""
+    """The conditions with `type_` set; lastTransitionTime moves only when status changes,
+    or when what it reports `began` later than the recorded transition (a Pod that became
+    Ready again between two looks, which a reconcile reading a stale cache can miss)."""
     old = find(conditions, type_)
     since = old.last_transition_time if old is not None and old.status == status else now
+    if began is not None and began > since:
+        since = min(began, now)
     new = Condition(
         type=type_,
         status=status,

@@ -5,6 +5,7 @@ Each controller's context adds what only it needs (its Pod, its instances, its d
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Generic, TypeVar
@@ -12,7 +13,7 @@ from typing import ClassVar, Generic, TypeVar
 from apis import Cluster
 from apis.meta import ApiModel, Condition, Resource
 from controllers.common.clusterstate import is_deleting
-from controllers.common.conditions import Status, find, set_condition
+from controllers.common.conditions import Status, available_in, find, set_condition
 from controllers.common.deps import Deps
 from controllers.common.keyed import Keyed
 from controllers.common.objects import Object
@@ -80,7 +81,14 @@ class ReconcileContext(Keyed, UsesPD, Generic[T]):
         if self.requeue_after is None or seconds < self.requeue_after:
             self.requeue_after = seconds
 
-    def condition(self, type_: str, status: Status, reason: str, message: str) -> None:
+    def condition(
+        self,
+        type_: str,
+        status: Status,
+        reason: str,
+        message: str,
+        began: datetime | None = None,
+    ) -> None:
         self.conditions = set_condition(
             self.conditions,
             type_,
@@ -89,6 +97,7 @@ class ReconcileContext(Keyed, UsesPD, Generic[T]):
             message,
             generation=self.obj.metadata.generation,
             now=self.now,
+            began=began,
         )
 
     def restart_condition(self, type_: str, status: Status, reason: str, message: str) -> None:
@@ -144,3 +153,13 @@ class GroupContext(ReconcileContext[T], Generic[T, N]):
 
     def block(self, reason: str, message: str) -> None:
         self.blocked = Hold(message, blocked=True, reason=reason)
+
+    def requeue_until_available(
+        self, conditions: Iterable[list[Condition]], min_ready_seconds: float
+    ) -> None:
+        """Come back when the next Ready instance (of these conditions) has been Ready for
+        minReadySeconds and so counts as available: no event marks that moment."""
+        for instance in conditions:
+            wait = available_in(instance, min_ready_seconds, self.now)
+            if wait:
+                self.requeue(wait)

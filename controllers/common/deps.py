@@ -25,6 +25,9 @@ class ControllerSettings:
     """Concurrent reconciles per controller (--max-concurrent-reconciles)."""
     pd_url_overrides: Mapping[str, str] = field(default_factory=dict)
     """`NAMESPACE/CLUSTER` → PD URL, for an operator outside the Kubernetes cluster."""
+    tikv_status_url_overrides: Mapping[str, str] = field(default_factory=dict)
+    """`NAMESPACE/CLUSTER` → a URL under which each store's status API is reached as
+    `<URL>/<status address>`, for an operator that cannot resolve the stores' DNS names."""
     resync: float = 300.0
     """Seconds between reconciles of a settled object. PD's changes arrive through the
     cluster's poller and Kubernetes changes through watches, so this is only a safety net."""

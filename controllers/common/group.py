@@ -8,7 +8,8 @@ from typing import Any
 
 from apis import PDGroup, TiKVGroup, pd, tikv
 from apis.names import SUFFIX_LENGTH, peer_service_name
-from controllers.common.objects import managed_labels
+from controllers.common.metadata import UserMetadata, stamped
+from controllers.common.objects import Object, managed_labels
 from controllers.common.revision import revision_hash
 
 Group = PDGroup | TiKVGroup
@@ -48,17 +49,32 @@ def selector(group: Group) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(group_labels(group).items()))
 
 
+def template_metadata(group: Group) -> UserMetadata:
+    """The labels and annotations the template asks every instance and Pod to carry."""
+    meta = group.spec.template.metadata
+    return UserMetadata.of(meta.labels, meta.annotations)
+
+
 def instance_labels(group: Group, name: str, revision: str) -> dict[str, str]:
-    return {
-        **group.spec.template.metadata.labels,
-        **managed_labels(
-            group.spec.cluster.name,
-            component_of(group),
-            group=group.metadata.name,
-            instance=name,
-            revision=revision,
-        ),
-    }
+    """The labels the operator sets on an instance (the template's come on top)."""
+    return managed_labels(
+        group.spec.cluster.name,
+        component_of(group),
+        group=group.metadata.name,
+        instance=name,
+        revision=revision,
+    )
+
+
+def instance_metadata(
+    group: Group, name: str, revision: str, annotations: dict[str, str] | None = None
+) -> Object:
+    """Labels and annotations of an instance at `revision`: the operator's, `annotations`,
+    and the template's, recorded as the user's (`common.metadata`)."""
+    meta: Object = {"labels": instance_labels(group, name, revision)}
+    if annotations:
+        meta["annotations"] = dict(annotations)
+    return stamped(meta, template_metadata(group))
 
 
 def instance_spec(group: Group, topology: dict[str, str]) -> dict[str, Any]:

@@ -1,21 +1,29 @@
-"""An instance's Pod: whether it is Ready, and deleting it the one way every controller
-does."""
+"""An instance's Pod: whether it is Ready, deleting it (the one way every controller does
+it), and changing its labels and annotations in place."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
+from apis import labels
+from controllers.common.context import ReconcileContext
+from controllers.common.metadata import metadata_patch, synced
 from controllers.common.objects import Object
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import Client
 
+EVENT_METADATA_PATCHED = "PodMetadataPatched"
 
-async def delete_pod(client: Client, pod: Object) -> bool:
-    """Delete exactly this Pod: the uid precondition makes the API server refuse (409) when a
-    Pod of the same name was created in the meantime, which was never part of the decision.
-    False when it was already gone. Callers guard first (DESIGN §5 rules 1, 5, 10)."""
-    meta = pod["metadata"]
-    return await client.delete(resources.POD, meta["name"], meta["namespace"], uid=meta["uid"])
+
+def pod_ready_since(pod: Object | None) -> datetime | None:
+    """When the Pod last became Ready (its Ready condition's lastTransitionTime); None when it
+    is not Ready, or does not say."""
+    for c in ((pod or {}).get("status") or {}).get("conditions") or ():
+        if c.get("type") == "Ready" and c.get("status") == "True" and c.get("lastTransitionTime"):
+            return datetime.fromisoformat(str(c["lastTransitionTime"]).replace("Z", "+00:00"))
+    return None
 
 
 def pod_ready(pod: Mapping[str, object] | None) -> bool:
@@ -32,3 +40,41 @@ def pod_ready(pod: Mapping[str, object] | None) -> bool:
         isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
         for c in conditions or ()
     )
+
+
+async def delete_pod(client: Client, pod: Object) -> bool:
+    """Delete exactly this Pod: the uid precondition makes the API server refuse (409) when a
+    Pod of the same name was created in the meantime, which was never part of the decision.
+    False when it was already gone. Callers guard first (DESIGN §5 rules 1, 5, 10)."""
+    meta = pod["metadata"]
+    return await client.delete(resources.POD, meta["name"], meta["namespace"], uid=meta["uid"])
+
+
+async def patch_pod_metadata(
+    ctx: ReconcileContext[Any], pod: Object, desired: Object
+) -> Object | None:
+    """Bring the running Pod's labels and annotations to those of the `desired` Pod, in place
+    (no restart: kubelet never looks at them). Returns the patched Pod, None when nothing
+    differed. The patch names the Pod's uid, so a Pod recreated meanwhile is not touched."""
+    meta = pod["metadata"]
+    patch = metadata_patch(meta, desired["metadata"])
+    if patch is None:
+        return None
+    body = {"metadata": {**patch, "uid": meta["uid"]}}
+    await ctx.deps.client.patch(resources.POD, meta["name"], body, meta["namespace"])
+    # The user's keys make the event; the operator's own bookkeeping (revision label, hashes)
+    # changing in place is not news.
+    keys = sorted(
+        {k for k in patch.get("labels") or {} if k not in labels.OPERATOR_LABELS}
+        | {k for k in patch.get("annotations") or {} if k not in labels.OPERATOR_ANNOTATIONS}
+    )
+    if keys:
+        ctx.event(
+            "Normal",
+            EVENT_METADATA_PATCHED,
+            "PatchPod",
+            f"Pod {meta['name']} labels and annotations changed in place, without a restart: "
+            + ", ".join(keys),
+        )
+    new_labels, new_annotations = synced(meta, desired["metadata"])
+    return {**pod, "metadata": {**meta, "labels": new_labels, "annotations": new_annotations}}

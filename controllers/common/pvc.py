@@ -1,4 +1,5 @@
-"""PersistentVolumeClaims of an instance: built from its volumes, created, expanded, removed."""
+"""PersistentVolumeClaims of an instance: built from its volumes, and removed with it
+(created and expanded by `common.pvcsync`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 from apis.common import Volume, VolumeClaimOverlay
 from apis.meta import Resource
 from apis.names import pvc_name
-from apis.types import parse_quantity
 from controllers.common.objects import Object, child_metadata
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import Client
@@ -41,29 +41,6 @@ def build_pvcs(
             {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": meta, "spec": spec}
         )
     return out
-
-
-def requested_storage(pvc: Object) -> float:
-    return parse_quantity(pvc["spec"]["resources"]["requests"]["storage"])
-
-
-async def apply_pvcs(
-    client: Client, desired: Sequence[Object], existing: dict[str, Object]
-) -> list[str]:
-    """Create missing PVCs and expand those asking for more storage (never shrink: the API
-    server forbids it). Returns the names of PVCs changed."""
-    changed = []
-    for pvc in desired:
-        name = pvc["metadata"]["name"]
-        have = existing.get(name)
-        if have is None:
-            await client.create(resources.PVC, pvc)
-            changed.append(name)
-        elif requested_storage(pvc) > requested_storage(have):
-            patch = {"spec": {"resources": {"requests": pvc["spec"]["resources"]["requests"]}}}
-            await client.patch(resources.PVC, name, patch, pvc["metadata"]["namespace"])
-            changed.append(name)
-    return changed
 
 
 async def delete_pvcs(client: Client, pvcs: Sequence[Object]) -> None:

@@ -9,10 +9,11 @@ from apis import PD, labels
 from apis.config import PD_MANAGED_KEYS, render_config
 from apis.names import PD_CLIENT_PORT, PD_PEER_PORT, instance_host, pd_client_url
 from apis.pd import COMPONENT, CONFIG_DIR, DATA_DIR, initial_members
+from controllers.common.metadata import for_pod, stamped
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.podspec import instance_pod_spec, instance_volumes
-from controllers.common.restart import pod_hash
+from controllers.common.restart import pod_hashes
 
 CONFIG_FILE = "pd.toml"
 CONTAINER = "pd"
@@ -127,10 +128,8 @@ def build_pod(pd: PD, config: str) -> Object:
     meta = child_metadata(
         pd,
         name,
-        {**overlay.metadata.labels, **child_labels(pd)},
-        annotations={
-            **overlay.metadata.annotations,
-            labels.POD_HASH: pod_hash(spec, config, pd.spec.update_strategy.config),
-        },
+        child_labels(pd),
+        annotations=pod_hashes(spec, config, pd.spec.update_strategy.config),
     )
+    meta = stamped(meta, for_pod(pd.metadata, overlay.metadata))
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}

@@ -11,7 +11,8 @@ from apis.names import (
     peer_service_name,
 )
 from apis.pd import COMPONENT
-from controllers.common.group import group_labels, instance_labels, instance_spec, random_suffix
+from controllers.common.group import group_labels, instance_metadata, instance_spec, random_suffix
+from controllers.common.metadata import synced
 from controllers.common.objects import Object, child_metadata
 
 
@@ -28,12 +29,12 @@ def build_instance(
 ) -> Object:
     """A PD CR owned by the group. `initial_members` is set for the first members of a new
     cluster, which bootstrap it together; every later member joins."""
-    template = group.spec.template.metadata
-    annotations = dict(template.annotations)
+    annotations: dict[str, str] = {}
     if initial_members:
         annotations[labels.PD_INITIAL_CLUSTER] = ",".join(initial_members)
+    wanted = instance_metadata(group, name, revision, annotations)
     meta = child_metadata(
-        group, name, instance_labels(group, name, revision), annotations=annotations
+        group, name, wanted["labels"], annotations=wanted.get("annotations") or {}
     )
     obj: Object = {
         "apiVersion": API_VERSION,
@@ -46,14 +47,16 @@ def build_instance(
 
 
 def updated_instance(group: PDGroup, current: Object, revision: str) -> Object:
-    """`current` (as read, with its resourceVersion) moved to the group's template; its
-    cluster, topology and subdomain stay."""
+    """`current` (as read, with its resourceVersion) moved to the group's template, its
+    labels and annotations included (a key dropped from the template leaves the instance);
+    its cluster, topology and subdomain stay."""
     out = {**current, "metadata": dict(current["metadata"])}
-    out["metadata"]["labels"] = {
-        **(current["metadata"].get("labels") or {}),
-        **group.spec.template.metadata.labels,
-        labels.INSTANCE_REVISION_HASH: revision,
-    }
+    name = str(current["metadata"]["name"])
+    new_labels, new_annotations = synced(
+        current["metadata"], instance_metadata(group, name, revision)
+    )
+    out["metadata"]["labels"] = new_labels
+    out["metadata"]["annotations"] = new_annotations
     out["spec"] = {
         **instance_spec(group, dict(current["spec"].get("topology") or {})),
         "subdomain": current["spec"]["subdomain"],

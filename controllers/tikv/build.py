@@ -9,11 +9,12 @@ from apis.common import DATA_VOLUME
 from apis.config import TIKV_MANAGED_KEYS, render_config
 from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_host
 from apis.tikv import CONFIG_DIR, DATA_DIR
+from controllers.common.metadata import for_pod, stamped
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.podspec import instance_pod_spec, instance_volumes
 from controllers.common.pvc import build_pvcs
-from controllers.common.restart import pod_hash
+from controllers.common.restart import pod_hash, pod_hashes
 from controllers.common.stores import advertise_address
 
 COMPONENT = "tikv"
@@ -89,12 +90,13 @@ def pod_revision(tikv: TiKV) -> str:
 
 
 def build_pod(tikv: TiKV) -> Object:
+    """The Pod, with the template's and the overlay's labels and annotations (which change
+    in place later, `common.metadata`)."""
     spec = _pod_spec(tikv)
-    revision = pod_hash(spec, tikv.spec.config, tikv.spec.update_strategy.config)
-    overlay = tikv.spec.overlay.pod
-    pod_labels = {**overlay.metadata.labels, **instance_labels(tikv, revision)}
-    annotations = {**overlay.metadata.annotations, labels.POD_HASH: revision}
-    meta = child_metadata(tikv, str(tikv.metadata.name), pod_labels, annotations=annotations)
+    hashes = pod_hashes(spec, tikv.spec.config, tikv.spec.update_strategy.config)
+    pod_labels = instance_labels(tikv, hashes[labels.POD_HASH])
+    meta = child_metadata(tikv, str(tikv.metadata.name), pod_labels, annotations=hashes)
+    meta = stamped(meta, for_pod(tikv.metadata, tikv.spec.overlay.pod.metadata))
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from apis import TiKVGroup
 from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_name
 from apis.tikv import COMPONENT
 from controllers.common.group import (
     group_labels,
-    instance_labels,
+    instance_metadata,
     instance_spec,
     random_suffix,
     subdomain,
 )
+from controllers.common.metadata import metadata_patch
 from controllers.common.objects import Object, child_metadata
 
 
@@ -24,10 +27,10 @@ def new_instance_name(group: TiKVGroup, taken: set[str]) -> str:
 
 def build_instance(group: TiKVGroup, name: str, revision: str, topology: dict[str, str]) -> Object:
     """A TiKV CR controlled by the group."""
-    meta = child_metadata(group, name, instance_labels(group, name, revision))
-    annotations = group.spec.template.metadata.annotations
-    if annotations:
-        meta["annotations"] = dict(annotations)
+    wanted = instance_metadata(group, name, revision)
+    meta = child_metadata(group, name, wanted["labels"])
+    if wanted.get("annotations"):
+        meta["annotations"] = wanted["annotations"]
     return {
         "apiVersion": group.api_version,
         "kind": "TiKV",
@@ -36,11 +39,16 @@ def build_instance(group: TiKVGroup, name: str, revision: str, topology: dict[st
     }
 
 
-def instance_update_patch(group: TiKVGroup, name: str, revision: str) -> Object:
-    """A merge patch moving an existing instance to the group's template. Topology (immutable)
-    and `offline` are the instance's own and stay as they are."""
+def instance_update_patch(
+    group: TiKVGroup, name: str, revision: str, current: Mapping[str, object]
+) -> Object:
+    """A merge patch moving an existing instance (whose metadata is `current`) to the group's
+    template: its spec, revision label, and the template's labels and annotations (a key
+    dropped from the template leaves the instance). Topology (immutable) and `offline` are
+    the instance's own and stay as they are."""
     spec = {k: v for k, v in instance_spec(group, {}).items() if k != "topology"}
-    return {"metadata": {"labels": instance_labels(group, name, revision)}, "spec": spec}
+    meta = metadata_patch(current, instance_metadata(group, name, revision)) or {}
+    return {"metadata": meta, "spec": spec}
 
 
 def build_peer_service(group: TiKVGroup) -> Object:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from apis import TiKV, TiKVGroup, labels
 from apis import conditions as cond
 from apis.common import FailoverRecord
 from apis.types import parse_duration
-from controllers.common.conditions import find, is_true
+from controllers.common.conditions import available_in, find, is_true
 from controllers.common.context import GroupContext
 from controllers.common.stores import advertise_address, find_store
 from controllers.tikvgroup.decisions import Instance
@@ -27,12 +28,21 @@ class Context(GroupContext[TiKVGroup, TiKV]):
         return next(i for i in self.instances if i.metadata.name == name)
 
     def facts(self) -> list[Instance]:
-        return [instance_facts(i, self.view) for i in self.instances]
+        min_ready = self.group.spec.min_ready_seconds
+        return [instance_facts(i, min_ready, self.now, self.view) for i in self.instances]
+
+    def requeue_for_min_ready(self) -> None:
+        conditions = [i.status.conditions for i in self.instances]
+        self.requeue_until_available(conditions, self.group.spec.min_ready_seconds)
 
 
-def instance_facts(tikv: TiKV, view: Snapshot | None = None) -> Instance:
-    """The instance as its status says, with PD's view of its store where there is one: the
-    instance's status is written after its PD calls, so it can lag behind PD by a moment."""
+def instance_facts(
+    tikv: TiKV, min_ready_seconds: int, now: datetime, view: Snapshot | None = None
+) -> Instance:
+    """What the group's decisions know of one instance. It counts as Ready only once it has
+    been Ready for `min_ready_seconds` (the group's minReadySeconds) at `now`. PD's view of its
+    store, where there is one, wins over its status: the instance's status is written after
+    its PD calls, so it can lag behind PD by a moment."""
     conditions = tikv.status.conditions
     synced = find(conditions, cond.SYNCED)
     eviction = find(conditions, cond.LEADERS_EVICTED)
@@ -47,7 +57,7 @@ def instance_facts(tikv: TiKV, view: Snapshot | None = None) -> Instance:
         name=str(tikv.metadata.name),
         revision=tikv.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
         version=tikv.spec.version,
-        ready=is_true(conditions, cond.READY),
+        ready=available_in(conditions, min_ready_seconds, now) == 0,
         synced=synced is not None
         and synced.status == "True"
         and synced.observed_generation == tikv.metadata.generation,

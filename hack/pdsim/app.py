@@ -110,6 +110,7 @@ class Simulator:
             (get, "/scheduler-config/{name}/list", self.list_scheduler_config),
             (delete, "/scheduler-config/{name}/delete/{id}", self.delete_scheduler_config),
             (get, "/config", self.get_config),
+            (post, "/config", self.set_config),
             (get, "/config/replicate", self.get_replication),
             (post, "/config/replicate", self.set_replication),
             (get, "/cluster", self.get_cluster),
@@ -119,6 +120,10 @@ class Simulator:
         for method, path, handler in routes:
             app.router.add_route(method, PREFIX + path, handler)
         app.router.add_get("/health", self.get_health)
+        # Every store's status API, under the status address it registered (an operator
+        # outside the cluster cannot resolve that name: --tikv-status-url-override).
+        app.router.add_post("/tikv/{address}/config", self.tikv_set_config)
+        app.router.add_get("/tikv/{address}/config", self.tikv_get_config)
         app.router.add_get("/sim/events", self.sim_events)
         app.router.add_post("/sim/faults", self.sim_add_fault)
         app.router.add_delete("/sim/faults", self.sim_clear_faults)
@@ -285,6 +290,16 @@ class Simulator:
     async def get_config(self, _: web.Request) -> web.Response:
         return ok(render.config(self.cluster))
 
+    async def set_config(self, request: web.Request) -> web.Response:
+        try:
+            items = await request.json()
+        except ValueError as err:
+            raise SimError(400, str(err)) from err
+        if not isinstance(items, dict):
+            raise SimError(400, "json: cannot unmarshal into map[string]interface {}")
+        self.cluster.set_config(items)
+        return ok("The config is updated.")
+
     async def get_replication(self, _: web.Request) -> web.Response:
         return ok(render.replication(self.cluster))
 
@@ -313,6 +328,26 @@ class Simulator:
     async def get_down_peer_regions(self, _: web.Request) -> web.Response:
         self.cluster.require_bootstrapped()
         return ok(render.down_peer_regions(self.cluster))
+
+    # TiKV status API (plain text errors, an empty 200 on success, like TiKV).
+
+    async def tikv_set_config(self, request: web.Request) -> web.Response:
+        try:
+            items = await request.json()
+        except ValueError as err:
+            return web.Response(status=500, text=f"failed to decode, error: {err}")
+        try:
+            self.cluster.set_store_config(request.match_info["address"], items)
+        except SimError as err:
+            return web.Response(status=err.status, text=err.message)
+        return web.Response(status=200)
+
+    async def tikv_get_config(self, request: web.Request) -> web.Response:
+        address = request.match_info["address"]
+        store = next((s for s in self.cluster.stores.values() if s.status_address == address), None)
+        if store is None:
+            return web.Response(status=503, text=f"no TiKV answers at {address}")
+        return ok(store.config)
 
     # Test controls.
 

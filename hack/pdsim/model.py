@@ -7,6 +7,7 @@ move regions and leaders. Errors carry the status code and message real PD would
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -52,6 +53,26 @@ NOT_BOOTSTRAPPED = (
 NO_LEADER = "[PD:apiutil:ErrRedirectNoLeader]redirect finds no leader"
 
 
+PD_ONLINE_SECTIONS = frozenset(
+    {"schedule", "replication", "replication-mode", "pd-server", "keyspace", "micro-service"}
+)
+"""Sections whose items PD v8.5.1 changes through `POST /config` (server/api/config.go)."""
+TIKV_STATIC_KEYS = frozenset(
+    {
+        "server.addr",
+        "server.advertise-addr",
+        "server.status-addr",
+        "server.advertise-status-addr",
+        "storage.data-dir",
+        "storage.engine",
+        "pd.endpoints",
+        "raft-engine.dir",
+        "rocksdb.wal-dir",
+    }
+)
+"""A few TiKV settings TiKV never changes online; its status API refuses a change naming one."""
+
+
 def store_not_found(store_id: int) -> SimError:
     return SimError(404, f"[PD:core:ErrStoreNotFound]store {store_id} not found")
 
@@ -95,6 +116,8 @@ class Store:
     region_count: int = 0
     leader_count: int = 0
     state_name: str = "Up"
+    config: dict[str, str] = field(default_factory=dict)
+    """Items changed online through the store's status API (`POST /config`)."""
 
 
 @dataclass
@@ -132,6 +155,8 @@ class PDCluster:
         """Stores whose leaders no scheduler can move (a test's stand-in for regions whose
         followers are all too far behind to take over)."""
         self.events: list[Event] = []
+        self.config_items: dict[str, object] = {}
+        """Items changed through PD's config API."""
         self._next_store_id = 1
 
     def record(self, kind: str, subject: str, detail: str = "") -> None:
@@ -357,6 +382,52 @@ class PDCluster:
     def stick_leaders(self, store_id: int) -> None:
         self.get_store(store_id)
         self.stuck_leader_stores.add(store_id)
+
+    # Online config.
+
+    def set_config(self, items: dict[str, object]) -> None:
+        """PD's `POST /config`: dotted items of the sections PD changes online. Real PD
+        applies them one by one and stops at the first it refuses; the simulator checks
+        them all first, so a refused body changes nothing."""
+        for key in items:
+            section = key.split(".", 1)[0]
+            if "." not in key and key != "cluster-version":
+                raise SimError(400, f"config item {key} not found")
+            if section == "log" and key != "log.level":
+                raise SimError(400, "only support changing log level")
+            if section not in PD_ONLINE_SECTIONS | {"log", "cluster-version"}:
+                raise SimError(400, f"config prefix {section} not found")
+        for key, value in items.items():
+            self.config_items[key] = value
+            if key == "replication.max-replicas" and isinstance(value, int):
+                self.settings.max_replicas = value
+            elif key == "replication.location-labels" and isinstance(value, str):
+                self.settings.location_labels = [x for x in value.split(",") if x]
+        self.record("pd-config-set", "", json.dumps(items, sort_keys=True))
+
+    def set_store_config(self, status_address: str, items: object) -> Store:
+        """A store's status API `POST /config`: string values under dotted keys, applied
+        all or nothing. Only a running store answers."""
+        store = next(
+            (
+                s
+                for s in self.stores.values()
+                if s.status_address == status_address and s.state != StoreState.TOMBSTONE
+            ),
+            None,
+        )
+        if store is None or not store.heartbeating:
+            raise SimError(503, f"no TiKV answers at {status_address}")
+        if not isinstance(items, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in items.items()
+        ):
+            raise SimError(500, "failed to decode, error: expected a map of strings")
+        static = sorted(k for k in items if k in TIKV_STATIC_KEYS)
+        if static:
+            raise SimError(500, f'failed to update, error: "{static[0]} can not be changed online"')
+        store.config.update(items)
+        self.record("tikv-config-set", store.address, json.dumps(items, sort_keys=True))
+        return store
 
     # Evict-leader scheduler.
 

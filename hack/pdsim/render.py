@@ -132,11 +132,18 @@ def replication(cluster: PDCluster) -> dict[str, Any]:
 
 
 def config(cluster: PDCluster) -> dict[str, Any]:
-    return {
+    answer: dict[str, Any] = {
         "cluster-version": VERSION.removeprefix("v"),
         "replication": replication(cluster),
         "schedule": {"max-store-down-time": go_duration(cluster.settings.max_store_down_time)},
     }
+    for dotted, value in cluster.config_items.items():
+        *sections, leaf = dotted.split(".")
+        table = answer
+        for name in sections:
+            table = table.setdefault(name, {})
+        table[leaf] = value
+    return answer
 
 
 def down_peer_regions(cluster: PDCluster) -> dict[str, Any]:

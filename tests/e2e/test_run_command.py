@@ -24,6 +24,7 @@ FLAGS = [
     "--max-concurrent-reconciles",
     "--pd-poll-interval",
     "--pd-url-override",
+    "--tikv-status-url-override",
     "--log-format",
     "--log-level",
 ]
@@ -56,6 +57,15 @@ def test_poll_interval_accepts_durations(text: str, seconds: float) -> None:
 def test_poll_interval_rejects_text_that_is_not_a_duration(text: str) -> None:
     with pytest.raises(UsageError):
         parse_duration_seconds(text)
+
+
+def test_tikv_status_override_names_its_flag_when_malformed() -> None:
+    assert parse_override("ns/basic=http://sim:2379/tikv", "--tikv-status-url-override") == (
+        "ns/basic",
+        "http://sim:2379/tikv",
+    )
+    with pytest.raises(UsageError, match="--tikv-status-url-override"):
+        parse_override("nonsense", "--tikv-status-url-override")
 
 
 def test_bad_override_is_a_usage_error_exit() -> None:

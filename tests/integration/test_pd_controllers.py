@@ -165,7 +165,10 @@ async def _remove_finalizers(client: Client, namespace: str) -> None:
             await client.request("DELETE", f"/api/v1/persistentvolumes/{pv['metadata']['name']}")
 
 
-async def create_cluster(h: Harness, replicas: int) -> None:
+async def create_cluster(
+    h: Harness, replicas: int, template_spec: dict[str, Any] | None = None
+) -> None:
+    """The Cluster and its PDGroup; `template_spec` adds to the group's template spec."""
     await h.client.create(
         resources.CLUSTER,
         {
@@ -190,6 +193,7 @@ async def create_cluster(h: Harness, replicas: int) -> None:
                         "volumes": [
                             {"name": "data", "mounts": [{"type": "data"}], "storage": "1Gi"}
                         ],
+                        **(template_spec or {}),
                     }
                 },
             },

@@ -176,7 +176,12 @@ async def harness(
             manager.events,
             caches,
             Pollers(interval=RESYNC, timeout=3.0),
-            settings=ControllerSettings(resync=RESYNC),
+            settings=ControllerSettings(
+                resync=RESYNC,
+                # The stores' DNS names do not resolve here: their status API is the
+                # simulator's, under each store's status address.
+                tikv_status_url_overrides={f"{namespace}/{CLUSTER}": f"{sim.url}/tikv"},
+            ),
         )
         tikv_controller.setup(manager, deps)
         group_controller.setup(manager, deps)
@@ -217,8 +222,16 @@ async def _remove_finalizers(client: Client, namespace: str) -> None:
 
 
 async def create_cluster(
-    h: Harness, replicas: int, evict_leader_timeout: str = "5m", history_limit: int = 10
+    h: Harness,
+    replicas: int,
+    evict_leader_timeout: str = "5m",
+    history_limit: int = 10,
+    *,
+    group_spec: dict[str, Any] | None = None,
+    template_spec: dict[str, Any] | None = None,
 ) -> None:
+    """The Cluster and its TiKVGroup; `group_spec` and `template_spec` add to the group's
+    spec and template spec."""
     cluster = await h.client.create(
         resources.CLUSTER,
         {
@@ -247,8 +260,10 @@ async def create_cluster(
                         "volumes": [
                             {"name": "data", "mounts": [{"type": "data"}], "storage": "1Gi"}
                         ],
+                        **(template_spec or {}),
                     }
                 },
+                **(group_spec or {}),
             },
         },
     )

@@ -64,6 +64,7 @@ class RunOptions:
     max_concurrent_reconciles: int = 4
     pd_poll_interval: float = 15.0
     pd_url_overrides: Mapping[str, str] = field(default_factory=dict)
+    tikv_status_url_overrides: Mapping[str, str] = field(default_factory=dict)
     log_format: LogFormat = "auto"
     log_level: str = "info"
 
@@ -77,12 +78,12 @@ class RunOptions:
         return self.namespaces[0] if self.namespaces else "default"
 
 
-def parse_override(text: str) -> tuple[str, str]:
+def parse_override(text: str, flag: str = "--pd-url-override") -> tuple[str, str]:
     """`NAMESPACE/CLUSTER=URL` → (`NAMESPACE/CLUSTER`, URL)."""
     key, sep, url = text.partition("=")
     namespace, slash, cluster = key.partition("/")
     if not sep or not slash or not namespace or not cluster or not url:
-        raise UsageError(f"--pd-url-override {text!r}: expected NAMESPACE/CLUSTER=URL")
+        raise UsageError(f"{flag} {text!r}: expected NAMESPACE/CLUSTER=URL")
     return key, url.rstrip("/")
 
 
@@ -173,6 +174,15 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         "running outside the Kubernetes cluster)",
     )
     parser.add_argument(
+        "--tikv-status-url-override",
+        action="append",
+        dest="tikv_status_url_overrides",
+        metavar="NAMESPACE/CLUSTER=URL",
+        help="reach each TiKV store's status API (online config) of this cluster at "
+        "URL/<status address> instead of http://<status address> (repeatable; for running "
+        "outside the Kubernetes cluster, e.g. against the PD simulator)",
+    )
+    parser.add_argument(
         "--log-format",
         choices=("json", "console", "auto"),
         default=_env("log-format") or "auto",
@@ -189,6 +199,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 def options_from_args(args: argparse.Namespace) -> RunOptions:
     namespaces = args.namespaces or _env_list("namespace")
     overrides = args.pd_url_overrides or _env_list("pd-url-override")
+    status_overrides = args.tikv_status_url_overrides or _env_list("tikv-status-url-override")
     leader_elect = (
         args.leader_elect if args.leader_elect is not None else _env_bool("leader-elect", True)
     )
@@ -207,6 +218,9 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         max_concurrent_reconciles=args.max_concurrent_reconciles,
         pd_poll_interval=interval,
         pd_url_overrides=dict(parse_override(o) for o in overrides),
+        tikv_status_url_overrides=dict(
+            parse_override(o, "--tikv-status-url-override") for o in status_overrides
+        ),
         log_format=args.log_format,
         log_level=args.log_level,
     )
@@ -249,6 +263,7 @@ def build_deps(manager: Manager, client: Client, options: RunOptions) -> Deps:
         settings=ControllerSettings(
             workers=options.max_concurrent_reconciles,
             pd_url_overrides=dict(options.pd_url_overrides),
+            tikv_status_url_overrides=dict(options.tikv_status_url_overrides),
         ),
     )
 
@@ -268,6 +283,7 @@ async def run_operator(options: RunOptions) -> int:
         namespaces=list(options.namespaces) or "all",
         leader_elect=options.leader_elect,
         pd_url_overrides=dict(options.pd_url_overrides),
+        tikv_status_url_overrides=dict(options.tikv_status_url_overrides),
     )
     try:
         await manager.run()

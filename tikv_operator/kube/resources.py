@@ -59,6 +59,9 @@ SERVICE = ResourceKind("", "v1", "services", "Service")
 CONTROLLERREVISION = ResourceKind("apps", "v1", "controllerrevisions", "ControllerRevision")
 NAMESPACE = ResourceKind("", "v1", "namespaces", "Namespace", namespaced=False)
 NODE = ResourceKind("", "v1", "nodes", "Node", namespaced=False)
+STORAGECLASS = ResourceKind(
+    "storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False
+)
 EVENT = ResourceKind("events.k8s.io", "v1", "events", "Event")
 LEASE = ResourceKind("coordination.k8s.io", "v1", "leases", "Lease")
 

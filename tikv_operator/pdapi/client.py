@@ -205,6 +205,12 @@ class PDClient:
     async def get_config(self) -> PDConfig:
         return await self._get("config", "/config", PDConfig)
 
+    async def set_config(self, items: Mapping[str, Any]) -> None:
+        """Change config items online (dotted keys such as ``schedule.leader-schedule-limit``,
+        JSON values of the item's type). PD applies them one by one and answers 400 at the
+        first it cannot change, keeping the ones before it."""
+        await self._send("set_config", "POST", "/config", json=dict(items))
+
     async def get_replication_config(self) -> ReplicationConfig:
         return await self._get("replication_config", "/config/replicate", ReplicationConfig)
 

@@ -1,28 +1,84 @@
-"""The finalizer, ConfigMap and PVCs of a PD instance."""
+"""The ConfigMap and PVCs of a PD instance. Under the HotReload strategy a config change goes
+to PD's config API first (`common.hotreload`)."""
 
 from __future__ import annotations
 
+from apis.config import PD_MANAGED_KEYS
 from apis.labels import INSTANCE_REVISION_HASH
-from controllers.common.pvc import apply_pvcs as apply_pvc_objects
+from controllers.common.hotreload import (
+    ConfigChange,
+    Refused,
+    Unreachable,
+    configmap_config,
+    pd_online,
+    write_config,
+)
+from controllers.common.pods import pod_ready
 from controllers.common.pvc import build_pvcs
-from controllers.common.runner import Complete, Retry, TaskResult
-from controllers.pd.build import CONFIG_FILE, build_config, build_configmap, child_labels
+from controllers.common.pvcsync import sync_pvcs
+from controllers.common.restart import needs_recreate
+from controllers.common.runner import Complete, TaskResult
+from controllers.pd.build import CONFIG_FILE, build_config, build_configmap, build_pod, child_labels
 from controllers.pd.context import PDContext
 from tikv_operator.kube import cache, resources
-from tikv_operator.kube.client import ApiError
+from tikv_operator.pdapi import PDError, Unavailable
 
 
 async def apply_configmap(ctx: PDContext) -> TaskResult:
     ctx.config = build_config(ctx.pd)
     desired = build_configmap(ctx.pd, ctx.config)
     current = ctx.deps.cache(resources.CONFIGMAP).get(ctx.key)
+    old = configmap_config(current, CONFIG_FILE)
     if current is not None:
-        same_data = (current.get("data") or {}).get(CONFIG_FILE) == ctx.config
         labels = current["metadata"].get("labels") or {}
-        if same_data and all(labels.get(k) == v for k, v in desired["metadata"]["labels"].items()):
+        if old == ctx.config and all(
+            labels.get(k) == v for k, v in desired["metadata"]["labels"].items()
+        ):
             return Complete()
-    await ctx.deps.client.apply(resources.CONFIGMAP, desired)
-    return Complete("ConfigMap written")
+
+    async def write() -> object:
+        return await ctx.deps.client.apply(resources.CONFIGMAP, desired)
+
+    return await write_config(
+        ctx,
+        write,
+        old,
+        ctx.config,
+        managed=PD_MANAGED_KEYS,
+        strategy=ctx.pd.spec.update_strategy.config,
+        serving=_serving(ctx),
+        reload=lambda change: _set_pd_config(ctx, change),
+    )
+
+
+def _serving(ctx: PDContext) -> bool:
+    """The member's process runs and keeps running: its Pod is Ready and not about to be
+    replaced (a new Pod starts with the new ConfigMap anyway)."""
+    pod = ctx.deps.cache(resources.POD).get(ctx.key)
+    if not pod_ready(pod):
+        return False
+    assert pod is not None
+    desired = build_pod(ctx.pd, ctx.config)
+    return not needs_recreate(pod, desired, ctx.pd.spec.update_strategy.config)
+
+
+async def _set_pd_config(ctx: PDContext, change: ConfigChange) -> list[str]:
+    """POST the changed items PD takes online to its config API (the PD config is the
+    cluster's: every member asking for the same change is idempotent). Returns the keys
+    PD cannot change that way."""
+    payload, offline = pd_online(change)
+    if not payload:
+        return offline
+    client = ctx.pd_client()
+    if ctx.view is None or client is None:
+        raise Unreachable(f"PD cannot be asked ({ctx.pd_error})")
+    try:
+        await client.set_config(payload)
+    except Unavailable as error:
+        raise Unreachable(str(error)) from error
+    except PDError as error:
+        raise Refused(str(error)) from error
+    return offline
 
 
 async def apply_pvcs(ctx: PDContext) -> TaskResult:
@@ -30,13 +86,4 @@ async def apply_pvcs(ctx: PDContext) -> TaskResult:
     labels = {k: v for k, v in child_labels(pd).items() if k != INSTANCE_REVISION_HASH}
     desired = build_pvcs(pd, pd.spec.volumes, pd.spec.overlay.volume_claims, labels)
     owned = ctx.deps.cache(resources.PVC).by_index(cache.BY_OWNER_UID, str(pd.metadata.uid))
-    try:
-        changed = await apply_pvc_objects(
-            ctx.deps.client, desired, {p["metadata"]["name"]: p for p in owned}
-        )
-    except ApiError as error:
-        if not error.conflict:
-            raise
-        # The cache has not seen a PVC we created a moment ago.
-        return Retry(1.0, "a PVC exists that the cache has not seen yet")
-    return Complete(f"PVCs created or expanded: {', '.join(changed)}" if changed else "")
+    return await sync_pvcs(ctx, desired, {p["metadata"]["name"]: p for p in owned})

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from controllers.common.objects import Object
-from controllers.common.pods import delete_pod
+from controllers.common.pods import delete_pod, patch_pod_metadata
 from controllers.common.restart import needs_recreate
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.pd import reasons
@@ -26,9 +26,15 @@ async def apply_pod(ctx: PDContext) -> TaskResult:
         return await _create(ctx, desired)
     if pod["metadata"].get("deletionTimestamp"):
         return Wait("the Pod is terminating; it is created again once it is gone")
-    if needs_recreate(pod, desired):
+    if needs_recreate(pod, desired, ctx.pd.spec.update_strategy.config):
         return await _restart(ctx, pod)
-    return await _sync_labels(ctx, pod, desired)
+    # Labels and annotations change in place (the template's, the revision label after an
+    # update that restarts nothing).
+    patched = await patch_pod_metadata(ctx, pod, desired)
+    if patched is None:
+        return Complete()
+    ctx.pod = patched
+    return Complete("Pod labels and annotations patched in place")
 
 
 async def _create(ctx: PDContext, desired: Object) -> TaskResult:
@@ -60,15 +66,3 @@ async def _restart(ctx: PDContext, pod: Object) -> TaskResult:
         f"Pod {ctx.name} deleted to apply a changed spec; it is created again once gone",
     )
     return Wait("Pod deleted for a restart; it is created again once it is gone")
-
-
-async def _sync_labels(ctx: PDContext, pod: Object, desired: Object) -> TaskResult:
-    """Labels may change in place (e.g. the revision label after a metadata-only update)."""
-    have = pod["metadata"].get("labels") or {}
-    want = desired["metadata"]["labels"]
-    if all(have.get(k) == v for k, v in want.items()):
-        return Complete()
-    await ctx.deps.client.patch(
-        resources.POD, ctx.name, {"metadata": {"labels": want}}, ctx.namespace
-    )
-    return Complete("Pod labels updated")

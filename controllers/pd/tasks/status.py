@@ -9,7 +9,7 @@ from apis.meta import Condition
 from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.conditions import Status, is_true, set_condition
 from controllers.common.objects import Object
-from controllers.common.pods import pod_ready
+from controllers.common.pods import pod_ready, pod_ready_since
 from controllers.common.restart import needs_recreate
 from controllers.common.runner import TaskResult
 from controllers.pd import reasons
@@ -51,11 +51,20 @@ def suspended_condition(ctx: PDContext, pod: Object | None) -> tuple[Status, str
 def conditions(ctx: PDContext, pod: Object | None) -> list[Condition]:
     pd = ctx.pd
     now, gen = ctx.deps.now(), pd.metadata.generation
-    out = list(pd.status.conditions)
+    out = list(ctx.conditions)  # as the tasks left them (a PVC that cannot grow)
     status, reason, message = ready_condition(ctx, pod)
-    out = set_condition(out, cond.READY, status, reason, message, generation=gen, now=now)
+    out = set_condition(
+        out,
+        cond.READY,
+        status,
+        reason,
+        message,
+        generation=gen,
+        now=now,
+        began=pod_ready_since(pod),  # minReadySeconds counts from the Pod's readiness
+    )
     desired = ctx.desired_pod or build_pod(pd, ctx.config or build_config(pd))
-    if pod is not None and not needs_recreate(pod, desired):
+    if pod is not None and not needs_recreate(pod, desired, pd.spec.update_strategy.config):
         synced: tuple[Status, str, str] = ("True", reasons.SYNCED, "the Pod matches the spec")
     else:
         synced = ("False", reasons.POD_OUTDATED, "the Pod does not match the spec yet")

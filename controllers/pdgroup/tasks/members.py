@@ -5,7 +5,7 @@ from __future__ import annotations
 from apis import PD, labels
 from apis import conditions as cond
 from apis.pd import initial_members
-from controllers.common.conditions import is_true
+from controllers.common.conditions import available_in, is_true
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.common.safety import UnsafeToProceed, guard_instance
 from controllers.common.topology import choose_topology
@@ -30,12 +30,15 @@ def status_is_current(pd: PD) -> bool:
 
 
 def instance_view(ctx: GroupContext, pd: PD) -> Instance:
+    """What the group's decisions know of one instance. It counts as Ready only once it has
+    been Ready for the group's minReadySeconds."""
     name = str(pd.metadata.name)
     view = ctx.view
+    min_ready = ctx.group.spec.min_ready_seconds
     return Instance(
         name=name,
         revision=pd.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
-        ready=is_true(pd.status.conditions, cond.READY),
+        ready=available_in(pd.status.conditions, min_ready, ctx.now) == 0,
         synced=status_is_current(pd) and is_true(pd.status.conditions, cond.SYNCED),
         deleting=pd.metadata.deletion_timestamp is not None,
         member=view.member(name) is not None if view is not None else False,

@@ -115,6 +115,9 @@ def conditions(ctx: GroupContext, infos: list[Instance]) -> list[Condition]:
 def desired_status(ctx: GroupContext) -> GroupStatus:
     group = ctx.group
     infos = [instance_view(ctx, p) for p in ctx.instances]
+    ctx.requeue_until_available(
+        [p.status.conditions for p in ctx.instances], group.spec.min_ready_seconds
+    )
     status = group.status.model_copy(deep=True)
     status.observed_generation = group.metadata.generation
     status.conditions = ctx.conditions = conditions(ctx, infos)

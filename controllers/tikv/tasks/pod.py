@@ -1,5 +1,6 @@
 """The instance's Pod: created when missing; recreated when the spec needs a restart, but
-only after its leaders left and while the rest of the group is healthy (rule 5)."""
+only after its leaders left and while the rest of the group is healthy (rule 5); its labels
+and annotations changed in place when nothing else differs."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from apis import conditions as cond
 from apis.types import parse_duration
 from controllers.common.conditions import is_true
 from controllers.common.objects import key_of
-from controllers.common.pods import delete_pod
-from controllers.common.restart import pod_hash_of
+from controllers.common.pods import delete_pod, patch_pod_metadata
+from controllers.common.restart import needs_recreate
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
 from controllers.common.stores import advertise_address, find_store
 from controllers.tikv import reasons
-from controllers.tikv.build import build_pod, pod_revision
+from controllers.tikv.build import build_pod
 from controllers.tikv.context import Context
 from controllers.tikv.decisions import RestartDecision, RestartStep, restart_decision
 from controllers.tikv.tasks.guard import fresh_instance, guard
@@ -29,9 +30,10 @@ async def apply_pod(ctx: Context) -> TaskResult:
     if ctx.cluster.spec.suspend_action.suspend_compute:
         return await _suspend(ctx)
     ctx.condition(cond.SUSPENDED, "False", reasons.NOT_SUSPENDED, "the Pod runs")
+    desired = build_pod(ctx.tikv)
     if ctx.pod is None:
         try:
-            await ctx.deps.client.create(resources.POD, build_pod(ctx.tikv))
+            await ctx.deps.client.create(resources.POD, desired)
         except ApiError as e:
             if not e.conflict:
                 raise
@@ -42,8 +44,12 @@ async def apply_pod(ctx: Context) -> TaskResult:
         ctx.restart_pending = True
         ctx.requeue(2)
         return Complete("the old Pod is terminating")
-    if pod_hash_of(ctx.pod) == pod_revision(ctx.tikv):
-        return Complete("up to date")
+    if not needs_recreate(ctx.pod, desired, ctx.tikv.spec.update_strategy.config):
+        patched = await patch_pod_metadata(ctx, ctx.pod, desired)
+        if patched is None:
+            return Complete("up to date")
+        ctx.pod = patched
+        return Complete("labels and annotations patched in place")
     ctx.restart_pending = True
     if ctx.tikv.spec.offline:
         return Complete("not restarting a store that is being removed")

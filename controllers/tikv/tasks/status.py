@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from apis import conditions as cond
-from controllers.common.pods import pod_ready
-from controllers.common.restart import pod_hash_of
+from controllers.common.pods import pod_ready, pod_ready_since
+from controllers.common.restart import needs_recreate, pod_hash_of
 from controllers.common.runner import TaskResult
 from controllers.tikv import reasons
-from controllers.tikv.build import pod_revision
+from controllers.tikv.build import build_pod, pod_revision
 from controllers.tikv.context import Context
 from controllers.tikv.decisions import NODE_STATE_NAMES, stale_process
 from tikv_operator.pdapi.models import StoreInfo, StoreStateName
@@ -69,13 +69,16 @@ def _set_ready(ctx: Context) -> None:
     elif (stale := stale_process(ctx.store, ctx.pod)) is not None:
         ctx.condition(cond.READY, "False", reasons.STORE_RESTARTING, stale)
     else:
-        ctx.condition(cond.READY, "True", reasons.READY, "the Pod is Ready and the store is Up")
+        message = "the Pod is Ready and the store is Up"
+        # Ready since the Pod is: minReadySeconds counts from there (common.conditions).
+        ctx.condition(cond.READY, "True", reasons.READY, message, pod_ready_since(ctx.pod))
 
 
 def _set_synced(ctx: Context, have: str | None, want: str) -> None:
+    strategy = ctx.tikv.spec.update_strategy.config
     if ctx.pod is None:
         ctx.condition(cond.SYNCED, "False", reasons.POD_MISSING, "the Pod does not exist yet")
-    elif have != want:
+    elif needs_recreate(ctx.pod, build_pod(ctx.tikv), strategy):
         ctx.condition(
             cond.SYNCED,
             "False",

@@ -16,6 +16,7 @@ from controllers.tikvgroup.tasks.scale import desired_replicas
 async def write_status(ctx: Context) -> TaskResult:
     group = ctx.group
     facts = ctx.facts()
+    ctx.requeue_for_min_ready()
     active = [i for i in facts if i.active]
     replicas = desired_replicas(ctx)
     current = current_revision(active, ctx.revision, group.status.current_revision)

@@ -63,10 +63,11 @@ async def rolling_update(ctx: Context) -> TaskResult:
         case Update(name=name):
             instance = ctx.instance(name)
             try:
-                await fresh_read(ctx.deps.client, resources.TIKV, TiKV, instance)
+                fresh = await fresh_read(ctx.deps.client, resources.TIKV, TiKV, instance)
             except UnsafeToProceed as e:
                 return Retry(2, str(e))
-            patch = instance_update_patch(ctx.group, name, ctx.revision)
+            current = {"labels": fresh.metadata.labels, "annotations": fresh.metadata.annotations}
+            patch = instance_update_patch(ctx.group, name, ctx.revision, current)
             patch["metadata"]["uid"] = instance.metadata.uid
             await ctx.deps.client.patch(resources.TIKV, name, patch, ctx.namespace)
             note = f"updating {name} to revision {ctx.revision}"

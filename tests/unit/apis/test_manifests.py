@@ -123,4 +123,14 @@ def test_rbac_grants_nothing_beyond_its_resources() -> None:
         "apps",
         "events.k8s.io",
         "coordination.k8s.io",
+        "storage.k8s.io",
     }
+
+
+def test_rbac_reads_storage_classes_to_expand_volumes() -> None:
+    for directory in ("rbac", "rbac/namespaced"):
+        roles = [o for o in _build(directory) if o["kind"] == "ClusterRole"]
+        verbs = set().union(
+            *(_grants(r["rules"], "storage.k8s.io", "storageclasses") for r in roles)
+        )
+        assert verbs == {"get"}

@@ -1,5 +1,6 @@
 """The simulator over HTTP, driven through the operator's own PD client."""
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -17,6 +18,7 @@ from tikv_operator.pdapi.errors import (
     Unavailable,
 )
 from tikv_operator.pdapi.models import StoreState
+from tikv_operator.tikvapi import TiKVRefused, TiKVStatusClient, TiKVUnreachable, status_base_url
 
 __all__ = ["simulator"]
 
@@ -261,3 +263,55 @@ async def test_event_log_is_readable_over_http(simulator: SimulatorHandle) -> No
         events = (await http.get(f"{simulator.url}/sim/events")).json()
     assert [(e["kind"], e["subject"]) for e in events][-1] == ("store-registered", "kv-0:20160")
     assert all(set(e) == {"time", "kind", "subject", "detail"} for e in events)
+
+
+async def test_config_items_change_online_and_are_logged(
+    simulator: SimulatorHandle, pd: PDClient
+) -> None:
+    three_members(simulator)
+    await pd.set_config({"schedule.leader-schedule-limit": 8, "replication.max-replicas": 5})
+    assert (await pd.get_replication_config()).max_replicas == 5
+    (event,) = [e for e in simulator.cluster.events if e.kind == "pd-config-set"]
+    assert json.loads(event.detail) == {
+        "replication.max-replicas": 5,
+        "schedule.leader-schedule-limit": 8,
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("lease", "config item lease not found"),
+        ("log.file.filename", "only support changing log level"),
+        ("security.cacert-path", "config prefix security not found"),
+    ],
+)
+async def test_config_items_pd_cannot_change_online_are_refused(
+    simulator: SimulatorHandle, pd: PDClient, key: str, message: str
+) -> None:
+    three_members(simulator)
+    with pytest.raises(PDError) as refused:
+        await pd.set_config({"schedule.leader-schedule-limit": 8, key: "x"})
+    assert refused.value.status == 400 and message in refused.value.message
+    assert simulator.cluster.config_items == {}
+
+
+async def test_a_stores_status_api_changes_its_config_online(
+    simulator: SimulatorHandle,
+) -> None:
+    three_members(simulator)
+    simulator.cluster.put_store("kv-0.p.ns:20160", "kv-0.p.ns:20180")
+    client = TiKVStatusClient(
+        status_base_url("kv-0.p.ns:20180", f"{simulator.url}/tikv"),
+        cluster="sim",
+        address="kv-0.p.ns:20180",
+    )
+    await client.update_config({"raftstore.raft-log-gc-threshold": "100"})
+    assert simulator.cluster.stores[1].config == {"raftstore.raft-log-gc-threshold": "100"}
+    (event,) = [e for e in simulator.cluster.events if e.kind == "tikv-config-set"]
+    assert event.subject == "kv-0.p.ns:20160"
+    with pytest.raises(TiKVRefused):
+        await client.update_config({"storage.data-dir": "/elsewhere"})
+    simulator.cluster.stop_heartbeat("kv-0.p.ns:20160")
+    with pytest.raises(TiKVUnreachable):
+        await client.update_config({"raftstore.raft-log-gc-threshold": "200"})

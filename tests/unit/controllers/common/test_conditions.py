@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from controllers.common.conditions import find, is_true, set_condition
+from controllers.common.conditions import available_in, find, is_true, set_condition
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=1)
@@ -31,3 +31,23 @@ def test_setting_one_condition_keeps_the_others() -> None:
     assert [c.type for c in changed] == ["Ready", "Synced"]
     assert is_true(changed, "Ready") and is_true(changed, "Synced")
     assert not is_true(changed, "Missing")
+
+
+def test_a_later_beginning_moves_the_transition_time_even_without_a_status_change() -> None:
+    """A Pod that was replaced and became Ready again between two reconciles (which only
+    saw it Ready) still starts minReadySeconds afresh."""
+    first = set_condition([], "Ready", "True", "R", "m", generation=1, now=T0)
+    T2 = T1 + timedelta(minutes=1)
+    again = set_condition(first, "Ready", "True", "R", "m", generation=1, now=T2, began=T1)
+    assert find(again, "Ready").last_transition_time == T1  # type: ignore[union-attr]
+    earlier = set_condition(again, "Ready", "True", "R", "m", generation=1, now=T2, began=T0)
+    assert find(earlier, "Ready").last_transition_time == T1  # type: ignore[union-attr]
+    ahead = set_condition([], "Ready", "True", "R", "m", generation=1, now=T0, began=T1)
+    assert find(ahead, "Ready").last_transition_time == T0  # type: ignore[union-attr]
+
+
+def test_available_after_min_ready_seconds() -> None:
+    ready = set_condition([], "Ready", "True", "R", "m", generation=1, now=T0)
+    assert available_in(ready, 90, T1) == 30
+    assert available_in(ready, 60, T1) == 0
+    assert available_in([], 0, T1) is None

@@ -3,12 +3,17 @@ instance's current spec."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apis import PD
+from controllers.common.deps import Deps
 from controllers.pdgroup.context import GroupContext
 from controllers.pdgroup.tasks.members import instance_view
 from tests.unit.controllers.pd.samples import pd_instance
+from tests.unit.controllers.pdgroup.test_build import group
+
+READY_AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 CONDITIONS = [
     {
@@ -30,8 +35,17 @@ def instance(generation: int, observed: int) -> PD:
     return PD.model_validate(data)
 
 
-def view(pd: PD) -> Any:
-    return instance_view(GroupContext(deps=None, key="ns/basic"), pd)  # type: ignore[arg-type]
+def context(min_ready_seconds: int = 0, after: float = 3600.0) -> GroupContext:
+    now = READY_AT + timedelta(seconds=after)
+    deps = Deps(None, None, {}, now=lambda: now)  # type: ignore[arg-type]
+    ctx = GroupContext(deps, "ns/basic")
+    ctx.loaded = group()
+    ctx.loaded.spec.min_ready_seconds = min_ready_seconds
+    return ctx
+
+
+def view(pd: PD, ctx: GroupContext | None = None) -> Any:
+    return instance_view(ctx or context(), pd)
 
 
 def test_an_instance_reported_on_its_current_spec_is_synced() -> None:
@@ -42,3 +56,15 @@ def test_an_instance_just_moved_to_a_new_template_is_not_synced_until_reported_o
     # The group replaced its spec (generation 2); its status still describes the old Pod.
     info = view(instance(generation=2, observed=1))
     assert not info.synced
+
+
+def test_an_instance_counts_ready_only_after_min_ready_seconds() -> None:
+    pd = instance(generation=1, observed=1)
+    assert not view(pd, context(min_ready_seconds=30, after=29)).ready
+    assert view(pd, context(min_ready_seconds=30, after=30)).ready
+
+
+def test_the_group_comes_back_when_the_next_instance_becomes_available() -> None:
+    ctx = context(min_ready_seconds=30, after=10)
+    ctx.requeue_until_available([instance(1, 1).status.conditions], 30)
+    assert ctx.requeue_after == 20

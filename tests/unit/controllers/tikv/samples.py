@@ -19,6 +19,7 @@ def tikv_instance(
     volumes: list[dict[str, Any]] | None = None,
     overlay: dict[str, Any] | None = None,
     labels: dict[str, str] | None = None,
+    annotations: dict[str, str] | None = None,
 ) -> TiKV:
     return TiKV.model_validate(
         {
@@ -28,6 +29,7 @@ def tikv_instance(
                 "uid": "uid-1",
                 "generation": 1,
                 "labels": {"tikv.org/group": "basic", **(labels or {})},
+                "annotations": annotations or {},
             },
             "spec": {
                 "cluster": {"name": "basic"},

@@ -7,7 +7,8 @@ import tomllib
 import pytest
 
 from apis.config import ConfigError
-from apis.labels import GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH, MANAGED_BY
+from apis.labels import APPLIED_LABELS, GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH, MANAGED_BY
+from controllers.common.restart import pod_hash_of
 from controllers.tikv.build import (
     advertise_address,
     build_configmap,
@@ -140,3 +141,23 @@ def test_a_larger_volume_does_not_restart_the_pod() -> None:
     # The Pod names its claims, not their sizes: a PVC grows in place.
     bigger = tikv_instance(volumes=[{"name": "data", "storage": "20Gi"}])
     assert pod_revision(bigger) == pod_revision(tikv_instance())
+
+
+def test_template_and_overlay_metadata_reach_the_pod_without_touching_its_hash() -> None:
+    plain = build_pod(tikv_instance())
+    dressed = build_pod(
+        tikv_instance(
+            labels={"team": "db"},
+            annotations={APPLIED_LABELS: "team"},
+            overlay={"pod": {"metadata": {"annotations": {"note": "x"}}}},
+        )
+    )
+    assert dressed["metadata"]["labels"]["team"] == "db"
+    assert dressed["metadata"]["annotations"]["note"] == "x"
+    assert dressed["metadata"]["annotations"][APPLIED_LABELS] == "team"
+    assert pod_hash_of(dressed) == pod_hash_of(plain)
+
+
+def test_instance_labels_not_from_the_template_stay_off_the_pod() -> None:
+    pod = build_pod(tikv_instance(labels={"set-by-hand": "1"}))
+    assert "set-by-hand" not in pod["metadata"]["labels"]

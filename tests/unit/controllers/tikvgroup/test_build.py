@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from apis import TiKV, TiKVGroup
-from apis.labels import GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH
+from apis.labels import APPLIED_LABELS, GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH
 from controllers.common.group import selector, update_revision
 from controllers.tikvgroup.build import (
     build_instance,
@@ -13,7 +15,9 @@ from controllers.tikvgroup.build import (
 )
 
 
-def group(version: str = "v8.5.1", replicas: int = 3) -> TiKVGroup:
+def group(
+    version: str = "v8.5.1", replicas: int = 3, metadata: dict[str, Any] | None = None
+) -> TiKVGroup:
     return TiKVGroup.model_validate(
         {
             "metadata": {"name": "basic", "namespace": "ns", "uid": "g-uid", "generation": 1},
@@ -21,12 +25,13 @@ def group(version: str = "v8.5.1", replicas: int = 3) -> TiKVGroup:
                 "cluster": {"name": "basic"},
                 "replicas": replicas,
                 "template": {
+                    "metadata": metadata or {},
                     "spec": {
                         "version": version,
                         "volumes": [
                             {"name": "data", "mounts": [{"type": "data"}], "storage": "10Gi"}
                         ],
-                    }
+                    },
                 },
             },
         }
@@ -64,10 +69,33 @@ def test_instance_is_a_valid_tikv_owned_by_the_group() -> None:
 
 
 def test_update_patch_never_touches_topology_or_offline() -> None:
-    patch = instance_update_patch(group(version="v8.5.2"), "basic-tikv-abcdef", "rev2")
+    current = build_instance(group(), "basic-tikv-abcdef", "rev1", {})["metadata"]
+    patch = instance_update_patch(group(version="v8.5.2"), "basic-tikv-abcdef", "rev2", current)
     assert "topology" not in patch["spec"] and "offline" not in patch["spec"]
     assert patch["spec"]["version"] == "v8.5.2"
-    assert patch["metadata"]["labels"][INSTANCE_REVISION_HASH] == "rev2"
+    assert patch["metadata"]["labels"] == {INSTANCE_REVISION_HASH: "rev2"}
+
+
+def test_instances_carry_the_template_metadata_and_record_its_keys() -> None:
+    meta = {"labels": {"team": "db"}, "annotations": {"note": "x"}}
+    obj = build_instance(group(metadata=meta), "basic-tikv-abcdef", "rev1", {})
+    assert obj["metadata"]["labels"]["team"] == "db"
+    assert obj["metadata"]["annotations"]["note"] == "x"
+    assert obj["metadata"]["annotations"][APPLIED_LABELS] == "team"
+
+
+def test_update_patch_removes_template_labels_that_were_dropped_and_keeps_others() -> None:
+    old = group(metadata={"labels": {"team": "db", "tier": "1"}})
+    current = build_instance(old, "basic-tikv-abcdef", "rev1", {})["metadata"]
+    current["labels"]["added-by-someone"] = "y"
+    new = group(metadata={"labels": {"team": "storage"}})
+    patch = instance_update_patch(new, "basic-tikv-abcdef", "rev2", current)
+    assert patch["metadata"]["labels"] == {
+        "team": "storage",
+        "tier": None,
+        INSTANCE_REVISION_HASH: "rev2",
+    }
+    assert patch["metadata"]["annotations"] == {APPLIED_LABELS: "team"}
 
 
 def test_revision_changes_with_the_template_but_not_with_replicas() -> None:
