@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -58,9 +59,31 @@ def cache_dir() -> Path:
 
 NODE_ANNOTATION = "kwok.x-k8s.io/node"
 NODE_MANAGED = "fake"
-"""kwok plays the kubelet of the nodes with this annotation value; any other value is a
-node whose kubelet died."""
+"""The main kwok plays the kubelet of the nodes with this annotation value."""
 
+
+
+def node_body(name: str, zone: str, managed_by: str = NODE_MANAGED) -> dict[str, Any]:
+    """A fake Node for kwok: `managed_by` is the value of its NODE_ANNOTATION."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "annotations": {NODE_ANNOTATION: managed_by},
+            "labels": {
+                "type": "kwok",
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "topology.kubernetes.io/zone": zone,
+            },
+        },
+        "status": {
+            "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+            "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+        },
+    }
 
 @dataclass(frozen=True)
 class Binaries:
@@ -388,17 +411,24 @@ class LocalCluster:
         ]
 
     def _kwok_argv(self) -> list[str]:
+        # Only nodes annotated as kwok's: a test runs its own kwok for a node it means to kill
+        # (see kwok_argv), as a machine's kubelet dies with it.
+        return self.kwok_argv(
+            f"--manage-nodes-with-annotation-selector={NODE_ANNOTATION}={NODE_MANAGED}",
+            "--cidr=10.244.0.0/16",
+        )
+
+    def kwok_argv(self, *which: str) -> list[str]:
+        """A kwok playing the kubelet of the nodes `which` selects (a --manage-* flag), its
+        Pods' IPs in the --cidr given."""
         return [
             str(self.binaries.kwok),
             f"--kubeconfig={self.kubeconfig}",
-            # Only nodes annotated as kwok's: a test stops a node's heartbeats (a dead
-            # machine) by changing that annotation (see NODE_ANNOTATION).
-            f"--manage-nodes-with-annotation-selector={NODE_ANNOTATION}={NODE_MANAGED}",
+            *which,
             # With a Lease kwok renews every node's heartbeat every few seconds, as a kubelet
             # does; without one it only patches node status about once a minute.
             "--node-lease-duration-seconds=40",
             "--node-ip=127.0.0.1",
-            "--cidr=10.244.0.0/16",
             "--v=INFO",
         ]
 
@@ -416,29 +446,10 @@ class LocalCluster:
     def _create_nodes(self) -> None:
         with self.api() as api:
             for i in range(self.nodes):
-                name = f"node-{i}"
-                body = {
-                    "apiVersion": "v1",
-                    "kind": "Node",
-                    "metadata": {
-                        "name": name,
-                        "annotations": {NODE_ANNOTATION: NODE_MANAGED},
-                        "labels": {
-                            "type": "kwok",
-                            "kubernetes.io/hostname": name,
-                            "kubernetes.io/os": "linux",
-                            "kubernetes.io/arch": "amd64",
-                            "topology.kubernetes.io/zone": ZONES[i % len(ZONES)],
-                        },
-                    },
-                    "status": {
-                        "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-                        "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-                    },
-                }
+                body = node_body(f"node-{i}", ZONES[i % len(ZONES)])
                 r = api.post("/api/v1/nodes", json=body)
                 if r.status_code not in (201, 409):
-                    raise ControlPlaneError(f"creating node {name}: {r.status_code} {r.text}")
+                    raise ControlPlaneError(f"creating node node-{i}: {r.status_code} {r.text}")
 
     def _wait_nodes_ready(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -151,19 +151,23 @@ class E2E:
     def kubectl(self, *args: str) -> str:
         return self.control_plane.kubectl("-n", self.namespace, *args).stdout
 
-    def apply_basic(self, tikv_replicas: int | None = None) -> None:
-        """Apply examples/basic, with another TiKV replica count from the start if asked."""
-        if tikv_replicas is None:
+    def apply_basic(self, tikv_spec: Object | None = None) -> None:
+        """Apply examples/basic, its TiKVGroup's spec merged with `tikv_spec` from the start
+        (some fields, such as topology, cannot change once the instances exist)."""
+        if tikv_spec is None:
             self.kubectl("apply", "-f", str(EXAMPLE))
             return
-        copy = self.workdir / "basic"
-        copy.mkdir(exist_ok=True)
-        for source in EXAMPLE.glob("*.yaml"):
-            text = source.read_text()
-            if source.name == "tikv-group.yaml":
-                text = text.replace("replicas: 3", f"replicas: {tikv_replicas}")
-            (copy / source.name).write_text(text)
-        self.kubectl("apply", "-f", str(copy))
+        self.kubectl(
+            "apply", "-f", str(EXAMPLE / "cluster.yaml"), "-f", str(EXAMPLE / "pd-group.yaml")
+        )
+        source = EXAMPLE / "tikv-group.yaml"
+        group = json.loads(
+            self.kubectl("create", "--dry-run=client", "-o", "json", "-f", str(source))
+        )
+        merge_into(group["spec"], tikv_spec)
+        target = self.workdir / "tikv-group.json"
+        target.write_text(json.dumps(group))
+        self.kubectl("apply", "-f", str(target))
 
     async def get(self, kind: ResourceKind, name: str = CLUSTER) -> Object | None:
         return await self.kube.get_or_none(kind, name, self.namespace)
@@ -226,6 +230,15 @@ class E2E:
             f"--- objects\n{table}\n--- simulator events (last 30)\n{events}\n"
             f"--- operator log tail\n{self.operator.log_tail()}"
         )
+
+
+def merge_into(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Merge `extra` into `base`, recursively for nested objects (lists are replaced)."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge_into(base[key], value)
+        else:
+            base[key] = value
 
 
 def metric_values(page: str, name: str, **labels: str) -> list[float]:

@@ -4,10 +4,16 @@ why when it holds back."""
 
 from __future__ import annotations
 
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from hack.dev import Process
+from hack.localcluster import node_body
 from tikv_operator.kube import resources
 
 from .harness import E2E, condition, eventually, metric_values, until
@@ -15,6 +21,7 @@ from .harness import E2E, condition, eventually, metric_values, until
 pytestmark = pytest.mark.e2e
 
 FAILOVER = {"storeDownTimeout": "20s", "maxFailoverCount": 1}
+HOSTNAME = "kubernetes.io/hostname"
 
 
 async def fail_store(e2e: E2E, name: str) -> str:
@@ -97,3 +104,105 @@ async def test_a_down_store_gets_exactly_one_replacement_and_no_more_than_allowe
     assert second in blocked["message"]
     assert len(await e2e.names(resources.TIKV)) == 4
     assert len(registered(e2e, start)) == 1
+
+
+SOLO_TAINT = {"key": "tikv.org/test-solo-node", "effect": "NoSchedule"}
+TOLERATIONS = [
+    {**SOLO_TAINT, "operator": "Exists"},
+    # The default is 300 s; taint-eviction then deletes the Pods of the dead node sooner.
+    *(
+        {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 5}
+        for key in ("node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready")
+    ),
+]
+
+
+@dataclass
+class SoloNode:
+    """A node with a kubelet (a kwok) of its own, so that a test can kill that kubelet."""
+
+    name: str
+    kubelet: Process
+
+
+@pytest.fixture
+async def solo_node(e2e: E2E) -> AsyncIterator[SoloNode]:
+    name = f"solo-{e2e.namespace}"
+    body = node_body(name, "zone-solo", managed_by="solo")
+    body["spec"] = {"taints": [SOLO_TAINT]}
+    await e2e.kube.create(resources.NODE, body)
+    argv = e2e.control_plane.kwok_argv(f"--manage-single-node={name}", "--cidr=10.245.0.0/16")
+    kubelet = Process("kwok-solo", argv, e2e.workdir / "kwok-solo.log").start()
+    try:
+
+        async def ready() -> bool:
+            node = await e2e.kube.get_or_none(resources.NODE, name)
+            return any(
+                c["type"] == "Ready" and c["status"] == "True"
+                for c in ((node or {}).get("status") or {}).get("conditions") or ()
+            )
+
+        await eventually(ready, f"node {name} Ready", 60)
+        yield SoloNode(name, kubelet)
+    finally:
+        kubelet.stop()
+        await e2e.kube.delete(resources.NODE, name)
+
+
+async def test_a_dead_node_under_a_store_gets_a_replacement_and_its_pod_released_after_down(
+    e2e: E2E, solo_node: SoloNode
+) -> None:
+    # One TiKV per node, one of them on the node whose kubelet the test kills.
+    hosts = ["node-0", "node-1", solo_node.name]
+    spread = {
+        "type": "EvenlySpread",
+        "evenlySpread": {"topologies": [{"topology": {HOSTNAME: h}} for h in hosts]},
+    }
+    overlay = {"pod": {"spec": {"tolerations": TOLERATIONS}}}
+    e2e.apply_basic(
+        {
+            "failover": FAILOVER,
+            "schedulePolicies": [spread],
+            "template": {"spec": {"overlay": overlay}},
+        }
+    )
+    await e2e.wait_ready()
+    victim = next(
+        t
+        for t in await e2e.list(resources.TIKV)
+        if t["spec"]["topology"].get(HOSTNAME) == solo_node.name
+    )
+    name = victim["metadata"]["name"]
+    stuck_uid = ((await e2e.get(resources.POD, name)) or {})["metadata"]["uid"]
+    solo_node.kubelet.signal(signal.SIGKILL)
+
+    # The node controller marks the Pod not Ready (the simulator's store goes silent) and
+    # taint-eviction deletes it; with no kubelet to confirm, it stays Terminating.
+    async def stuck() -> bool:
+        pod = await e2e.get(resources.POD, name)
+        return bool(pod and pod["metadata"].get("deletionTimestamp"))
+
+    async def released() -> bool:
+        pod = await e2e.get(resources.POD, name)
+        return pod is None or pod["metadata"]["uid"] != stuck_uid
+
+    try:
+        await eventually(stuck, "the Pod Terminating on the dead node", 180)
+        await eventually(released, "the stuck Pod force-deleted", 150)
+        records = await eventually(lambda: failover_records(e2e), "a failover record", 60)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n{e2e.diagnostics()}") from None
+    assert [r["instance"] for r in records] == [name]
+    # Released only once PD confirmed the store failed: silent for storeDownTimeout (20 s).
+    address = f"{name}.basic-tikv-peer.{e2e.namespace}:20160"
+    silent_since = max(
+        e["time"]
+        for e in e2e.sim.events()
+        if e["kind"] == "store-stopped" and e["subject"] == address
+    )
+    forced = [
+        e for e in await e2e.events_about("TiKVGroup") if e.get("reason") == "PodForceDeleted"
+    ]
+    assert len(forced) == 1 and name in forced[0]["note"]
+    forced_at = datetime.fromisoformat(forced[0]["eventTime"]).timestamp()
+    assert forced_at - silent_since >= 19, (forced_at, silent_since)

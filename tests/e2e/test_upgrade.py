@@ -170,7 +170,7 @@ async def test_a_store_whose_leaders_never_leave_restarts_after_the_eviction_tim
 async def test_a_single_store_cluster_upgrades_without_waiting_for_an_impossible_eviction(
     e2e: E2E,
 ) -> None:
-    e2e.apply_basic(tikv_replicas=1)
+    e2e.apply_basic({"replicas": 1})
     await until(lambda: len(e2e.sim.up_stores()) == 1 or None, "one store Up")
 
     async def groups_ready() -> bool:
