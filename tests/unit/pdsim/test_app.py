@@ -261,3 +261,16 @@ async def test_event_log_is_readable_over_http(simulator: SimulatorHandle) -> No
         events = (await http.get(f"{simulator.url}/sim/events")).json()
     assert [(e["kind"], e["subject"]) for e in events][-1] == ("store-registered", "kv-0:20160")
     assert all(set(e) == {"time", "kind", "subject", "detail"} for e in events)
+
+
+async def test_a_hung_member_is_unhealthy_over_http(
+    simulator: SimulatorHandle, pd: PDClient
+) -> None:
+    three_members(simulator)
+    async with httpx.AsyncClient() as http:
+        r = await http.post(f"{simulator.url}/sim/members/pd-2/hang")
+        assert r.status_code == 200
+        missing = await http.post(f"{simulator.url}/sim/members/pd-9/hang", json={"hung": True})
+        assert missing.status_code == 404
+    health = {h.name: h.health for h in await pd.get_health()}
+    assert health == {"pd-0": True, "pd-1": True, "pd-2": False}
