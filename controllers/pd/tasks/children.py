@@ -5,7 +5,7 @@ from __future__ import annotations
 from apis.labels import INSTANCE_REVISION_HASH
 from controllers.common.pvc import apply_pvcs as apply_pvc_objects
 from controllers.common.pvc import build_pvcs
-from controllers.common.runner import Complete, Retry, TaskResult
+from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.pd.build import CONFIG_FILE, build_config, build_configmap, child_labels
 from controllers.pd.context import PDContext
 from tikv_operator.kube import cache, resources
@@ -30,6 +30,11 @@ async def apply_pvcs(ctx: PDContext) -> TaskResult:
     labels = {k: v for k, v in child_labels(pd).items() if k != INSTANCE_REVISION_HASH}
     desired = build_pvcs(pd, pd.spec.volumes, pd.spec.overlay.volume_claims, labels)
     owned = ctx.deps.cache(resources.PVC).by_index(cache.BY_OWNER_UID, str(pd.metadata.uid))
+    going = sorted(p["metadata"]["name"] for p in owned if p["metadata"].get("deletionTimestamp"))
+    if going:
+        # A failover gave up this PVC: no Pod may start on it (the old data), and its
+        # replacement is created once it is gone, which its deletion event tells us.
+        return Wait(f"PVCs {', '.join(going)} are being deleted; recreated once gone")
     try:
         changed = await apply_pvc_objects(
             ctx.deps.client, desired, {p["metadata"]["name"]: p for p in owned}
