@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from hack.dev import Process, operator_process, simulator_process, wait_http_ok
 from hack.localcluster import REPO, LocalCluster, free_port
@@ -74,10 +75,12 @@ class Operator:
     extra: tuple[str, ...] = ("--pd-poll-interval=2s", "--log-format=json", "--log-level=info")
     process: Process | None = None
     probe_port: int = 0
+    metrics_port: int = 0
     starts: int = 0
 
     def start(self) -> None:
         self.probe_port = free_port()
+        self.metrics_port = free_port()
         self.starts += 1
         self.process = operator_process(
             self.kubeconfig,
@@ -86,6 +89,7 @@ class Operator:
             self.probe_port,
             self.log_dir / f"run-{self.starts}",
             *self.extra,
+            f"--metrics-bind-address=127.0.0.1:{self.metrics_port}",
         ).start()
         wait_http_ok(f"http://127.0.0.1:{self.probe_port}/readyz", self.process)
 
@@ -100,6 +104,17 @@ class Operator:
 
     def log_tail(self) -> str:
         return self.process.log_tail() if self.process is not None else ""
+
+    def metric(self, name: str, **labels: str) -> float | None:
+        """The value of one sample on the running operator's /metrics, None if absent."""
+        text = httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).text
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == name and all(
+                    sample.labels.get(k) == v for k, v in labels.items()
+                ):
+                    return float(sample.value)
+        return None
 
 
 @dataclass
@@ -121,6 +136,9 @@ class Simulator:
 
     def post(self, path: str, body: Any) -> None:
         httpx.post(f"{self.url}{path}", json=body, timeout=5).raise_for_status()
+
+    def delete(self, path: str) -> None:
+        httpx.delete(f"{self.url}{path}", timeout=5).raise_for_status()
 
     def up_stores(self) -> list[dict[str, Any]]:
         stores = self.pd("/stores").get("stores") or []
