@@ -121,18 +121,53 @@ async def test_nothing_is_done_without_a_healthy_quorum_or_a_leader(e2e: E2E) ->
     await e2e.wait_ready()
 
 
+HOLD = "test.tikv.org/hold"
+REMOVAL_REFUSED = {
+    "path": "/members/",
+    "method": "DELETE",
+    "status": 500,
+    "message": "[PD:etcd:ErrEtcdMemberRemove]etcdserver: unhealthy cluster",
+}
+
+
+async def step_is(e2e: E2E, step: str) -> bool:
+    return [r["step"] for r in await records(e2e)] == [step]
+
+
+@pytest.mark.parametrize("killed_at", ["Detected", "MemberDeleted", "member-removed"])
 async def test_sigkill_mid_failover_then_restart_converges_without_a_second_removal(
-    e2e: E2E,
+    e2e: E2E, killed_at: str
 ) -> None:
     await with_failover(e2e)
     name = sorted(set(member_ids(e2e)) - {leader(e2e)})[0]
     old_id = member_ids(e2e)[name]
     old_pvc = await pvc_uid(e2e, name)
+    if killed_at == "Detected":
+        # PD refuses the removal (as real PD does for a few seconds after peers connect).
+        e2e.sim.post("/sim/faults", REMOVAL_REFUSED)
+    elif killed_at == "MemberDeleted":
+        # The old PVC stays Terminating: the instance cannot come back yet.
+        held = {"metadata": {"finalizers": ["kubernetes.io/pvc-protection", HOLD]}}
+        await e2e.patch(resources.PVC, held, f"data-{name}")
 
     e2e.sim.post(f"/sim/members/{name}/hang", {})
-    await until(lambda: removals(e2e), "the member deleted from PD", 120)
+    if killed_at == "member-removed":
+        await until(lambda: removals(e2e), "the member deleted from PD", 120)
+    else:
+        await eventually(lambda: step_is(e2e, killed_at), f"failover at {killed_at}", 120)
+        await asyncio.sleep(3)  # a few more reconciles at this step
     e2e.operator.kill()
     e2e.operator.start()
+    if killed_at == "Detected":
+        assert removals(e2e) == []
+        e2e.sim.delete("/sim/faults")
+    elif killed_at == "MemberDeleted":
+        await asyncio.sleep(5)
+        pvc = await e2e.get(resources.PVC, f"data-{name}")
+        assert pvc is not None and pvc["metadata"]["uid"] == old_pvc
+        assert pvc["metadata"].get("deletionTimestamp")
+        assert await step_is(e2e, "MemberDeleted")
+        await e2e.patch(resources.PVC, {"metadata": {"finalizers": None}}, f"data-{name}")
 
     await failed_over(e2e, name)
     await e2e.wait_ready()
