@@ -1,4 +1,5 @@
-"""Condition types (DESIGN §2). Reasons belong to the controllers that set them."""
+"""Condition types (DESIGN §2). Reasons belong to the controllers that set them, except the
+few another controller reads (below)."""
 
 READY = "Ready"
 SYNCED = "Synced"
@@ -17,3 +18,10 @@ AVAILABLE = "Available"
 """PD has a leader and enough stores are Up to serve."""
 PROGRESSING = "Progressing"
 CONSISTENT = "Consistent"
+
+# Reasons another controller reads.
+EVICTING_LEADERS = "EvictingLeaders"
+"""LeadersEvicted=False on a TiKV: the operator is moving its leaders away."""
+EVICTION_ENDED = "EvictionEnded"
+"""LeadersEvicted=False on a TiKV: the operator ended the eviction of its restart and leaders
+are coming back; its group waits for them before restarting the next store."""

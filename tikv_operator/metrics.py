@@ -100,16 +100,6 @@ PD_REQUEST_DURATION = Histogram(
     ["cluster", "api"],
     buckets=_LATENCY_BUCKETS,
 )
-INSTANCE_ABNORMAL = Gauge(
-    "tikv_operator_instance_abnormal",
-    "1 when an instance has a condition in an abnormal state",
-    ["namespace", "cluster", "component", "instance", "condition"],
-)
-STORE_STATE = Gauge(
-    "tikv_operator_store_state",
-    "1 for the PD state of each TiKV store the operator manages",
-    ["namespace", "cluster", "instance", "state"],
-)
 FAILOVER_TOTAL = Counter(
     "tikv_operator_failover_total",
     "Replacement instances created by failover",

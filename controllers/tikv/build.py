@@ -7,13 +7,14 @@ from typing import Any
 from apis import TiKV, labels
 from apis.common import DATA_VOLUME
 from apis.config import TIKV_MANAGED_KEYS, render_config
-from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_host, tikv_address
+from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_host
 from apis.tikv import CONFIG_DIR, DATA_DIR
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.podspec import instance_pod_spec, instance_volumes
 from controllers.common.pvc import build_pvcs
 from controllers.common.restart import pod_hash
+from controllers.common.stores import advertise_address
 
 COMPONENT = "tikv"
 CONTAINER = "tikv"
@@ -24,12 +25,6 @@ def host_of(tikv: TiKV) -> str:
     """The Pod's stable DNS name through the group's headless Service."""
     meta = tikv.metadata
     return instance_host(str(meta.name), tikv.spec.subdomain, str(meta.namespace))
-
-
-def advertise_address(tikv: TiKV) -> str:
-    """The address the store registers in PD; how the instance finds its store."""
-    meta = tikv.metadata
-    return tikv_address(str(meta.name), tikv.spec.subdomain, str(meta.namespace))
 
 
 def advertise_status_address(tikv: TiKV) -> str:

@@ -14,19 +14,6 @@ from datetime import datetime, timedelta
 from tikv_operator.pdapi.models import NodeState, StoreInfo, StoreState
 
 
-def find_store(stores: Iterable[StoreInfo], address: str) -> StoreInfo | None:
-    """The store registered at `address`.
-
-    A live store wins over Tombstone records (PD keeps those until they are cleaned up, and
-    a store re-registered at the same address gets a new id); among Tombstones the newest.
-    """
-    at = [s for s in stores if s.store.address == address]
-    live = [s for s in at if s.store.state != StoreState.TOMBSTONE]
-    if live:
-        return max(live, key=lambda s: s.store.id)
-    return max(at, key=lambda s: s.store.id, default=None)
-
-
 def is_tombstone(store: StoreInfo | None) -> bool:
     return store is not None and store.store.state == StoreState.TOMBSTONE
 
@@ -224,20 +211,4 @@ def stale_process(store: StoreInfo, pod: Mapping[str, object] | None) -> str | N
     return (
         f"store {store.store.id} still reports a tikv-server started at {when}, before its "
         f"Pod was created at {created.isoformat()}; waiting for the new process to heartbeat"
-    )
-
-
-def pod_ready(pod: Mapping[str, object] | None) -> bool:
-    """The Pod's Ready condition is True and the Pod is not being deleted (a terminating
-    Pod's Ready lags behind its process going away)."""
-    if pod is None:
-        return False
-    meta = pod.get("metadata")
-    if isinstance(meta, dict) and meta.get("deletionTimestamp"):
-        return False
-    status = pod.get("status")
-    conditions = status.get("conditions") if isinstance(status, dict) else None
-    return any(
-        isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
-        for c in conditions or ()
     )

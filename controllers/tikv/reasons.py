@@ -1,5 +1,7 @@
 """Condition and event reasons of the TiKV instance controller."""
 
+from apis import conditions as cond
+
 # Ready
 POD_NOT_READY = "PodNotReady"
 STORE_NOT_UP = "StoreNotUp"
@@ -17,10 +19,8 @@ SYNCED = "Synced"
 
 # LeadersEvicted
 NOT_EVICTING = "NotEvicting"
-EVICTION_ENDED = "EvictionEnded"
-"""The operator ended its eviction after a restart: leaders are coming back (the group waits
-for them before restarting the next store)."""
-EVICTING_LEADERS = "EvictingLeaders"
+EVICTION_ENDED = cond.EVICTION_ENDED
+EVICTING_LEADERS = cond.EVICTING_LEADERS
 LEADERS_EVICTED = "LeadersEvicted"
 EVICTION_TIMED_OUT = "EvictionTimedOut"
 

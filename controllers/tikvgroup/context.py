@@ -2,33 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apis import TiKV, TiKVGroup, labels
 from apis import conditions as cond
+from apis.common import FailoverRecord
 from apis.types import parse_duration
 from controllers.common.conditions import find, is_true
 from controllers.common.context import GroupContext
-from controllers.tikv import reasons as tikv_reasons
+from controllers.common.stores import advertise_address, find_store
 from controllers.tikvgroup.decisions import Instance
 from tikv_operator.kube import resources
+from tikv_operator.pdapi.poller import Snapshot
 
 
 @dataclass
 class Context(GroupContext[TiKVGroup, TiKV]):
     KIND = resources.TIKVGROUP
 
+    failover: list[FailoverRecord] = field(default_factory=list)
+    """The group's failover records as this reconcile leaves them (status.failover)."""
+
     def instance(self, name: str) -> TiKV:
         return next(i for i in self.instances if i.metadata.name == name)
 
     def facts(self) -> list[Instance]:
-        return [instance_facts(i) for i in self.instances]
+        return [instance_facts(i, self.view) for i in self.instances]
 
 
-def instance_facts(tikv: TiKV) -> Instance:
+def instance_facts(tikv: TiKV, view: Snapshot | None = None) -> Instance:
+    """The instance as its status says, with PD's view of its store where there is one: the
+    instance's status is written after its PD calls, so it can lag behind PD by a moment."""
     conditions = tikv.status.conditions
     synced = find(conditions, cond.SYNCED)
     eviction = find(conditions, cond.LEADERS_EVICTED)
+    evicting = eviction is not None and (
+        eviction.status == "True" or eviction.reason == cond.EVICTING_LEADERS
+    )
+    store = None
+    if view is not None:
+        store = find_store(view.live_stores, advertise_address(tikv))
+        evicting = evicting or (store is not None and store.store.id in view.evict_leader_stores)
     return Instance(
         name=str(tikv.metadata.name),
         revision=tikv.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
@@ -43,10 +57,11 @@ def instance_facts(tikv: TiKV) -> Instance:
         state_name=tikv.status.state_name,
         topology=dict(tikv.spec.topology),
         created=tikv.metadata.creation_timestamp,
-        leader_count=tikv.status.leader_count,
-        region_count=tikv.status.region_count,
+        leader_count=store.status.leader_count if store else tikv.status.leader_count,
+        region_count=store.status.region_count if store else tikv.status.region_count,
+        evicting=evicting,
         eviction_ended=eviction.last_transition_time
-        if eviction is not None and eviction.reason == tikv_reasons.EVICTION_ENDED
+        if eviction is not None and eviction.reason == cond.EVICTION_ENDED
         else None,
         leader_return_timeout=parse_duration(tikv.spec.evict_leader_timeout),
     )

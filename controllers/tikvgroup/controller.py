@@ -17,7 +17,7 @@ from controllers.common.watches import (
     on_pd_change,
 )
 from controllers.tikvgroup.context import Context
-from controllers.tikvgroup.tasks import children, delete, load, scale, status, update
+from controllers.tikvgroup.tasks import children, delete, failover, load, scale, status, update
 from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
@@ -31,10 +31,12 @@ INFORMERS = (
     resources.PDGROUP,
     resources.SERVICE,
     resources.CONTROLLERREVISION,
+    resources.POD,
 )
 """The kinds whose caches this controller reads and watches. ControllerRevisions are read by
 the revision task, not watched: no decision waits for one to change, and one deleted by hand
-comes back at the next reconcile."""
+comes back at the next reconcile. Pods are read by failover (is a down store's Pod Ready?);
+a Pod's readiness reaches the group through its instance's Ready condition."""
 
 
 TIKVGROUP_TASKS: list[Step[Context]] = [
@@ -44,6 +46,7 @@ TIKVGROUP_TASKS: list[Step[Context]] = [
     task("finalizer", add_finalizer),
     task("revision", sync_revision),
     task("service", children.apply_service),
+    task("failover", failover.failover),
     task("scale", scale.scale),
     task("update", update.rolling_update),
 ]

@@ -49,6 +49,8 @@ class Instance:
     created: datetime | None = None
     leader_count: int | None = None
     region_count: int | None = None
+    evicting: bool = False
+    """The operator is evicting its leaders (a restart or removal in progress)."""
     eviction_ended: datetime | None = None
     """When the operator ended the leader eviction of its restart (None: not just restarted)."""
     leader_return_timeout: timedelta = timedelta(minutes=5)
@@ -229,9 +231,23 @@ def update_step(
     leaving = [i for i in instances if not i.active]
     if leaving:
         return Hold(f"waiting for {names(leaving)} to leave before updating the next store")
+    down = [i for i in instances if i.state_name in ("Disconnected", "Down")]
+    if down:
+        return Hold(
+            f"the rolling update is held: the store of {names(down)} is not heartbeating; it "
+            "goes on once the store is back, or replaced by failover and removed",
+            blocked=True,
+            reason=reasons.STORE_DOWN,
+        )
     hold = wait_for_busy([i for i in instances if not i.ready or not i.synced], "store")
     if hold is not None:
         return hold
+    evicting = [i for i in instances if i.evicting]
+    if evicting:
+        return Hold(
+            f"waiting for the leader eviction of {names(evicting)} to end before updating "
+            "the next store"
+        )
     returning = [i for i in instances if i.awaiting_leaders(now)]
     if returning:
         return Hold(

@@ -102,7 +102,14 @@ def apply(cluster: PDCluster, pod: PodView, present: bool) -> None:
 def view(pod: Any) -> PodView:
     """A PodView of a kubernetes_asyncio V1Pod; a Pod being deleted no longer counts."""
     meta, status = pod.metadata, pod.status
-    running = (status is not None and status.phase == "Running") and not meta.deletion_timestamp
+    # A Running Pod whose Ready went False (its node stopped reporting, a probe failing)
+    # stands for a process that no longer answers.
+    running = (
+        status is not None
+        and status.phase == "Running"
+        and not meta.deletion_timestamp
+        and not any(c.type == "Ready" and c.status == "False" for c in status.conditions or ())
+    )
     containers = pod.spec.containers if pod.spec is not None else []
     volumes = (pod.spec.volumes if pod.spec is not None else None) or []
     claims = [

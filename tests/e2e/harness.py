@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 from hack.dev import Process, operator_process, simulator_process, wait_http_ok
 from hack.localcluster import REPO, LocalCluster, free_port
@@ -79,8 +78,7 @@ class Operator:
     starts: int = 0
 
     def start(self) -> None:
-        self.probe_port = free_port()
-        self.metrics_port = free_port()
+        self.probe_port, self.metrics_port = free_port(), free_port()
         self.starts += 1
         self.process = operator_process(
             self.kubeconfig,
@@ -93,6 +91,10 @@ class Operator:
         ).start()
         wait_http_ok(f"http://127.0.0.1:{self.probe_port}/readyz", self.process)
 
+    def metrics(self) -> str:
+        """The operator's /metrics page (Prometheus text format)."""
+        return httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).text
+
     def kill(self) -> None:
         """SIGKILL: no graceful shutdown, as when a node dies."""
         assert self.process is not None
@@ -104,17 +106,6 @@ class Operator:
 
     def log_tail(self) -> str:
         return self.process.log_tail() if self.process is not None else ""
-
-    def metric(self, name: str, **labels: str) -> float | None:
-        """The value of one sample on the running operator's /metrics, None if absent."""
-        text = httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=5).text
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.name == name and all(
-                    sample.labels.get(k) == v for k, v in labels.items()
-                ):
-                    return float(sample.value)
-        return None
 
 
 @dataclass
@@ -227,6 +218,18 @@ class E2E:
             f"--- objects\n{table}\n--- simulator events (last 30)\n{events}\n"
             f"--- operator log tail\n{self.operator.log_tail()}"
         )
+
+
+def metric_values(page: str, name: str, **labels: str) -> list[float]:
+    """The values of the samples of `name` on a /metrics page whose labels include
+    `labels`."""
+    want = [f'{k}="{v}"' for k, v in labels.items()]
+    out = []
+    for line in page.splitlines():
+        sample, _, value = line.rpartition(" ")
+        if sample.startswith(name + "{") and all(w in sample for w in want):
+            out.append(float(value))
+    return out
 
 
 def tombstone_before_stop(events: list[dict[str, Any]], address: str) -> bool:

@@ -8,7 +8,7 @@ import pytest
 
 from tikv_operator.kube import resources
 
-from .harness import E2E, condition, eventually, is_true
+from .harness import E2E, condition, eventually, is_true, until
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +30,17 @@ async def test_suspend_compute_deletes_pods_keeps_pvcs_and_resumes_the_same_stor
 ) -> None:
     e2e.apply_basic()
     await e2e.wait_ready()
+
+    def replicated() -> bool:
+        # Every region on every store, leaders spread: only then can each store's leaders
+        # move to the others (a store missing a region's peer cannot take its leader).
+        stores = e2e.sim.up_stores()
+        return all(
+            s["status"].get("region_count") == 12 and s["status"].get("leader_count")
+            for s in stores
+        )
+
+    await until(replicated, "regions replicated on every store", 60)
     stores = {s["store"]["id"] for s in e2e.sim.up_stores()}
     members = e2e.sim.member_names()
     leader = e2e.sim.pd("/leader")["name"]
@@ -53,10 +64,21 @@ async def test_suspend_compute_deletes_pods_keeps_pvcs_and_resumes_the_same_stor
     assert max(stopped) <= unhealthy[0]["time"], "a PD Pod went before every TiKV Pod was gone"
     assert unhealthy[-1]["subject"] == leader, "the PD leader's Pod went before its followers'"
     assert e2e.sim.events_of("member-removed") == [], "suspension removed a PD member"
+    # Leaders left each store before its Pod went, one store at a time; only the last store
+    # stopped with leaders (they had nowhere to go), and its eviction was never begun.
+    stops = [e["detail"].split() for e in events if e["kind"] == "store-stopped"]
+    assert [leaders for _, leaders in stops[:-1]] == ["leaders=0", "leaders=0"], stops
+    evicted = [e["subject"].rsplit("-", 1)[1] for e in events if e["kind"] == "scheduler-added"]
+    assert stops[-1][0] not in evicted
 
     await e2e.patch(resources.CLUSTER, {"spec": {"suspendAction": {"suspendCompute": False}}})
     await e2e.wait_ready()
     assert {s["store"]["id"] for s in e2e.sim.up_stores()} == stores
+
+    def no_eviction_left() -> bool:
+        return not [s for s in e2e.sim.pd("/schedulers") or [] if s.startswith("evict-leader")]
+
+    await until(no_eviction_left, "the suspension's evictions ended after resuming", 60)
     assert e2e.sim.member_names() == members
 
     async def group_resumed() -> bool:

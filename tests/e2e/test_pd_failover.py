@@ -13,7 +13,7 @@ import pytest
 from tikv_operator.kube import resources
 from tikv_operator.kube.resources import Object
 
-from .harness import CLUSTER, E2E, condition, eventually, until
+from .harness import CLUSTER, E2E, condition, eventually, metric_values, until
 
 pytestmark = pytest.mark.e2e
 
@@ -89,7 +89,8 @@ async def test_an_unhealthy_member_rejoins_on_a_fresh_pvc_while_pd_keeps_a_leade
     # A leader throughout: the simulator logs leader-changed to "" whenever PD has none.
     assert not [e for e in later if e["kind"] == "leader-changed" and not e["subject"]], later
     labels = {"namespace": e2e.namespace, "cluster": CLUSTER, "component": "pd"}
-    assert e2e.operator.metric("tikv_operator_failover_total", **labels) == 1.0
+    page = e2e.operator.metrics()
+    assert metric_values(page, "tikv_operator_failover_total", **labels) == [1.0]
     reasons = {e["reason"] for e in await e2e.events_about("PDGroup")}
     assert {"FailoverStarted", "MemberDeleted", "FailoverFinished"} <= reasons, reasons
 

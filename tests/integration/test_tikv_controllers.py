@@ -24,9 +24,9 @@ from apis.labels import GROUP, INSTANCE_REVISION_HASH
 from controllers.common.conditions import find, is_true
 from controllers.common.deps import ControllerSettings, Deps
 from controllers.common.revision import revision_hash
+from controllers.common.stores import advertise_address
 from controllers.tikv import controller as tikv_controller
 from controllers.tikv import reasons as tikv_reasons
-from controllers.tikv.build import advertise_address
 from controllers.tikvgroup import controller as group_controller
 from controllers.tikvgroup import reasons as group_reasons
 from hack.localcluster import LocalCluster

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from controllers.tikv.build import advertise_address
+from controllers.common.stores import advertise_address
 from tests.integration.test_tikv_controllers import Harness, bootstrapped, eventually, harness
 from tikv_operator.kube import resources
 

@@ -16,14 +16,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import structlog
+from prometheus_client import REGISTRY
 
 from apis.types import parse_duration
 from controllers.cluster import controller as cluster
 from controllers.common.deps import ControllerSettings, Deps
+from controllers.common.instance_metrics import InstanceHealth
 from controllers.pd import controller as pd
 from controllers.pdgroup import controller as pdgroup
 from controllers.tikv import controller as tikv
 from controllers.tikvgroup import controller as tikvgroup
+from tikv_operator.kube import resources
 from tikv_operator.kube.cache import Reader
 from tikv_operator.kube.client import Client
 from tikv_operator.kube.config import new_api_client
@@ -258,6 +261,8 @@ async def run_operator(options: RunOptions) -> int:
     for name, setup in controller_setups():
         setup(manager, deps)
         log.debug("controller registered", controller=name)
+    health = InstanceHealth(deps.cache(resources.PD), deps.cache(resources.TIKV))
+    REGISTRY.register(health)
     log.info(
         "starting tikv-operator",
         namespaces=list(options.namespaces) or "all",
@@ -270,6 +275,7 @@ async def run_operator(options: RunOptions) -> int:
         log.error("lost the leader Lease; exiting so that only one operator acts")
         return 1
     finally:
+        REGISTRY.unregister(health)
         await deps.pd.close()
         await client.close()
     return 0

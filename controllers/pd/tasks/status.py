@@ -9,21 +9,13 @@ from apis.meta import Condition
 from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.conditions import Status, is_true, set_condition
 from controllers.common.objects import Object
+from controllers.common.pods import pod_ready
 from controllers.common.restart import needs_recreate
 from controllers.common.runner import TaskResult
 from controllers.pd import reasons
 from controllers.pd.build import build_config, build_pod
 from controllers.pd.context import PDContext
 from tikv_operator.kube import resources
-
-
-def pod_ready(pod: Object | None) -> bool:
-    if pod is None or pod["metadata"].get("deletionTimestamp"):
-        return False
-    for c in (pod.get("status") or {}).get("conditions") or ():
-        if c.get("type") == "Ready":
-            return bool(c.get("status") == "True")
-    return False
 
 
 def ready_condition(ctx: PDContext, pod: Object | None) -> tuple[Status, str, str]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from apis import conditions as cond
+from controllers.common.pods import pod_ready
 from controllers.common.runner import Complete, TaskResult
 from controllers.tikv import reasons
 from controllers.tikv.context import Context
-from controllers.tikv.decisions import pod_ready, stale_process
+from controllers.tikv.decisions import stale_process
 from tikv_operator.pdapi.models import StoreStateName
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from apis import TiKV
 from controllers.common.safety import fresh_read, guard_instance
-from controllers.tikv.build import advertise_address
+from controllers.common.stores import advertise_address, find_store
 from controllers.tikv.context import Context
-from controllers.tikv.decisions import find_store
 from tikv_operator.kube import resources
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from controllers.common.pdview import read_pd_view
 from controllers.common.runner import Complete, TaskResult
-from controllers.tikv.build import advertise_address
+from controllers.common.stores import advertise_address, find_store
 from controllers.tikv.context import Context
-from controllers.tikv.decisions import find_store
 
 
 async def read_store(ctx: Context) -> TaskResult:

@@ -6,14 +6,16 @@ from __future__ import annotations
 from apis import conditions as cond
 from apis.types import parse_duration
 from controllers.common.conditions import is_true
+from controllers.common.objects import key_of
 from controllers.common.pods import delete_pod
 from controllers.common.restart import pod_hash_of
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
+from controllers.common.stores import advertise_address, find_store
 from controllers.tikv import reasons
 from controllers.tikv.build import build_pod, pod_revision
 from controllers.tikv.context import Context
-from controllers.tikv.decisions import RestartStep, restart_decision
+from controllers.tikv.decisions import RestartDecision, RestartStep, restart_decision
 from controllers.tikv.tasks.guard import fresh_instance, guard
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError
@@ -62,10 +64,9 @@ async def _restart(ctx: Context) -> TaskResult:
         ctx.requeue(10)
         return Complete(f"restart waits for PD ({e})")
     store = ctx.store
-    evicting = store is not None and store.store.id in ctx.view.evict_leader_stores
     decision = restart_decision(
         store=store,
-        evicting=evicting,
+        evicting=_evicting(ctx),
         eviction_started=ctx.condition_since(cond.LEADERS_EVICTED, reasons.EVICTING_LEADERS),
         now=ctx.now,
         timeout=parse_duration(ctx.tikv.spec.evict_leader_timeout),
@@ -82,28 +83,38 @@ async def _restart(ctx: Context) -> TaskResult:
             and (store is None or s.store.id != store.store.id)
         ),
     )
-    match decision.step:
-        case RestartStep.BEGIN_EVICT:
-            assert store is not None
-            await pd.begin_evict_leader(store.store.id)
-            ctx.restart_condition(
-                cond.LEADERS_EVICTED, "False", reasons.EVICTING_LEADERS, decision.message
-            )
-            ctx.event("Normal", reasons.EVENT_EVICT_BEGIN, "Restart", decision.message)
-        case RestartStep.WAIT_EVICT:
-            if ctx.condition_reason(cond.LEADERS_EVICTED) != reasons.EVICTING_LEADERS:
-                ctx.restart_condition(
-                    cond.LEADERS_EVICTED, "False", reasons.EVICTING_LEADERS, decision.message
-                )
-        case RestartStep.GO:
-            return await _recreate(ctx, pd, decision.message)
-        case RestartStep.WAIT_SIBLINGS | RestartStep.WAIT_DOWN_PEERS:
-            pass
+    if decision.step == RestartStep.GO:
+        return await _recreate(ctx, decision.message)
+    return await _evict(ctx, pd, decision, "Restart")
+
+
+async def _evict(ctx: Context, pd: PDClient, decision: RestartDecision, action: str) -> TaskResult:
+    """Begin or wait for the leader eviction that must come before the Pod goes."""
+    store = ctx.store
+    if decision.step == RestartStep.BEGIN_EVICT:
+        assert store is not None
+        await pd.begin_evict_leader(store.store.id)
+        ctx.restart_condition(
+            cond.LEADERS_EVICTED, "False", reasons.EVICTING_LEADERS, decision.message
+        )
+        ctx.event("Normal", reasons.EVENT_EVICT_BEGIN, action, decision.message)
+    elif (
+        decision.step == RestartStep.WAIT_EVICT
+        and ctx.condition_reason(cond.LEADERS_EVICTED) != reasons.EVICTING_LEADERS
+    ):
+        ctx.restart_condition(
+            cond.LEADERS_EVICTED, "False", reasons.EVICTING_LEADERS, decision.message
+        )
     ctx.requeue(POLL)
     return Complete(decision.message)
 
 
-async def _recreate(ctx: Context, pd: PDClient, why: str) -> TaskResult:
+def _evicting(ctx: Context) -> bool:
+    store, view = ctx.store, ctx.view
+    return store is not None and view is not None and store.store.id in view.evict_leader_stores
+
+
+async def _recreate(ctx: Context, why: str) -> TaskResult:
     assert ctx.pod is not None
     try:
         await guard(ctx)
@@ -122,9 +133,40 @@ async def _recreate(ctx: Context, pd: PDClient, why: str) -> TaskResult:
 
 
 async def _suspend(ctx: Context) -> TaskResult:
+    """Suspension stops every store, so their leaders leave one store at a time, in name
+    order: each store's leaders move to the stores still running, and the last one's have
+    nowhere to go (restart_decision lets it go without waiting)."""
     ctx.condition(cond.SUSPENDED, "True", reasons.SUSPENDED, "the Cluster suspends compute")
     if ctx.pod is None:
         return Complete("suspended")
+    ctx.restart_pending = True  # the eviction must outlast the Pod
+    if ctx.pod["metadata"].get("deletionTimestamp"):
+        ctx.requeue(2)
+        return Complete("the Pod is terminating")
+    running = [s for s in ctx.siblings if ctx.deps.cache(resources.POD).get(key_of(s))]
+    ahead = sorted(str(s.metadata.name) for s in running if str(s.metadata.name) < ctx.name)
+    if ahead:
+        ctx.requeue(POLL)
+        return Complete(f"suspending after {', '.join(ahead)}: leaders leave one store at a time")
+    pd = ctx.pd_client()
+    if ctx.view is not None and pd is not None:
+        running_stores = [find_store(ctx.view.live_stores, advertise_address(s)) for s in running]
+        decision = restart_decision(
+            store=ctx.store,
+            evicting=_evicting(ctx),
+            eviction_started=ctx.condition_since(cond.LEADERS_EVICTED, reasons.EVICTING_LEADERS),
+            now=ctx.now,
+            timeout=parse_duration(ctx.tikv.spec.evict_leader_timeout),
+            unready_siblings=[],
+            down_peer_stores=[],
+            other_up_stores=sum(
+                1
+                for s in running_stores
+                if s is not None and s.store.state_name == StoreStateName.UP
+            ),
+        )
+        if decision.step != RestartStep.GO:
+            return await _evict(ctx, pd, decision, "Suspend")
     await fresh_instance(ctx)
     await delete_pod(ctx.deps.client, ctx.pod)
     return Complete("Pod deleted for suspension; volumes kept")

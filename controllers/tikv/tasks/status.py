@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from apis import conditions as cond
+from controllers.common.pods import pod_ready
 from controllers.common.restart import pod_hash_of
 from controllers.common.runner import TaskResult
 from controllers.tikv import reasons
 from controllers.tikv.build import pod_revision
 from controllers.tikv.context import Context
-from controllers.tikv.decisions import NODE_STATE_NAMES, pod_ready, stale_process
+from controllers.tikv.decisions import NODE_STATE_NAMES, stale_process
 from tikv_operator.pdapi.models import StoreInfo, StoreStateName
 
 

@@ -21,6 +21,7 @@ async def load(ctx: Context) -> TaskResult:
         return loaded
     owned = ctx.deps.cache(resources.TIKV).by_index(BY_OWNER_UID, str(ctx.group.metadata.uid))
     ctx.instances = _instances(owned)
+    ctx.failover = list(ctx.group.status.failover)
     load_revision(ctx)
     return Complete()
 

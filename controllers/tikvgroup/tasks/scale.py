@@ -36,8 +36,9 @@ POLL = 10.0
 
 
 def desired_replicas(ctx: Context) -> int:
-    # Deleting a group (but not its Cluster) is a scale-in to zero under every safety rule.
-    return 0 if ctx.deleting else ctx.group.spec.replicas
+    """The group's replicas plus one instance per failover record (the replacements).
+    Deleting a group (but not its Cluster) is a scale-in to zero under every safety rule."""
+    return 0 if ctx.deleting else ctx.group.spec.replicas + len(ctx.failover)
 
 
 async def scale(ctx: Context) -> TaskResult:
@@ -91,21 +92,23 @@ def _pd_facts(ctx: Context) -> PDFacts | None:
     return PDFacts(up_stores=up, max_replicas=view.replication.max_replicas)
 
 
-async def _create(ctx: Context, count: int) -> TaskResult:
-    group = ctx.group
-    taken = {str(i.metadata.name) for i in ctx.instances}
+async def create_instance(ctx: Context, name: str) -> None:
+    """Create instance `name` in the least crowded topology of the group."""
     topologies = [dict(i.spec.topology) for i in ctx.instances if not i.spec.offline]
+    topology = choose_topology(ctx.group.spec.schedule_policies, topologies)
+    created = await ctx.deps.client.create(
+        resources.TIKV, build_instance(ctx.group, name, ctx.revision, topology)
+    )
+    ctx.instances.append(TiKV.model_validate(created))
+
+
+async def _create(ctx: Context, count: int) -> TaskResult:
     created = []
     for _ in range(count):
-        topology = choose_topology(group.spec.schedule_policies, topologies)
-        name = new_instance_name(group, taken)
-        await ctx.deps.client.create(
-            resources.TIKV, build_instance(group, name, ctx.revision, topology)
-        )
-        taken.add(name)
-        topologies.append(topology)
+        name = new_instance_name(ctx.group, {str(i.metadata.name) for i in ctx.instances})
+        await create_instance(ctx, name)
         created.append(name)
-    note = f"created {', '.join(created)} to reach {group.spec.replicas} stores"
+    note = f"created {', '.join(created)} to reach {desired_replicas(ctx)} stores"
     ctx.event("Normal", reasons.EVENT_SCALE_OUT, "Scale", note)
     return Complete(note)
 

@@ -31,6 +31,7 @@ async def write_status(ctx: Context) -> TaskResult:
         "current_revision": current,
         "update_revision": ctx.revision,
         "collision_count": ctx.collision_count,
+        "failover": ctx.failover,
         "selector": selector(group),
         "version": reported_version(
             active, ctx.revision, group.spec.template.spec.version, group.status.version

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from controllers.common.pods import pod_ready
+from controllers.common.stores import find_store
 from controllers.tikv.decisions import (
     OfflineStep,
     RestartStep,
-    find_store,
     missing_store_labels,
     offline_step,
-    pod_ready,
     removal_decision,
     restart_decision,
     stale_process,

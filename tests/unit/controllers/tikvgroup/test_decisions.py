@@ -250,3 +250,16 @@ def test_tikv_waits_until_pd_itself_reports_the_upgrade_done(
         assert gate is None
     else:
         assert gate is not None and waits_for in gate
+
+
+def test_a_rolling_update_held_by_a_down_store_says_so() -> None:
+    down = up("b", revision="r2", ready=False, state_name="Down")
+    step = update_step([up("a"), down], "r2", "v8.5.1", None, NOW)
+    assert isinstance(step, Hold) and step.blocked and step.reason == reasons.STORE_DOWN
+    assert "b" in step.message
+
+
+def test_the_next_store_waits_while_a_restarted_store_is_still_evicted() -> None:
+    evicted = up("a", revision="r2", evicting=True)
+    step = update_step([evicted, up("b")], "r2", "v8.5.1", None, NOW)
+    assert isinstance(step, Hold) and "eviction of a" in step.message

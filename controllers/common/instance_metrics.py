@@ -1,0 +1,68 @@
+"""`tikv_operator_instance_abnormal` and `tikv_operator_store_state`, computed from the
+instance caches at every scrape, as kube-state-metrics does: the series always say what the
+instances' status says now, and a deleted instance's series go with it (no gauge to reset)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from apis import conditions as cond
+from tikv_operator.kube.cache import Reader
+from tikv_operator.kube.resources import Object
+
+WATCHED_CONDITIONS = (cond.READY, cond.SYNCED)
+"""An instance is abnormal on one of these when it is not True."""
+STORE_STATES = ("Up", "Disconnected", "Down", "Offline", "Tombstone")
+
+
+def _status_of(obj: Object, type_: str) -> str | None:
+    for c in (obj.get("status") or {}).get("conditions") or ():
+        if c.get("type") == type_:
+            return str(c.get("status"))
+    return None
+
+
+class InstanceHealth(Collector):
+    def __init__(self, pds: Reader, tikvs: Reader) -> None:
+        self._instances = {"pd": pds, "tikv": tikvs}
+
+    def describe(self) -> Iterable[GaugeMetricFamily]:
+        return list(self._families())
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        abnormal, states = self._families()
+        for component, cache in self._instances.items():
+            for obj in cache.objects():
+                meta, status = obj["metadata"], obj.get("status") or {}
+                where = [
+                    str(meta.get("namespace")),
+                    str(((obj.get("spec") or {}).get("cluster") or {}).get("name")),
+                ]
+                name = str(meta["name"])
+                for type_ in WATCHED_CONDITIONS:
+                    bad = _status_of(obj, type_) != "True"
+                    abnormal.add_metric([*where, component, name, type_], float(bad))
+                state = status.get("stateName")
+                if component == "tikv" and state:
+                    for s in STORE_STATES:
+                        states.add_metric([*where, name, s], float(s == state))
+        yield abnormal
+        yield states
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        return (
+            GaugeMetricFamily(
+                "tikv_operator_instance_abnormal",
+                "1 when an instance's condition is not True (Ready, Synced)",
+                labels=["namespace", "cluster", "component", "instance", "condition"],
+            ),
+            GaugeMetricFamily(
+                "tikv_operator_store_state",
+                "1 for the PD state each managed TiKV store is in, 0 for the others",
+                labels=["namespace", "cluster", "instance", "state"],
+            ),
+        )
