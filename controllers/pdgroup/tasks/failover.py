@@ -133,8 +133,14 @@ async def failover(ctx: GroupContext) -> TaskResult:
     """Fail over one unhealthy member, or carry on with the failover in flight. While one is
     in flight nothing else changes the group's membership (the reconcile stops here)."""
     record = in_flight(ctx.group.status.failover)
+    # Right after the operator starts PD has not answered yet: a second, not a block.
+    starting = ctx.poller is not None and ctx.poller.snapshot is None
     if record is not None:
+        if starting:
+            return Retry(STEP_RETRY, f"failover of {record.instance} waits for PD's first answer")
         return await _resume(ctx, record)
+    if starting:
+        return Complete("PD has not answered yet")
     step = detect(ctx)
     match step:
         case Settled():
