@@ -282,6 +282,12 @@ def resume_step(
         return Hold(
             f"failover of {name} waits: {problem.message}", blocked=True, reason=problem.reason
         )
+    if record.step in (DETECTED, MEMBER_DELETED) and not pd.leader:
+        return Hold(
+            f"failover of {name} waits: PD has no leader; failover never acts without one",
+            blocked=True,
+            reason=reasons.NO_LEADER,
+        )
     if record.step == DETECTED:
         return _member_step(record, policy, pd, replicas, instances)
     if record.step == MEMBER_DELETED:
@@ -307,6 +313,13 @@ def _member_step(
         return Advance(CANCELLED, f"{name} recovered before its member was deleted")
     if not policy.enabled:
         return Advance(CANCELLED, f"failover was disabled before the member of {name} went")
+    if len(instances) > replicas:
+        # The scale task waits while a failover is in flight: step aside for it.
+        return Advance(
+            CANCELLED,
+            f"a scale-in was requested before the member of {name} went; it removes an "
+            "unhealthy member first",
+        )
     hold = may_go(name, pd, replicas, instances)
     if hold is not None:
         return Hold(f"failover of {name} waits: {hold.message}", hold.blocked, hold.reason)
@@ -317,7 +330,7 @@ def _recreate_step(name: str, member_id: int, world: World, pd: PDMembers) -> Re
     listed = pd.named(name)
     if listed is not None and listed.id != member_id:
         return Advance(RECREATED, f"{name} is back in PD as member {listed.id}")
-    if world.pvc == "gone":
+    if world.pvc == "gone" and not world.annotated:
         return Advance(RECREATED, f"the old data PVC of {name} is gone")
     action = Recreate(
         delete_pvc=world.pvc == "present", unannotate=world.annotated, delete_pod=world.pod

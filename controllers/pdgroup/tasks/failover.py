@@ -339,6 +339,7 @@ async def _unless_replaced(deletion: Awaitable[bool]) -> None:
 
 def _replaced(ctx: GroupContext, old: FailoverRecord, new: FailoverRecord) -> list[FailoverRecord]:
     records = ctx.group.status.failover
+    assert old in records, "a failover record changed behind its task's back"
     return [new if r == old else r for r in records]
 
 

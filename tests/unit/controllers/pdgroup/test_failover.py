@@ -224,6 +224,11 @@ def test_detected_is_cancelled_before_anything_is_lost(
     assert isinstance(decided, Advance) and decided.step == CANCELLED, why
 
 
+def test_detected_steps_aside_for_a_scale_in_requested_meanwhile() -> None:
+    decided = resume_step(record(DETECTED), ON, world(), pd("c"), None, 2, GROUP)
+    assert isinstance(decided, Advance) and decided.step == CANCELLED
+
+
 @pytest.mark.parametrize(
     ("why", "members", "reason"),
     [
@@ -270,6 +275,16 @@ def test_member_deleted_recreates_the_instance_in_order(found: World, expected: 
     assert resume(record(MEMBER_DELETED), found, AFTER_DELETE) == expected
 
 
+def test_member_deleted_touches_nothing_while_pd_has_no_leader() -> None:
+    decided = resume(record(MEMBER_DELETED), world(), pd(leader="", names=("a", "b")))
+    assert isinstance(decided, Hold) and decided.reason == reasons.NO_LEADER
+
+
+def test_a_bootstrap_member_without_its_old_pvc_still_comes_back_with_join() -> None:
+    decided = resume(record(MEMBER_DELETED, pvc_uid=None), world(pvc="gone"), AFTER_DELETE)
+    assert decided == Recreate(delete_pvc=False, unannotate=True, delete_pod=True)
+
+
 def test_member_deleted_waits_for_the_old_pvc_to_go() -> None:
     decided = resume(
         record(MEMBER_DELETED), world(annotated=False, pvc="terminating", pod=False), AFTER_DELETE
@@ -280,8 +295,16 @@ def test_member_deleted_waits_for_the_old_pvc_to_go() -> None:
 @pytest.mark.parametrize(
     ("why", "found", "members"),
     [
-        ("the old PVC is gone (a PVC of another uid is the fresh one)", world(pvc="gone"), None),
-        ("no PVC was recorded (none existed), so none is looked for", world(pvc="gone"), None),
+        (
+            "the old PVC is gone (a PVC of another uid is the fresh one)",
+            world(annotated=False, pvc="gone"),
+            None,
+        ),
+        (
+            "no PVC was recorded (none existed), so none is looked for",
+            world(annotated=False, pvc="gone"),
+            None,
+        ),
         (
             "the instance rejoined already",
             world(pvc="present"),
