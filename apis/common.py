@@ -292,7 +292,11 @@ class FailoverRecord(ApiModel):
     """Its PD store or member id."""
 
     replacement: str | None = None
-    """The instance created to replace it."""
+    """The instance created to replace it (TiKV); a PD instance is recreated in place."""
+
+    pvc_uid: str | None = None
+    """PD: uid of the data PVC the member ran on, which the failover deletes so that the
+    instance comes back on a fresh one. Only the PVC with this uid is ever deleted."""
 
     reason: str
     """Why it was replaced."""
@@ -301,7 +305,9 @@ class FailoverRecord(ApiModel):
     """When the failure was detected."""
 
     step: str
-    """The last step completed, so a restarted operator resumes rather than repeats."""
+    """The last step completed, so a restarted operator resumes rather than repeats. PD:
+    Detected, MemberDeleted, Recreated, then Completed (or Cancelled when the member
+    recovered, failover was disabled or the instance deleted before its member was)."""
 
 
 class GroupStatus(ApiModel):

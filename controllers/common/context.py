@@ -5,7 +5,7 @@ Each controller's context adds what only it needs (its Pod, its instances, its d
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Generic, TypeVar
@@ -114,12 +114,19 @@ class ReconcileContext(Keyed, UsesPD, Generic[T]):
         c = find(self.conditions, type_)
         return c.last_transition_time if c is not None and c.reason == reason else None
 
-    async def write_status(self, stored: ApiModel, status: ApiModel) -> TaskResult:
+    async def write_status(
+        self, stored: ApiModel, status: ApiModel, untouched: Collection[str] = ()
+    ) -> TaskResult:
         """Merge-patch `status` onto the `stored` one when they differ (the only API write of a
         settled object, so an unchanged status must write nothing). Fields set before and
-        unset now are sent as null, which removes them."""
+        unset now are sent as null, which removes them. `untouched` fields (by wire name) are
+        left as the API server has them: a task writes them itself, with a precondition, and
+        the copy read at the start of the reconcile may be older."""
         old = stored.model_dump(mode="json", exclude_none=True)
         body = status.model_dump(mode="json", exclude_none=True)
+        for key in untouched:
+            old.pop(key, None)
+            body.pop(key, None)
         if body == old:
             return Complete("unchanged")
         body |= {key: None for key in old if key not in body}

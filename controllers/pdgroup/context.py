@@ -12,3 +12,6 @@ from tikv_operator.kube import resources
 @dataclass
 class GroupContext(context.GroupContext[PDGroup, PD]):
     KIND = resources.PDGROUP
+
+    failover_note: str | None = None
+    """What failover waits for or why it holds; the Ready condition's message says it."""

@@ -11,7 +11,7 @@ from controllers.common.reconcile import Reconciler
 from controllers.common.runner import Step, task
 from controllers.common.watches import members_changed, of_cluster, on_pd_change
 from controllers.pdgroup.context import GroupContext
-from controllers.pdgroup.tasks import children, delete, load, members, status, update
+from controllers.pdgroup.tasks import children, delete, failover, load, members, status, update
 from tikv_operator.kube import resources
 from tikv_operator.kube.controller import Controller, controlling_owner, mapped
 from tikv_operator.kube.manager import Manager
@@ -36,6 +36,9 @@ GROUP_TASKS: list[Step[GroupContext]] = [
     task("revision", sync_revision),
     task("services", children.apply_services),
     task("bootstrap", members.bootstrap),
+    # Before scale and update: a failover in flight holds every other membership change, and
+    # a rolling update would otherwise wait forever for the unhealthy member to be Ready.
+    task("failover", failover.failover),
     task("scale", members.scale),
     task("update", update.rolling_update),
 ]

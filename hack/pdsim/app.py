@@ -130,6 +130,7 @@ class Simulator:
         app.router.add_post("/sim/cluster-id", self.sim_cluster_id)
         app.router.add_post("/sim/members", self.sim_add_member)
         app.router.add_post("/sim/members/{name}/health", self.sim_member_health)
+        app.router.add_post("/sim/members/{name}/hang", self.sim_hang_member)
         app.router.add_post("/sim/stores", self.sim_put_store)
         app.router.add_post("/sim/stores/{address}/stop", self.sim_stop_store)
         app.router.add_post("/sim/stores/{address}/stick-leaders", self.sim_stick_leaders)
@@ -368,14 +369,32 @@ class Simulator:
 
     async def sim_add_member(self, request: web.Request) -> web.Response:
         data = await request.json()
-        member = self.cluster.add_member(
-            data["name"], data["peer_urls"], data["client_urls"], data.get("version", "")
-        )
+        try:
+            member = self.cluster.add_member(
+                data["name"],
+                data["peer_urls"],
+                data["client_urls"],
+                data.get("version", ""),
+                data.get("data", ""),
+            )
+        except SimError as err:
+            return reply(err.status, err.message)
         return ok(render.member(member))
 
     async def sim_member_health(self, request: web.Request) -> web.Response:
+        """Set a member's health until the next Pod event of its Pod says otherwise."""
         healthy = bool((await request.json())["healthy"])
         self.cluster.set_member_health(request.match_info["name"], healthy)
+        return ok("ok")
+
+    async def sim_hang_member(self, request: web.Request) -> web.Response:
+        """Hang a member's pd-server (`{"hung": true}`, the default): unhealthy while its Pod
+        keeps running, until it is removed from PD; `{"hung": false}` lets it recover."""
+        body = await request.json() if request.can_read_body else {}
+        try:
+            self.cluster.hang_member(request.match_info["name"], bool(body.get("hung", True)))
+        except SimError as err:
+            return reply(err.status, err.message)
         return ok("ok")
 
     async def sim_put_store(self, request: web.Request) -> web.Response:

@@ -5,16 +5,21 @@ containers): a PD Pod that becomes Running joins as a member named after the Pod
 Pod that becomes Running registers its advertise address and heartbeats, and a Pod that
 stops running or is deleted stops answering (unhealthy member, silent store). Members are
 never removed here: removing them is the operator's job, as with real PD.
+
+A PD Pod's data directory is its data PVC, known by uid: a Pod that comes back on a new PVC
+is a wiped member, which PD refuses until the old member is deleted (see
+`PDCluster.add_member`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from hack.pdsim.model import PDCluster
+from hack.pdsim.model import PDCluster, SimError
 
 log = logging.getLogger("pdsim.follow")
 
@@ -22,6 +27,7 @@ COMPONENT = "app.kubernetes.io/component"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 CLUSTER = "tikv.org/cluster"
 GROUP = "tikv.org/group"
+DATA_VOLUME = "data"
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,10 @@ class PodView:
     running: bool
     version: str = ""
     """The tag of the Pod's first container image: what the process would report."""
+    claim: str = ""
+    """The PVC of its `data` volume, if any."""
+    data: str = ""
+    """That PVC's uid, once looked up: which data directory the process runs on."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,13 @@ def apply(cluster: PDCluster, pod: PodView, present: bool) -> None:
     alive = present and pod.running
     if isinstance(role, PDMemberSpec):
         if alive:
-            cluster.add_member(role.name, role.peer_urls, role.client_urls, pod.version)
+            try:
+                cluster.add_member(
+                    role.name, role.peer_urls, role.client_urls, pod.version, pod.data
+                )
+            except SimError as err:
+                # pd-server exits; the simulator's event log says why.
+                log.info("PD member %s refused: %s", role.name, err.message)
         else:
             cluster.set_member_health(role.name, False)
     elif isinstance(role, TiKVStoreSpec):
@@ -95,8 +111,19 @@ def view(pod: Any) -> PodView:
         and not any(c.type == "Ready" and c.status == "False" for c in status.conditions or ())
     )
     containers = pod.spec.containers if pod.spec is not None else []
+    volumes = (pod.spec.volumes if pod.spec is not None else None) or []
+    claims = [
+        v.persistent_volume_claim.claim_name
+        for v in volumes
+        if v.name == DATA_VOLUME and v.persistent_volume_claim is not None
+    ]
     return PodView(
-        meta.name, meta.namespace, dict(meta.labels or {}), running, image_tag(containers)
+        meta.name,
+        meta.namespace,
+        dict(meta.labels or {}),
+        running,
+        image_tag(containers),
+        claims[0] if claims else "",
     )
 
 
@@ -107,6 +134,22 @@ def image_tag(containers: list[Any]) -> str:
     image = str(containers[0].image or "").split("@")[0]
     name, _, tag = image.rpartition(":")
     return tag if name and "/" not in tag else ""
+
+
+async def with_data(core: Any, pod: PodView) -> PodView:
+    """`pod` with the uid of its data PVC, for a running PD Pod (what its process would find
+    on disk); unchanged when there is none to look up."""
+    from kubernetes_asyncio.client.exceptions import ApiException
+
+    if not (pod.running and pod.claim and pod.labels.get(COMPONENT) == "pd"):
+        return pod
+    try:
+        pvc = await core.read_namespaced_persistent_volume_claim(pod.claim, pod.namespace)
+    except ApiException as err:
+        if err.status != 404:
+            raise
+        return pod
+    return dataclasses.replace(pod, data=str(pvc.metadata.uid))
 
 
 async def follow(
@@ -126,7 +169,7 @@ async def follow(
         while True:
             try:
                 listed = await core.list_namespaced_pod(namespace, label_selector=selector)
-                current = {p.metadata.name: view(p) for p in listed.items}
+                current = {p.metadata.name: await with_data(core, view(p)) for p in listed.items}
                 for name in set(known) - set(current):
                     apply(cluster, known.pop(name), present=False)
                 for name, pod in current.items():
@@ -142,7 +185,7 @@ async def follow(
                     async for event in stream:
                         if event["type"] not in ("ADDED", "MODIFIED", "DELETED"):
                             continue
-                        pod = view(event["object"])
+                        pod = await with_data(core, view(event["object"]))
                         present = event["type"] != "DELETED"
                         if present:
                             known[pod.name] = pod

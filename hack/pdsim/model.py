@@ -99,6 +99,12 @@ class Member:
     healthy: bool = True
     healthy_since: float = 0.0
     version: str = VERSION
+    data: str = ""
+    """Which data directory the member runs on (the uid of its Pod's data PVC; "" when not
+    known): a pd-server started on another one is a wiped member, not a restart."""
+    hung: bool = False
+    """A test's hung pd-server: unhealthy whatever its Pod does, until the member is removed
+    (a member that rejoins after its removal is a new process)."""
 
 
 @dataclass
@@ -148,6 +154,8 @@ class PDCluster:
         self.cluster_id = cluster_id or (self._rng.getrandbits(62) | 1 << 60)
         self.start_timestamp = int(clock.now())
         self.members: list[Member] = []
+        self.removed: dict[str, str] = {}
+        """Data directory (`Member.data`) of each member removed from PD, by name."""
         self.leader: Member | None = None
         self.stores: dict[int, Store] = {}
         self.evict_leader_stores: set[int] = set()
@@ -165,26 +173,48 @@ class PDCluster:
     # Members.
 
     def add_member(
-        self, name: str, peer_urls: list[str], client_urls: list[str], version: str = ""
+        self,
+        name: str,
+        peer_urls: list[str],
+        client_urls: list[str],
+        version: str = "",
+        data: str = "",
     ) -> Member:
         """A pd-server (of `version`, default the simulator's) started with --initial-cluster
-        or --join (idempotent by name: a restart)."""
+        or --join on the data directory `data` (idempotent by name and data: a restart).
+
+        Like real PD, a member cannot come back on another data directory while PD still
+        lists it (PD's join refuses "missing data or join a duplicated pd"), nor on the data
+        directory it had when it was removed (etcd: "the member has been permanently removed
+        from the cluster"); pd-server exits, which raises SimError here. Once removed, a
+        member with a fresh data directory joins anew, with a new member id."""
         existing = self.member_by_name(name)
         if existing is not None:
+            if data and existing.data and data != existing.data:
+                raise self._rejected(name, "missing data or join a duplicated pd")
+            existing.data = existing.data or data
             existing.peer_urls, existing.client_urls = peer_urls, client_urls
-            if not existing.healthy:
+            if not existing.healthy and not existing.hung:
                 existing.version = version or existing.version
                 self.record("member-started", name, existing.version)
-            self.set_member_health(name, True)
+            if not existing.hung:
+                self.set_member_health(name, True)
             return existing
+        if data and self.removed.get(name) == data:
+            raise self._rejected(name, "the member has been permanently removed from the cluster")
         now = self.clock.now()
         member = Member(
             name, self._new_member_id(), peer_urls, client_urls, now, True, now, version or VERSION
         )
+        member.data = data
         self.members.append(member)
-        self.record("member-joined", name)
+        self.record("member-joined", name, str(member.member_id))
         self._elect_if_needed()
         return member
+
+    def _rejected(self, name: str, why: str) -> SimError:
+        self.record("member-rejected", name, why)
+        return SimError(500, why)
 
     def member_by_name(self, name: str) -> Member | None:
         return next((m for m in self.members if m.name == name), None)
@@ -199,6 +229,15 @@ class PDCluster:
         if not healthy and member is self.leader:
             self._set_leader(None)
         self._elect_if_needed()
+
+    def hang_member(self, name: str, hung: bool = True) -> None:
+        """Make a member's pd-server hang (unhealthy while its Pod keeps running), or end that
+        (healthy again, as if the process recovered)."""
+        member = self.member_by_name(name)
+        if member is None:
+            raise SimError(404, f"not found, pd: {name}")
+        member.hung = hung
+        self.set_member_health(name, not hung)
 
     def remove_member_by_name(self, name: str) -> None:
         member = self.member_by_name(name)
@@ -234,17 +273,28 @@ class PDCluster:
         return self.leader
 
     def _remove_member(self, member: Member) -> None:
-        self._check_quorum_survives_removal()
+        self._check_quorum_survives_removal(member)
         self.members.remove(member)
+        self.removed[member.name] = member.data
         self.record("member-removed", member.name, str(member.member_id))
         if member is self.leader:
             self._set_leader(None)
         self._elect_if_needed()
 
-    def _check_quorum_survives_removal(self) -> None:
-        # etcd's strict reconfig check: the removal must leave a quorum of peers that have
-        # been connected for a while, so a freshly started (or restarted) member does not
-        # count yet and PD answers 500.
+    def _check_quorum_survives_removal(self, leaving: Member) -> None:
+        # etcd's strict reconfig check. The members left must be enough started ones for a
+        # quorum of their own (every member here has started: it has a name). A member that
+        # is down is not part of the active quorum and may go; otherwise the removal must
+        # leave a quorum of peers that have been connected for a while, so a freshly
+        # started (or restarted) member does not count yet and PD answers 500.
+        if not [m for m in self.members if m is not leaving]:
+            raise SimError(
+                500,
+                "[PD:etcd:ErrEtcdMemberRemove]etcdserver: re-configuration failed due to not "
+                "enough started members",
+            )
+        if not leaving.healthy:
+            return
         settled = self.clock.now() - ETCD_HEALTH_INTERVAL
         active = sum(
             1

@@ -128,6 +128,9 @@ class Simulator:
     def post(self, path: str, body: Any) -> None:
         httpx.post(f"{self.url}{path}", json=body, timeout=5).raise_for_status()
 
+    def delete(self, path: str) -> None:
+        httpx.delete(f"{self.url}{path}", timeout=5).raise_for_status()
+
     def up_stores(self) -> list[dict[str, Any]]:
         stores = self.pd("/stores").get("stores") or []
         return [s for s in stores if s["store"].get("state_name") == "Up"]

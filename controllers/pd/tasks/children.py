@@ -17,7 +17,7 @@ from controllers.common.pods import pod_ready
 from controllers.common.pvc import build_pvcs
 from controllers.common.pvcsync import sync_pvcs
 from controllers.common.restart import needs_recreate
-from controllers.common.runner import Complete, TaskResult
+from controllers.common.runner import Complete, TaskResult, Wait
 from controllers.pd.build import CONFIG_FILE, build_config, build_configmap, build_pod, child_labels
 from controllers.pd.context import PDContext
 from tikv_operator.kube import cache, resources
@@ -86,4 +86,9 @@ async def apply_pvcs(ctx: PDContext) -> TaskResult:
     labels = {k: v for k, v in child_labels(pd).items() if k != INSTANCE_REVISION_HASH}
     desired = build_pvcs(pd, pd.spec.volumes, pd.spec.overlay.volume_claims, labels)
     owned = ctx.deps.cache(resources.PVC).by_index(cache.BY_OWNER_UID, str(pd.metadata.uid))
+    going = sorted(p["metadata"]["name"] for p in owned if p["metadata"].get("deletionTimestamp"))
+    if going:
+        # A failover gave up this PVC: no Pod may start on it (the old data), and its
+        # replacement is created once it is gone, which its deletion event tells us.
+        return Wait(f"PVCs {', '.join(going)} are being deleted; recreated once gone")
     return await sync_pvcs(ctx, desired, {p["metadata"]["name"]: p for p in owned})

@@ -55,12 +55,13 @@ def conditions(ctx: GroupContext, infos: list[Instance]) -> list[Condition]:
             now=now,
         )
     else:
+        note = f"; {ctx.failover_note}" if ctx.failover_note else ""
         out = set_condition(
             out,
             cond.READY,
             "False",
             reasons.NOT_ALL_READY,
-            f"{ready} of {want} members Ready ({len(infos)} exist)",
+            f"{ready} of {want} members Ready ({len(infos)} exist){note}",
             generation=gen,
             now=now,
         )
@@ -137,4 +138,5 @@ def desired_status(ctx: GroupContext) -> GroupStatus:
 
 
 async def write_status(ctx: GroupContext) -> TaskResult:
-    return await ctx.write_status(ctx.group.status, desired_status(ctx))
+    # status.failover is the failover task's, written with the group's resourceVersion.
+    return await ctx.write_status(ctx.group.status, desired_status(ctx), untouched=("failover",))

@@ -315,3 +315,16 @@ async def test_a_stores_status_api_changes_its_config_online(
     simulator.cluster.stop_heartbeat("kv-0.p.ns:20160")
     with pytest.raises(TiKVUnreachable):
         await client.update_config({"raftstore.raft-log-gc-threshold": "200"})
+
+
+async def test_a_hung_member_is_unhealthy_over_http(
+    simulator: SimulatorHandle, pd: PDClient
+) -> None:
+    three_members(simulator)
+    async with httpx.AsyncClient() as http:
+        r = await http.post(f"{simulator.url}/sim/members/pd-2/hang")
+        assert r.status_code == 200
+        missing = await http.post(f"{simulator.url}/sim/members/pd-9/hang", json={"hung": True})
+        assert missing.status_code == 404
+    health = {h.name: h.health for h in await pd.get_health()}
+    assert health == {"pd-0": True, "pd-1": True, "pd-2": False}

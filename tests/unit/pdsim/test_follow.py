@@ -1,5 +1,15 @@
+import dataclasses
+
 from hack.pdsim.clock import ManualClock
-from hack.pdsim.follow import PDMemberSpec, PodView, TiKVStoreSpec, apply, label_selector, role_of
+from hack.pdsim.follow import (
+    PDMemberSpec,
+    PodView,
+    TiKVStoreSpec,
+    apply,
+    label_selector,
+    role_of,
+    view,
+)
 from hack.pdsim.model import PDCluster
 
 
@@ -54,3 +64,59 @@ def test_deleted_pods_stop_answering_but_stay_members() -> None:
     apply(cluster, pod("basic-tikv-a", "tikv"), present=False)
     assert [m.healthy for m in cluster.members] == [False, True, True]
     assert not cluster.stores[1].heartbeating
+
+
+def pd_pod_on(name: str, data: str, running: bool = True) -> PodView:
+    return dataclasses.replace(pod(name, "pd", running), claim=f"data-{name}", data=data)
+
+
+def test_a_pd_pod_back_on_a_new_pvc_is_refused_until_its_member_is_deleted() -> None:
+    cluster = PDCluster(ManualClock())
+    for name in ("basic-pd-a", "basic-pd-b", "basic-pd-c"):
+        apply(cluster, pd_pod_on(name, f"uid-{name}"), present=True)
+    first = cluster.member_by_name("basic-pd-c")
+    assert first is not None
+    apply(cluster, pd_pod_on("basic-pd-c", "uid-c"), present=False)
+    apply(cluster, pd_pod_on("basic-pd-c", "uid-new"), present=True)
+    assert not first.healthy and "member-rejected" in [e.kind for e in cluster.events]
+    cluster.clock.advance(10)  # type: ignore[attr-defined]
+    cluster.remove_member_by_id(first.member_id)
+    apply(cluster, pd_pod_on("basic-pd-c", "uid-new"), present=True)
+    again = cluster.member_by_name("basic-pd-c")
+    assert again is not None and again.healthy and again.member_id != first.member_id
+
+
+def test_view_names_the_data_claim_of_a_pod() -> None:
+    from kubernetes_asyncio.client import (
+        V1Container,
+        V1ObjectMeta,
+        V1PersistentVolumeClaimVolumeSource,
+        V1Pod,
+        V1PodSpec,
+        V1PodStatus,
+        V1Volume,
+    )
+
+    v1pod = V1Pod(
+        metadata=V1ObjectMeta(name="basic-pd-a", namespace="ns", labels={}),
+        spec=V1PodSpec(
+            containers=[V1Container(name="pd", image="pingcap/pd:v8.5.1")],
+            volumes=[
+                V1Volume(name="config"),
+                V1Volume(
+                    name="data",
+                    persistent_volume_claim=V1PersistentVolumeClaimVolumeSource(
+                        claim_name="data-basic-pd-a"
+                    ),
+                ),
+            ],
+        ),
+        status=V1PodStatus(phase="Running"),
+    )
+    seen = view(v1pod)
+    assert (seen.claim, seen.data, seen.version, seen.running) == (
+        "data-basic-pd-a",
+        "",
+        "v8.5.1",
+        True,
+    )

@@ -85,11 +85,94 @@ def test_deleting_a_member_that_would_break_quorum_is_refused() -> None:
         cluster.remove_member_by_name("pd-2")
 
 
+def test_a_down_member_may_go_while_the_others_have_just_connected() -> None:
+    # etcd: a member that is not connected is not part of the active quorum.
+    cluster, _ = new_cluster()
+    for name in ("pd-0", "pd-1", "pd-2"):
+        cluster.add_member(name, [], [])
+    cluster.set_member_health("pd-2", False)
+    cluster.remove_member_by_name("pd-2")
+    assert [m.name for m in cluster.members] == ["pd-0", "pd-1"]
+
+
+def test_the_last_member_cannot_be_removed() -> None:
+    cluster, clock = new_cluster()
+    cluster.add_member("pd-0", [], [])
+    clock.advance(10)
+    with pytest.raises(SimError) as err:
+        cluster.remove_member_by_name("pd-0")
+    assert "not enough started members" in err.value.message
+
+
 def test_deleting_an_unknown_member_is_a_404() -> None:
     cluster, _ = new_cluster()
     with pytest.raises(SimError) as err:
         cluster.remove_member_by_name("pd-9")
     assert (err.value.status, err.value.message) == (404, "not found, pd: pd-9")
+
+
+def three_on_data(cluster: PDCluster) -> None:
+    for name in ("pd-0", "pd-1", "pd-2"):
+        cluster.add_member(name, [], [], data=f"pvc-{name}")
+
+
+def test_a_restart_on_the_same_data_is_the_same_member() -> None:
+    cluster, _ = new_cluster()
+    three_on_data(cluster)
+    before = cluster.member_by_name("pd-2")
+    assert before is not None
+    cluster.set_member_health("pd-2", False)
+    cluster.add_member("pd-2", [], [], data="pvc-pd-2")
+    after = cluster.member_by_name("pd-2")
+    assert after is not None and after.member_id == before.member_id and after.healthy
+
+
+def test_a_wiped_member_cannot_rejoin_while_pd_lists_it() -> None:
+    cluster, _ = new_cluster()
+    three_on_data(cluster)
+    cluster.set_member_health("pd-2", False)
+    with pytest.raises(SimError) as err:
+        cluster.add_member("pd-2", [], [], data="pvc-fresh")
+    assert err.value.message == "missing data or join a duplicated pd"
+    member = cluster.member_by_name("pd-2")
+    assert member is not None and not member.healthy
+    assert kinds(cluster)[-1] == "member-rejected"
+
+
+def test_a_removed_member_cannot_come_back_on_its_old_data() -> None:
+    cluster, clock = new_cluster()
+    three_on_data(cluster)
+    clock.advance(10)
+    cluster.set_member_health("pd-2", False)
+    cluster.remove_member_by_name("pd-2")
+    with pytest.raises(SimError) as err:
+        cluster.add_member("pd-2", [], [], data="pvc-pd-2")
+    assert "permanently removed" in err.value.message
+    assert cluster.member_by_name("pd-2") is None
+
+
+def test_a_removed_member_rejoins_on_fresh_data_with_a_new_id() -> None:
+    cluster, clock = new_cluster()
+    three_on_data(cluster)
+    old = cluster.member_by_name("pd-2")
+    assert old is not None
+    clock.advance(10)
+    cluster.hang_member("pd-2")
+    cluster.remove_member_by_name("pd-2")
+    new = cluster.add_member("pd-2", [], [], data="pvc-fresh")
+    assert new.member_id != old.member_id and new.healthy and not new.hung
+    assert [e.detail for e in cluster.events if e.kind == "member-removed"] == [str(old.member_id)]
+
+
+def test_a_hung_member_stays_unhealthy_while_its_pod_runs() -> None:
+    cluster, _ = new_cluster()
+    three_on_data(cluster)
+    cluster.hang_member("pd-1")
+    cluster.add_member("pd-1", [], [], data="pvc-pd-1")  # the follower sees its Pod again
+    member = cluster.member_by_name("pd-1")
+    assert member is not None and not member.healthy
+    cluster.hang_member("pd-1", hung=False)
+    assert member.healthy
 
 
 def test_losing_quorum_loses_the_leader() -> None:
