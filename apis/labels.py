@@ -43,3 +43,6 @@ FINALIZER = "core.tikv.org/finalizer"
 FIELD_MANAGER = "tikv-operator"
 OVERRIDE_SAFETY_BRAKE = "tikv.org/override-safety-brake"
 """Annotation a user sets (to a reason) to let the operator act despite the safety brake."""
+
+ALLOW_DOWNGRADE = "tikv.org/allow-downgrade"
+"""On a group: the version its template may go down to (the value must name it)."""

@@ -35,11 +35,37 @@ MAX_REPLICAS = 1000
 """Most stores of a TiKV group: a bound that catches a typo."""
 
 
+TOPOLOGY_LABELS = ("zone", "region", "host")
+"""Store labels the operator takes from the node a store runs on; set by hand they would tell
+PD that replicas are spread when they may not be."""
+_TOPOLOGY_LABELS_MESSAGE = (
+    "server.labels must not set zone, region or host: the operator takes them from the node "
+    "each store runs on (its topology.kubernetes.io/zone, topology.kubernetes.io/region and "
+    "kubernetes.io/hostname labels)"
+)
+
+
 class TiKVServer(ApiModel):
     """Server settings of TiKV that the operator passes on."""
 
-    labels: dict[str, str] = Field(default_factory=dict)
-    """Store labels added to those taken from the node topology."""
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        json_schema_extra=cel.validations(
+            cel.rule(
+                " && ".join(f"!('{k}' in self)" for k in TOPOLOGY_LABELS),
+                _TOPOLOGY_LABELS_MESSAGE,
+            )
+        ),
+    )
+    """Store labels added to those taken from the node topology (which the operator sets:
+    zone, region and host may not be set here)."""
+
+    @field_validator("labels")
+    @classmethod
+    def _no_topology_labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        if any(k in labels for k in TOPOLOGY_LABELS):
+            raise ValueError(_TOPOLOGY_LABELS_MESSAGE)
+        return labels
 
 
 class TiKVTemplateSpec(ComponentSpec):

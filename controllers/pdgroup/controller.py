@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.common.deps import Deps
+from controllers.common.downgrade import refuse_downgrade
 from controllers.common.finalizer import add_finalizer
 from controllers.common.history import sync_revision
 from controllers.common.load import opening
@@ -32,6 +33,7 @@ comes back at the next reconcile."""
 GROUP_TASKS: list[Step[GroupContext]] = [
     *opening(load.load, read_pd_view),
     delete.ON_DELETION,
+    task("downgrade", refuse_downgrade),
     task("finalizer", add_finalizer),
     task("revision", sync_revision),
     task("services", children.apply_services),

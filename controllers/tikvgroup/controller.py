@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from controllers.common.deps import Deps
+from controllers.common.downgrade import refuse_downgrade
 from controllers.common.finalizer import add_finalizer
 from controllers.common.history import sync_revision
 from controllers.common.load import opening
@@ -45,6 +46,7 @@ TIKVGROUP_TASKS: list[Step[Context]] = [
     *opening(load.load, read_pd_view),
     delete.ON_DELETION_WITH_CLUSTER,
     delete.ON_DELETION,
+    task("downgrade", refuse_downgrade),
     task("finalizer", add_finalizer),
     task("revision", sync_revision),
     task("service", children.apply_service),

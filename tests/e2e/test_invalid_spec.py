@@ -56,3 +56,28 @@ async def test_a_managed_config_key_blocks_only_its_group_until_fixed(e2e: E2E) 
     fix = {"spec": {"template": {"spec": {"config": ""}}}}
     await e2e.patch(resources.TIKVGROUP, fix)
     await e2e.wait_ready()
+
+
+async def test_a_downgrade_is_refused_until_the_group_opts_in(e2e: E2E) -> None:
+    e2e.apply_basic()
+    await e2e.wait_ready()
+    pods = {p["metadata"]["uid"] for p in await e2e.list(resources.POD, "tikv.org/cluster=basic")}
+    await e2e.patch(resources.TIKVGROUP, {"spec": {"template": {"spec": {"version": "v7.5.0"}}}})
+
+    async def blocked_by(reason: str) -> dict[str, str] | None:
+        c = condition(await e2e.get(resources.TIKVGROUP), "Blocked")
+        return c if c is not None and c["status"] == "True" and c["reason"] == reason else None
+
+    refusal = await eventually(lambda: blocked_by("InvalidSpec"), "the downgrade refused", 60)
+    assert "tikv.org/allow-downgrade=v7.5.0" in refusal["message"]
+    await asyncio.sleep(3)  # more reconciles of the refused group pass
+    now = {p["metadata"]["uid"] for p in await e2e.list(resources.POD, "tikv.org/cluster=basic")}
+    assert now == pods, "a refused downgrade touched a Pod"
+    assert {t["spec"]["version"] for t in await e2e.list(resources.TIKV)} == {"v8.5.1"}
+    warnings = [e for e in await e2e.events_about("TiKVGroup") if e.get("reason") == "InvalidSpec"]
+    assert len(warnings) == 1, warnings
+
+    # Opting in lifts the refusal; TiKV then waits for PD to run that version first.
+    opt_in = {"metadata": {"annotations": {"tikv.org/allow-downgrade": "v7.5.0"}}}
+    await e2e.patch(resources.TIKVGROUP, opt_in)
+    await eventually(lambda: blocked_by("PDNotUpgraded"), "the downgrade let through", 60)

@@ -128,7 +128,13 @@ async def _offline(ctx: Context, name: str, replicas: int) -> TaskResult:
     try:
         await guard_instance(ctx, resources.TIKV, TiKV, instance)
         fresh_group = await fresh_read(ctx.deps.client, resources.TIKVGROUP, TiKVGroup, ctx.group)
-        if not fresh_group.metadata.deletion_timestamp and fresh_group.spec.replicas != replicas:
+        # Failover replacements count towards the replicas: a record the cache has not seen
+        # yet must not make its replacement look like one instance too many.
+        ctx.failover = list(fresh_group.status.failover)
+        if not fresh_group.metadata.deletion_timestamp and (
+            fresh_group.spec.replicas != ctx.group.spec.replicas
+            or desired_replicas(ctx) != replicas
+        ):
             raise UnsafeToProceed("the group's replicas changed since the decision")
         if await _next_step(ctx, replicas) != Offline(name):  # again, on PD's fresh view
             return Retry(1, f"PD's view changed since {name} was chosen; deciding again")

@@ -32,7 +32,6 @@ async def write_status(ctx: Context) -> TaskResult:
         "current_revision": current,
         "update_revision": ctx.revision,
         "collision_count": ctx.collision_count,
-        "failover": ctx.failover,
         "selector": selector(group),
         "version": reported_version(
             active, ctx.revision, group.spec.template.spec.version, group.status.version
@@ -69,4 +68,7 @@ async def write_status(ctx: Context) -> TaskResult:
     else:
         ctx.condition(cond.BLOCKED, "False", reasons.NOT_BLOCKED, "no change is blocked")
     update["conditions"] = ctx.conditions
-    return await ctx.write_status(group.status, group.status.model_copy(update=update))
+    # The failover task writes its records itself, guarded by resourceVersion; the copy read
+    # at the start of this reconcile may predate the last of them.
+    new = group.status.model_copy(update=update)
+    return await ctx.write_status(group.status, new, untouched=("failover",))

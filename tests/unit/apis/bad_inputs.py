@@ -143,6 +143,13 @@ _GENERAL = [
         "spec.pvcRetentionPolicy",
     ),
     BadInput(
+        "topology label set by hand in server.labels",
+        _edit(samples.tikv_group, _spec(server={"labels": {"zone": "z1", "rack": "r1"}})),
+        "server.labels must not set zone, region or host",
+        "server.labels must not set zone, region or host",
+        "spec.template.spec.server.labels",
+    ),
+    BadInput(
         "managed key in TiKV config",
         _edit(samples.tikv_group, _spec(config='[server]\naddr = "0.0.0.0:20160"\n')),
         "config must not set 'server.addr', which the operator manages",
