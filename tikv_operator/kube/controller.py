@@ -20,6 +20,7 @@ from typing import Any
 import structlog
 
 from tikv_operator import metrics
+from tikv_operator.kube.client import ApiError
 from tikv_operator.kube.informer import Event, Informer
 from tikv_operator.kube.resources import (
     Object,
@@ -181,6 +182,18 @@ class Controller:
                 log.error("reconcile failed; not retrying", error=str(e))
                 self._count("error", error=True)
                 self.queue.forget(key)
+            except ApiError as e:
+                if not (e.not_found or e.conflict):
+                    log.exception(
+                        "reconcile failed; retrying", retries=self.queue.num_requeues(key)
+                    )
+                    self._count("error", error=True)
+                else:
+                    # An object changed or went under the reconcile (a stale cache, a
+                    # concurrent writer): expected, and the retry decides again.
+                    log.info("reconcile raced another change; retrying", error=str(e))
+                    self._count("requeue")
+                self.queue.add_rate_limited(key)
             except Exception:
                 log.exception("reconcile failed; retrying", retries=self.queue.num_requeues(key))
                 self._count("error", error=True)

@@ -3,7 +3,9 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+import structlog
 
+from tikv_operator.kube.client import ApiError
 from tikv_operator.kube.clock import ManualClock, settle
 from tikv_operator.kube.controller import (
     Controller,
@@ -260,3 +262,29 @@ async def test_running_reports_true_only_between_start_and_shutdown(workers: int
     async with running(controller):
         assert controller.running
     assert not controller.running
+
+
+@pytest.mark.parametrize(
+    ("error", "level", "traceback"),
+    [
+        (ApiError(404, "NotFound", 'pods "a" not found'), "info", False),
+        (ApiError(409, "Conflict", "the object has been modified"), "info", False),
+        (ApiError(500, "InternalError", "etcd timed out"), "error", True),
+    ],
+    ids=["gone", "conflict", "server-error"],
+)
+async def test_an_expected_race_is_an_info_line_and_is_retried(
+    error: ApiError, level: str, traceback: bool
+) -> None:
+    clock = ManualClock()
+    reconcile = Reconciler(error, Result())
+    controller = controller_with(reconcile, clock)
+    with structlog.testing.capture_logs() as logs:
+        async with running(controller):
+            controller.queue.add("ns/a")
+            await settle()
+            await clock.advance(1.0)
+    assert reconcile.calls == ["ns/a"] * 2
+    (line,) = [entry for entry in logs if "retrying" in entry["event"]]
+    assert line["log_level"] == level
+    assert ("exc_info" in line) == traceback

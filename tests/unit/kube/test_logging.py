@@ -57,3 +57,21 @@ def test_lines_below_the_level_are_dropped() -> None:
     configure_logging("json", level="warning", stream=out)
     structlog.get_logger().info("quiet")
     assert out.getvalue() == ""
+
+
+def _fail_holding_a_secret() -> None:
+    token = "s3cr3t-token-value"  # noqa: F841 (a local a traceback must not show)
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_tracebacks_never_show_local_variables(fmt: str) -> None:
+    out = io.StringIO()
+    configure_logging(fmt, stream=out)  # type: ignore[arg-type]
+    try:
+        _fail_holding_a_secret()
+    except RuntimeError:
+        structlog.get_logger().exception("reconcile failed")
+    text = out.getvalue()
+    assert "boom" in text and "_fail_holding_a_secret" in text
+    assert "s3cr3t-token-value" not in text
