@@ -34,13 +34,25 @@ def _condition(type_: str) -> dict[str, Any]:
     return _column(type_, f'.status.conditions[?(@.type=="{type_}")].status')
 
 
+def _reason(type_: str, name: str) -> dict[str, Any]:
+    return _column(name, f'.status.conditions[?(@.type=="{type_}")].reason')
+
+
 _AGE = _column("Age", ".metadata.creationTimestamp", "date")
+# "Blocked why?" in one word (NotBlocked when nothing is); the message with -o wide.
+_BLOCKED = (
+    _reason("Blocked", "Blocked"),
+    _column("Why", '.status.conditions[?(@.type=="Blocked")].message', priority=1),
+)
 _GROUP_COLUMNS = (
     _column("Desired", ".spec.replicas", "integer"),
     _column("Ready", ".status.readyReplicas", "integer"),
     _column("Updated", ".status.updatedReplicas", "integer"),
     _column("Version", ".status.version"),
     _condition("Synced"),
+    *_BLOCKED,
+    _column("Current", ".status.currentRevision", priority=1),
+    _column("Update", ".status.updateRevision", priority=1),
     _AGE,
 )
 
@@ -64,7 +76,9 @@ KIND_INFOS = (
         (
             _column("PD", ".status.pd"),
             _condition("Available"),
+            _condition("Ready"),
             _column("Version", ".status.version"),
+            *_BLOCKED,
             _AGE,
         ),
     ),

@@ -9,7 +9,7 @@ import pytest
 
 from tikv_operator.kube import resources
 
-from .harness import CLUSTER, E2E
+from .harness import CLUSTER, E2E, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -32,3 +32,20 @@ async def test_kubectl_wait_returns_once_ready_and_kubectl_scale_scales(e2e: E2E
     await e2e.wait_ready(tikv=4)
     shown = e2e.kubectl("get", f"kvg/{CLUSTER}", "-o", "jsonpath={.status.replicas}")
     assert shown == "4"
+
+
+async def test_kubectl_get_says_why_a_group_is_blocked(e2e: E2E) -> None:
+    e2e.apply_basic()
+    await e2e.wait_ready()
+    # Three stores and max-replicas 3: a scale-in to 2 is refused (rule 2).
+    e2e.kubectl("scale", f"kvg/{CLUSTER}", "--replicas=2")
+
+    async def shown() -> str | None:
+        table = e2e.kubectl("get", f"kvg/{CLUSTER}", "-o", "wide")
+        return table if "MaxReplicas" in table else None
+
+    table = await eventually(shown, "kubectl get kvg shows the Blocked reason", 60)
+    header, row = table.splitlines()[:2]
+    assert "BLOCKED" in header and "WHY" in header
+    assert "max-replicas" in row
+    assert "NotBlocked" in e2e.kubectl("get", f"pdg/{CLUSTER}")
