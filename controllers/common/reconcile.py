@@ -14,7 +14,15 @@ from apis import conditions as cond
 from controllers.common.conditions import is_true
 from controllers.common.context import ReconcileContext
 from controllers.common.deps import Deps
-from controllers.common.runner import Complete, Fail, Retry, Step, TaskResult, run_tasks
+from controllers.common.runner import (
+    Complete,
+    Fail,
+    Retry,
+    RunSummary,
+    Step,
+    TaskResult,
+    run_tasks,
+)
 from tikv_operator.kube.controller import Controller, Result
 from tikv_operator.kube.informer import Informer
 from tikv_operator.kube.manager import Manager
@@ -33,7 +41,20 @@ async def run_reconcile(
     status_tasks: Sequence[Step[C]],
     wants_status: Callable[[C, TaskResult], bool],
 ) -> TaskResult:
-    """Run `tasks`, then `status_tasks` when `wants_status(ctx, final)`; the final result.
+    """`run_all`, logged as one line of task results."""
+    final, summary = await run_all(ctx, tasks, status_tasks, wants_status)
+    log.info("reconciled", tasks=summary.table())
+    return final
+
+
+async def run_all(
+    ctx: C,
+    tasks: Sequence[Step[C]],
+    status_tasks: Sequence[Step[C]],
+    wants_status: Callable[[C, TaskResult], bool],
+) -> tuple[TaskResult, RunSummary]:
+    """Run `tasks`, then `status_tasks` when `wants_status(ctx, final)`; the final result
+    and what each task said.
 
     Status is written however the tasks ended: a Wait or a hold is exactly when the
     conditions must say why. A failed status write fails the reconcile, unless a task had
@@ -45,8 +66,7 @@ async def run_reconcile(
         summary.records.extend(status.records)
         if isinstance(status.final, Fail) and not isinstance(final, Fail):
             final = status.final
-    log.info("reconciled", tasks=summary.table())
-    return final
+    return final, summary
 
 
 def to_result(final: TaskResult, resync: float, at_most: float | None = None) -> Result:
@@ -105,6 +125,13 @@ class Reconciler(Generic[X]):
         if ctx.loaded is None:
             return Result()  # gone: a watch brings it back if it is created again
         return to_result(final, deps.settings.resync, at_most=ctx.requeue_after)
+
+    async def plan(self, deps: Deps, key: str) -> RunSummary:
+        """What one reconcile of `key` decides, task by task: `tikv-operator plan` runs the
+        very same tasks with `deps` whose writes are recorded instead of sent."""
+        ctx = self.context(deps, key)
+        _, summary = await run_all(ctx, self.tasks, self.status_tasks, self.wants_status)
+        return summary
 
     def controller(self, manager: Manager, deps: Deps) -> tuple[Controller, Informers]:
         """The controller (not yet watching anything) and its informers by kind."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from apis import crd
 from tikv_operator import __version__
-from tikv_operator.cmd import check
+from tikv_operator.cmd import check, plan
 from tikv_operator.cmd import run as operator
 
 Command = Callable[[argparse.Namespace], int]
@@ -62,6 +62,19 @@ def _add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(command=check.check)
 
 
+def _add_plan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "plan",
+        help="print what each controller would do next for a cluster, and what blocks it",
+        description="Run the controllers' own reconciles once for the Cluster, its groups and "
+        "its instances, reading the API server and PD for real and recording every write "
+        "instead of sending it; print each object's task results (a hold says why it waits) "
+        "and the writes and events it would make. Changes nothing.",
+    )
+    plan.add_plan_arguments(parser)
+    parser.set_defaults(command=plan.plan)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand; each sets `command` to the function that runs it."""
     parser = argparse.ArgumentParser(
@@ -72,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_crds(commands)
     _add_run(commands)
     _add_check(commands)
+    _add_plan(commands)
     return parser
 
 
