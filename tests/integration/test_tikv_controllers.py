@@ -446,6 +446,9 @@ async def test_a_template_change_adds_a_revision_and_current_follows_the_rollout
     async with revision_states(
         harness.client, resources.TIKVGROUP, GROUP_NAME, harness.namespace
     ) as states:
+        # TiKV moves to a version only once PD itself runs it (every member, by PD's view).
+        for member in harness.pd.members:
+            member.version = "v8.5.2"
         patch = {"spec": {"template": {"spec": {"version": "v8.5.2"}}}}
         await harness.client.patch(resources.TIKVGROUP, GROUP_NAME, patch, harness.namespace)
 
