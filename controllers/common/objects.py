@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from apis import labels
@@ -61,3 +62,22 @@ def child_metadata(
 
 def key_of(obj: Resource) -> str:
     return f"{obj.metadata.namespace}/{obj.metadata.name}"
+
+
+def merge_patch_to(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """The RFC 7386 merge patch that turns `current` into `desired`: changed values set,
+    keys `desired` lacks removed (null), objects compared key by key, lists replaced whole.
+    Sending `desired` alone would leave behind every key it no longer has (a removed
+    overlay field, a dropped config table)."""
+    patch: dict[str, Any] = {}
+    for key, value in desired.items():
+        old = current.get(key)
+        if isinstance(value, dict) and isinstance(old, dict):
+            nested = merge_patch_to(old, value)
+            if nested:
+                patch[key] = nested
+        elif value != old:
+            patch[key] = value
+    for key in current.keys() - desired.keys():
+        patch[key] = None
+    return patch

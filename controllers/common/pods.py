@@ -7,12 +7,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from apis import conditions as cond
 from apis import labels
 from controllers.common.context import ReconcileContext
+from controllers.common.invalid import INVALID_SPEC
 from controllers.common.metadata import metadata_patch, synced
 from controllers.common.objects import Object
+from controllers.common.runner import Retry, TaskResult, Wait
 from tikv_operator.kube import resources
-from tikv_operator.kube.client import Client
+from tikv_operator.kube.client import ApiError, Client
 
 EVENT_METADATA_PATCHED = "PodMetadataPatched"
 
@@ -40,6 +43,37 @@ def pod_ready(pod: Mapping[str, object] | None) -> bool:
         isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
         for c in conditions or ()
     )
+
+
+async def create_pod(ctx: ReconcileContext[Any], desired: Object) -> TaskResult | None:
+    """Create the instance's Pod; None when created. A Pod the cache has not seen yet is a
+    retry; a Pod the API server refuses (an unknown field in the user's overlay, caught by
+    strict field validation) is the instance's InvalidSpec, reported once, not retried."""
+    try:
+        await ctx.deps.client.create(resources.POD, desired)
+    except ApiError as error:
+        if error.conflict:
+            return Retry(1.0, "a Pod exists that the cache has not seen yet")
+        if not error.invalid:
+            raise
+        message = (
+            f"the spec cannot be honoured, so no Pod is created until it is fixed: the API "
+            f"server refuses the Pod built from it: {error.message}"
+        )
+        if stored_reason(ctx.raw, cond.BLOCKED) != INVALID_SPEC:
+            ctx.event("Warning", INVALID_SPEC, "CreatePod", message)
+        # Through the context: the status written at the end of this reconcile says it.
+        ctx.condition(cond.BLOCKED, "True", INVALID_SPEC, message)
+        return Wait(f"invalid spec: {error.message}")
+    return None
+
+
+def stored_reason(raw: Object | None, type_: str) -> str | None:
+    """The reason of a condition as the object was read (before this reconcile)."""
+    for c in ((raw or {}).get("status") or {}).get("conditions") or ():
+        if c.get("type") == type_:
+            return str(c.get("reason"))
+    return None
 
 
 async def delete_pod(client: Client, pod: Object) -> bool:

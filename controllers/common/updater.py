@@ -114,6 +114,20 @@ def pick_victim(
     return min(instances, key=cost)
 
 
+class Rollable(Placed, Protocol):
+    @property
+    def broken(self) -> bool: ...
+
+
+def broken_first(outdated: Sequence[Rollable]) -> Update | None:
+    """An outdated instance that is not Ready (by a status about its current spec) goes
+    first, without waiting for the others: moving it costs no availability, and a fixed
+    template must reach the instances a broken one left without a running Pod (else the
+    update would wait for them for ever)."""
+    broken = sorted((i for i in outdated if i.broken), key=lambda i: i.name)
+    return Update(broken[0].name) if broken else None
+
+
 def wait_for_busy(busy: Sequence[Placed], what: str) -> Hold | None:
     """One at a time (rule 6): nothing moves to the new template while an instance is not
     Ready with its Pod up to date."""

@@ -19,6 +19,7 @@ from controllers.common.updater import (
     Settled,
     Update,
     UpdateStep,
+    broken_first,
     keeps_quorum_without,
     names,
     pick_victim,
@@ -36,6 +37,8 @@ class Instance:
     ready: bool = False
     synced: bool = False
     """Its Pod matches its spec, as reported for the spec's current generation."""
+    broken: bool = False
+    """Not Ready at all (not merely within minReadySeconds), by a status about its spec."""
     deleting: bool = False
     member: bool = False
     """PD lists it as a member."""
@@ -138,6 +141,9 @@ def update_step(instances: Sequence[Instance], revision: str) -> UpdateStep:
     outdated = [i for i in instances if i.revision != revision and not i.deleting]
     if not outdated:
         return Settled()
+    broken = broken_first([i for i in outdated if not i.leader])
+    if broken is not None:
+        return broken
     busy = [i for i in instances if i.deleting or not i.ready or not i.synced]
     hold = wait_for_busy(busy, "member")
     if hold is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from apis import TiKVGroup
 from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_name
@@ -15,7 +16,7 @@ from controllers.common.group import (
     subdomain,
 )
 from controllers.common.metadata import metadata_patch
-from controllers.common.objects import Object, child_metadata
+from controllers.common.objects import Object, child_metadata, merge_patch_to
 
 
 def new_instance_name(group: TiKVGroup, taken: set[str]) -> str:
@@ -39,16 +40,25 @@ def build_instance(group: TiKVGroup, name: str, revision: str, topology: dict[st
     }
 
 
+INSTANCE_OWN = ("topology", "offline")
+"""Spec fields of an instance that are its own, not the template's."""
+
+
 def instance_update_patch(
-    group: TiKVGroup, name: str, revision: str, current: Mapping[str, object]
+    group: TiKVGroup,
+    name: str,
+    revision: str,
+    current: Mapping[str, object],
+    current_spec: Mapping[str, Any],
 ) -> Object:
-    """A merge patch moving an existing instance (whose metadata is `current`) to the group's
-    template: its spec, revision label, and the template's labels and annotations (a key
-    dropped from the template leaves the instance). Topology (immutable) and `offline` are
-    the instance's own and stay as they are."""
-    spec = {k: v for k, v in instance_spec(group, {}).items() if k != "topology"}
+    """A merge patch moving an existing instance (whose metadata is `current`, its spec
+    `current_spec`) to the group's template: its spec, revision label, and the template's
+    labels and annotations (a key dropped from the template leaves the instance, in the
+    spec as in the metadata). Topology (immutable) and `offline` stay as they are."""
+    want = {k: v for k, v in instance_spec(group, {}).items() if k not in INSTANCE_OWN}
+    have = {k: v for k, v in current_spec.items() if k not in INSTANCE_OWN}
     meta = metadata_patch(current, instance_metadata(group, name, revision)) or {}
-    return {"metadata": meta, "spec": spec}
+    return {"metadata": meta, "spec": merge_patch_to(have, want)}
 
 
 def build_peer_service(group: TiKVGroup) -> Object:

@@ -58,6 +58,8 @@ def instance_facts(
         revision=tikv.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
         version=tikv.spec.version,
         ready=available_in(conditions, min_ready_seconds, now) == 0,
+        broken=tikv.status.observed_generation == tikv.metadata.generation
+        and not is_true(conditions, cond.READY),
         synced=synced is not None
         and synced.status == "True"
         and synced.observed_generation == tikv.metadata.generation,

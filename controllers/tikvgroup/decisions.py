@@ -19,6 +19,7 @@ from controllers.common.updater import (
     Settled,
     Update,
     UpdateStep,
+    broken_first,
     names,
     pick_victim,
     wait_for_busy,
@@ -38,6 +39,8 @@ class Instance:
     version: str | None = None
     ready: bool = False
     synced: bool = False
+    broken: bool = False
+    """Not Ready at all (not merely within minReadySeconds), by a status about its spec."""
     deleting: bool = False
     offline: bool = False
     """spec.offline: the store is asked to leave."""
@@ -231,6 +234,10 @@ def update_step(
     leaving = [i for i in instances if not i.active]
     if leaving:
         return Hold(f"waiting for {names(leaving)} to leave before updating the next store")
+    version_held = pd_gate is not None and any(i.version != target_version for i in outdated)
+    broken = None if version_held else broken_first([i for i in outdated if not i.evicting])
+    if broken is not None:
+        return broken
     down = [i for i in instances if i.state_name in ("Disconnected", "Down")]
     if down:
         return Hold(

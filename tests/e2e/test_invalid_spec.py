@@ -81,3 +81,29 @@ async def test_a_downgrade_is_refused_until_the_group_opts_in(e2e: E2E) -> None:
     opt_in = {"metadata": {"annotations": {"tikv.org/allow-downgrade": "v7.5.0"}}}
     await e2e.patch(resources.TIKVGROUP, opt_in)
     await eventually(lambda: blocked_by("PDNotUpgraded"), "the downgrade let through", 60)
+
+
+async def test_a_typo_in_the_pod_overlay_is_refused_not_dropped(e2e: E2E) -> None:
+    typo = {"pod": {"spec": {"nodeSelectr": {"disk": "ssd"}}}}
+    e2e.apply_basic({"template": {"spec": {"overlay": typo}}})
+
+    async def refused() -> list[dict[str, str]] | None:
+        tikvs = await e2e.list(resources.TIKV)
+        blocked = [condition(t, "Blocked") for t in tikvs]
+        ok = len(tikvs) == 3 and all(b and b["reason"] == "InvalidSpec" for b in blocked)
+        return [b for b in blocked if b] if ok else None
+
+    blocked = await eventually(refused, "every TiKV instance refused with InvalidSpec", 120)
+    assert all('unknown field "spec.nodeSelectr"' in b["message"] for b in blocked), blocked
+    await asyncio.sleep(3)  # more reconciles pass
+    assert await e2e.list(resources.POD, "app.kubernetes.io/component=tikv") == []
+    warnings = [
+        e
+        for e in await e2e.list(resources.EVENT)
+        if e.get("reason") == "InvalidSpec" and e.get("regarding", {}).get("kind") == "TiKV"
+    ]
+    assert len(warnings) == 3, warnings
+
+    fixed = {"pod": {"spec": {"nodeSelectr": None, "nodeSelector": {"type": "kwok"}}}}
+    await e2e.patch(resources.TIKVGROUP, {"spec": {"template": {"spec": {"overlay": fixed}}}})
+    await e2e.wait_ready()

@@ -52,6 +52,11 @@ class ApiError(Exception):
         return self.status == 404
 
     @property
+    def invalid(self) -> bool:
+        """The API server refused the object itself (400 BadRequest, 422 Invalid)."""
+        return self.status in (400, 422)
+
+    @property
     def conflict(self) -> bool:
         return self.status == 409
 
@@ -180,8 +185,11 @@ class Client:
                 return ObjectList(items, str(meta.get("resourceVersion", "")))
 
     async def create(self, kind: ResourceKind, obj: Object) -> Object:
+        """Create with strict field validation: an unknown field (a typo in a user's Pod
+        overlay) is refused with the field's name instead of silently dropped."""
         namespace = obj["metadata"].get("namespace") if kind.namespaced else None
-        return await self.request("POST", kind.path(namespace), body=obj)
+        query = {"fieldValidation": "Strict"}
+        return await self.request("POST", kind.path(namespace), query=query, body=obj)
 
     async def replace(self, kind: ResourceKind, obj: Object, subresource: str = "") -> Object:
         """PUT the whole object; its metadata.resourceVersion makes this a compare-and-swap."""

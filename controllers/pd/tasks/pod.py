@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from controllers.common.objects import Object
-from controllers.common.pods import delete_pod, patch_pod_metadata
+from controllers.common.pods import create_pod, delete_pod, patch_pod_metadata
 from controllers.common.restart import needs_recreate
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.pd import reasons
@@ -12,7 +12,6 @@ from controllers.pd.build import build_pod
 from controllers.pd.context import PDContext
 from controllers.pd.tasks.takedown import hold_before_taking_down
 from tikv_operator.kube import resources
-from tikv_operator.kube.client import ApiError
 
 PD_RETRY = 5.0
 
@@ -38,12 +37,9 @@ async def apply_pod(ctx: PDContext) -> TaskResult:
 
 
 async def _create(ctx: PDContext, desired: Object) -> TaskResult:
-    try:
-        await ctx.deps.client.create(resources.POD, desired)
-    except ApiError as error:
-        if not error.conflict:
-            raise
-        return Retry(1.0, "a Pod exists that the cache has not seen yet")
+    refused = await create_pod(ctx, desired)
+    if refused is not None:
+        return refused
     ctx.event("Normal", reasons.POD_CREATED, "CreatePod", f"Pod {ctx.name} created")
     return Complete("Pod created")
 

@@ -40,6 +40,7 @@ def instance_view(ctx: GroupContext, pd: PD) -> Instance:
         revision=pd.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
         ready=available_in(pd.status.conditions, min_ready, ctx.now) == 0,
         synced=status_is_current(pd) and is_true(pd.status.conditions, cond.SYNCED),
+        broken=status_is_current(pd) and not is_true(pd.status.conditions, cond.READY),
         deleting=pd.metadata.deletion_timestamp is not None,
         member=view.member(name) is not None if view is not None else False,
         healthy=view.healthy(name) if view is not None else False,

@@ -8,7 +8,7 @@ from apis import conditions as cond
 from apis.types import parse_duration
 from controllers.common.conditions import is_true
 from controllers.common.objects import key_of
-from controllers.common.pods import delete_pod, patch_pod_metadata
+from controllers.common.pods import create_pod, delete_pod, patch_pod_metadata
 from controllers.common.restart import needs_recreate
 from controllers.common.runner import Complete, Retry, TaskResult
 from controllers.common.safety import UnsafeToProceed
@@ -19,7 +19,6 @@ from controllers.tikv.context import Context
 from controllers.tikv.decisions import RestartDecision, RestartStep, restart_decision
 from controllers.tikv.tasks.guard import fresh_instance, guard
 from tikv_operator.kube import resources
-from tikv_operator.kube.client import ApiError
 from tikv_operator.pdapi import NotBootstrapped, PDClient, PDError
 from tikv_operator.pdapi.models import StoreStateName
 
@@ -32,13 +31,7 @@ async def apply_pod(ctx: Context) -> TaskResult:
     ctx.condition(cond.SUSPENDED, "False", reasons.NOT_SUSPENDED, "the Pod runs")
     desired = build_pod(ctx.tikv)
     if ctx.pod is None:
-        try:
-            await ctx.deps.client.create(resources.POD, desired)
-        except ApiError as e:
-            if not e.conflict:
-                raise
-            return Retry(1, "a Pod exists that the cache has not seen yet")
-        return Complete("created")
+        return await create_pod(ctx, desired) or Complete("created")
     if ctx.pod["metadata"].get("deletionTimestamp"):
         # Its process may still heartbeat: the eviction must outlive it.
         ctx.restart_pending = True

@@ -67,7 +67,8 @@ async def rolling_update(ctx: Context) -> TaskResult:
             except UnsafeToProceed as e:
                 return Retry(2, str(e))
             current = {"labels": fresh.metadata.labels, "annotations": fresh.metadata.annotations}
-            patch = instance_update_patch(ctx.group, name, ctx.revision, current)
+            spec = fresh.spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+            patch = instance_update_patch(ctx.group, name, ctx.revision, current, spec)
             patch["metadata"]["uid"] = instance.metadata.uid
             await ctx.deps.client.patch(resources.TIKV, name, patch, ctx.namespace)
             note = f"updating {name} to revision {ctx.revision}"

@@ -181,3 +181,8 @@ def test_new_instances_go_to_the_least_filled_topology(
     policies: list[SchedulePolicy], existing: list[dict[str, str]], expected: dict[str, str]
 ) -> None:
     assert choose_topology(policies, existing) == expected
+
+
+def test_a_member_without_a_running_pod_takes_a_fixed_template_first() -> None:
+    broken = up("b", ready=False, broken=True)
+    assert update_step([up("a", leader=True), broken, up("c")], "r2") == Update("b")

@@ -69,10 +69,14 @@ def test_instance_is_a_valid_tikv_owned_by_the_group() -> None:
 
 
 def test_update_patch_never_touches_topology_or_offline() -> None:
-    current = build_instance(group(), "basic-tikv-abcdef", "rev1", {})["metadata"]
-    patch = instance_update_patch(group(version="v8.5.2"), "basic-tikv-abcdef", "rev2", current)
+    instance = build_instance(group(), "basic-tikv-abcdef", "rev1", {"zone": "z1"})
+    instance["spec"]["offline"] = True
+    new = group(version="v8.5.2")
+    patch = instance_update_patch(
+        new, "basic-tikv-abcdef", "rev2", instance["metadata"], instance["spec"]
+    )
     assert "topology" not in patch["spec"] and "offline" not in patch["spec"]
-    assert patch["spec"]["version"] == "v8.5.2"
+    assert patch["spec"] == {"version": "v8.5.2"}
     assert patch["metadata"]["labels"] == {INSTANCE_REVISION_HASH: "rev2"}
 
 
@@ -86,10 +90,11 @@ def test_instances_carry_the_template_metadata_and_record_its_keys() -> None:
 
 def test_update_patch_removes_template_labels_that_were_dropped_and_keeps_others() -> None:
     old = group(metadata={"labels": {"team": "db", "tier": "1"}})
-    current = build_instance(old, "basic-tikv-abcdef", "rev1", {})["metadata"]
+    instance = build_instance(old, "basic-tikv-abcdef", "rev1", {})
+    current = instance["metadata"]
     current["labels"]["added-by-someone"] = "y"
     new = group(metadata={"labels": {"team": "storage"}})
-    patch = instance_update_patch(new, "basic-tikv-abcdef", "rev2", current)
+    patch = instance_update_patch(new, "basic-tikv-abcdef", "rev2", current, instance["spec"])
     assert patch["metadata"]["labels"] == {
         "team": "storage",
         "tier": None,
@@ -105,3 +110,12 @@ def test_revision_changes_with_the_template_but_not_with_replicas() -> None:
 
 def test_selector_selects_the_groups_instances() -> None:
     assert f"{GROUP}=basic" in selector(group()).split(",")
+
+
+def test_update_patch_removes_a_field_the_template_dropped() -> None:
+    instance = build_instance(group(), "basic-tikv-abcdef", "rev1", {})
+    instance["spec"]["overlay"] = {"pod": {"spec": {"nodeSelectr": {"disk": "ssd"}}}}
+    patch = instance_update_patch(
+        group(), "basic-tikv-abcdef", "rev2", instance["metadata"], instance["spec"]
+    )
+    assert patch["spec"]["overlay"]["pod"]["spec"] == {"nodeSelectr": None}

@@ -263,3 +263,17 @@ def test_the_next_store_waits_while_a_restarted_store_is_still_evicted() -> None
     evicted = up("a", revision="r2", evicting=True)
     step = update_step([evicted, up("b")], "r2", "v8.5.1", None, NOW)
     assert isinstance(step, Hold) and "eviction of a" in step.message
+
+
+def test_a_store_without_a_running_pod_takes_a_fixed_template_first() -> None:
+    # A template that left "b" without a Pod must be fixable: "b" goes first, even though
+    # it is not Ready (it costs no availability), and "a" waits its turn.
+    broken = up("b", ready=False, broken=True, state_name=None)
+    assert update_step([up("a"), broken], "r2", "v8.5.1", None, NOW) == Update("b")
+
+
+def test_a_version_held_by_pd_holds_broken_stores_too() -> None:
+    broken = up("b", ready=False, broken=True, state_name=None)
+    gate = "PD first"
+    # A new version waits for PD however broken a store is.
+    assert isinstance(update_step([up("a"), broken], "r2", "v8.5.2", gate, NOW), Hold)
