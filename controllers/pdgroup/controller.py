@@ -25,10 +25,13 @@ INFORMERS = (
     resources.PD,
     resources.SERVICE,
     resources.CONTROLLERREVISION,
+    resources.POD,
+    resources.NODE,
 )
 """The kinds whose caches this controller reads and watches. ControllerRevisions are read by
 the revision task, not watched: no decision waits for one to change, and one deleted by hand
-comes back at the next reconcile."""
+comes back at the next reconcile. Pods and Nodes are read to release a member's Pod stuck
+on a dead node."""
 
 GROUP_TASKS: list[Step[GroupContext]] = [
     *opening(load.load, read_pd_view),
@@ -40,6 +43,7 @@ GROUP_TASKS: list[Step[GroupContext]] = [
     task("bootstrap", members.bootstrap),
     # Before scale and update: a failover in flight holds every other membership change, and
     # a rolling update would otherwise wait forever for the unhealthy member to be Ready.
+    task("stuck-pods", failover.release_stuck_pods),
     task("failover", failover.failover),
     task("scale", members.scale),
     task("update", update.rolling_update),

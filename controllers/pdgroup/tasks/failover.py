@@ -20,7 +20,7 @@ from apis.common import FailoverRecord
 from apis.names import pvc_name
 from apis.types import parse_duration
 from apis.volumes import DATA_VOLUME
-from controllers.common import conditions
+from controllers.common import conditions, stuckpods
 from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.objects import Object
 from controllers.common.pods import delete_pod
@@ -380,3 +380,27 @@ def _announce(ctx: GroupContext, record: FailoverRecord, note: str) -> None:
         ctx.event("Normal", reasons.FAILOVER_FINISHED, "Failover", f"failover of {name}: {note}")
     elif record.step not in IN_FLIGHT:
         ctx.event("Normal", reasons.FAILOVER_CANCELLED, "Failover", f"failover of {name}: {note}")
+
+
+async def release_stuck_pods(ctx: GroupContext) -> TaskResult:
+    """Force-delete a member's Pod stuck on a dead node once PD reports the member unhealthy
+    and it has not been Ready for unhealthyTimeout (whether or not failover is enabled: the
+    Pod alone keeps the instance from ever running again)."""
+    timeout = parse_duration(ctx.group.spec.failover.unhealthy_timeout)
+    view = ctx.view
+
+    def failed(pd: PD) -> str | None:
+        name = str(pd.metadata.name)
+        if view is None or view.member(name) is None or view.healthy(name):
+            return None
+        ready = conditions.find(pd.status.conditions, cond.READY)
+        since = ready.last_transition_time if ready is not None and ready.status != "True" else None
+        if since is None or ctx.now - since < timeout:
+            return None
+        return (
+            f"PD reports member {name} unhealthy, and it has not been Ready since "
+            f"{since.isoformat()} (unhealthyTimeout {timeout})"
+        )
+
+    released = await stuckpods.release_stuck_pods(ctx, ctx.instances, failed, 10.0)
+    return Complete(f"force-deleted {', '.join(released)}" if released else "")

@@ -8,6 +8,7 @@ from apis import TiKV
 from apis import conditions as cond
 from apis.common import FailoverRecord
 from apis.types import parse_duration
+from controllers.common import stuckpods
 from controllers.common.conditions import is_true
 from controllers.common.objects import key_of
 from controllers.common.pods import pod_ready
@@ -33,7 +34,6 @@ from controllers.tikvgroup.failover import (
 from controllers.tikvgroup.tasks.scale import create_instance
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError
-from tikv_operator.kube.resources import Object
 from tikv_operator.metrics import FAILOVER_TOTAL
 
 POLL = 10.0
@@ -163,46 +163,12 @@ async def _save(ctx: Context) -> None:
     ctx.group.status.failover = list(ctx.failover)
 
 
-def node_ready(node: Object | None) -> bool:
-    for c in ((node or {}).get("status") or {}).get("conditions") or ():
-        if c.get("type") == "Ready":
-            return bool(c.get("status") == "True")
-    return False
-
-
 async def release_stuck_pods(ctx: Context) -> TaskResult:
-    """A Pod deleted on a dead node stays Terminating for ever (no kubelet confirms that its
-    containers stopped), and its instance cannot get a new one. It is force-deleted, but only
-    once PD confirms that its store failed: a node that the control plane cannot reach may
-    still run the store, and two processes must never serve one store's data."""
-    if ctx.view is None or not ctx.view.leader:
-        return Complete()
+    """Force-delete a store's Pod stuck on a dead node once its store counts as failed."""
     timeout = policy_of(ctx).store_down_timeout
-    released = []
-    for tikv in ctx.instances:
-        pod = ctx.deps.cache(resources.POD).get(key_of(tikv))
-        if pod is None or not pod["metadata"].get("deletionTimestamp"):
-            continue
-        node_name = (pod.get("spec") or {}).get("nodeName")
-        if not node_name or node_ready(ctx.deps.cache(resources.NODE).get(node_name)):
-            continue
-        why = candidate(ctx, tikv).failed(ctx.now, timeout)
-        if why is None:
-            ctx.requeue(POLL)
-            continue
-        uid = pod["metadata"]["uid"]
-        fresh = await ctx.deps.client.get_or_none(
-            resources.POD, str(tikv.metadata.name), ctx.namespace
-        )
-        if fresh is None or fresh["metadata"]["uid"] != uid:
-            continue
-        await ctx.deps.client.delete(
-            resources.POD, str(tikv.metadata.name), ctx.namespace, uid=uid, grace_period_seconds=0
-        )
-        note = (
-            f"force-deleted Pod {tikv.metadata.name}, stuck Terminating on node {node_name} that "
-            f"is not Ready: {why}"
-        )
-        ctx.event("Warning", reasons.EVENT_POD_FORCE_DELETED, "Failover", note)
-        released.append(str(tikv.metadata.name))
+
+    def failed(tikv: TiKV) -> str | None:
+        return candidate(ctx, tikv).failed(ctx.now, timeout)
+
+    released = await stuckpods.release_stuck_pods(ctx, ctx.instances, failed, POLL)
     return Complete(f"force-deleted {', '.join(released)}" if released else "")
