@@ -62,7 +62,6 @@ NODE_MANAGED = "fake"
 """The main kwok plays the kubelet of the nodes with this annotation value."""
 
 
-
 def node_body(name: str, zone: str, managed_by: str = NODE_MANAGED) -> dict[str, Any]:
     """A fake Node for kwok: `managed_by` is the value of its NODE_ANNOTATION."""
     return {
@@ -84,6 +83,7 @@ def node_body(name: str, zone: str, managed_by: str = NODE_MANAGED) -> dict[str,
             "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
         },
     }
+
 
 @dataclass(frozen=True)
 class Binaries:
