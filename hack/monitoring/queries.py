@@ -16,6 +16,17 @@ import yaml
 from hack.monitoring.generated import DASHBOARD_DIR, RULES_FILE
 
 _VARIABLE = re.compile(r"\$\{(\w+)(?::\w+)?\}|\$(\w+)")
+OPERATOR_METRIC_PREFIXES = (
+    "controller_runtime_",
+    "workqueue_",
+    "leader_election_",
+    "rest_client_",
+    "tikv_operator_",
+)
+"""The operator's metric names start with one of these (controller-runtime, client-go and
+its own); anything else in a query is a function, keyword or label."""
+_SELECTOR = re.compile(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?")
+_MATCHER = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)")
 
 
 @dataclass(frozen=True)
@@ -45,11 +56,30 @@ def substitute(expr: str, values: Mapping[str, str]) -> str:
     return _VARIABLE.sub(one, expr)
 
 
+def selectors(expr: str) -> list[tuple[str, set[str]]]:
+    """The operator metrics a PromQL expression selects, each with the label names its
+    matchers use (a strict, simple reading: enough for the queries written here)."""
+    out = []
+    for match in _SELECTOR.finditer(expr):
+        name, matchers = match.group(1), match.group(2) or ""
+        if name.startswith(OPERATOR_METRIC_PREFIXES):
+            out.append((name, set(_MATCHER.findall(matchers))))
+    return out
+
+
+def grafana_regex_escape(value: str) -> str:
+    """A variable value as Grafana's Prometheus data source puts it into a query for a
+    variable with All: regex metacharacters escaped with a backslash, itself escaped for the
+    PromQL string (`a.b` → `a\\.b`)."""
+    value = value.replace("\\", "\\\\\\\\")
+    return re.sub(r"[$^*{}\[\]'+?.()|]", lambda m: "\\\\" + m.group(0), value)
+
+
 def grafana_values(namespace: str, cluster: str, rate_interval: str, range_: str) -> dict[str, str]:
     """What Grafana puts in for the variables these dashboards use, for one cluster."""
     return {
-        "namespace": re.escape(namespace),
-        "cluster": re.escape(cluster),
+        "namespace": grafana_regex_escape(namespace),
+        "cluster": grafana_regex_escape(cluster),
         "__rate_interval": rate_interval,
         "__range": range_,
         "__interval": rate_interval,

@@ -23,6 +23,7 @@ from hack.monitoring.queries import (
     grafana_values,
     load_dashboards,
     panel_queries,
+    selectors,
     substitute,
     variable_queries,
 )
@@ -33,7 +34,6 @@ from tikv_operator.pdapi.snapshot_metrics import PDSnapshotFreshness
 
 RUNBOOKS = REPO / "docs" / "runbooks.md"
 VALUES = grafana_values("ns", "basic", "1m", "1h")
-PREFIXES = ("controller_runtime_", "workqueue_", "leader_election_", "rest_client_", "tikv_")
 _SUFFIXES = {"histogram": ("_bucket", "_sum", "_count"), "counter": ("_total",)}
 
 
@@ -60,23 +60,11 @@ def exported() -> dict[str, set[str]]:
 
 
 METRICS = exported()
-_SELECTOR = re.compile(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?")
 _GROUPING = re.compile(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)")
-_MATCHER = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)")
-
-
-def references(expr: str) -> list[tuple[str, set[str]]]:
-    """The operator metrics a PromQL expression selects, with the label names it matches."""
-    out = []
-    for match in _SELECTOR.finditer(expr):
-        name, matchers = match.group(1), match.group(2) or ""
-        if name.startswith(PREFIXES):
-            out.append((name, set(_MATCHER.findall(matchers))))
-    return out
 
 
 def check_expression(expr: str) -> None:
-    refs = references(expr)
+    refs = selectors(expr)
     assert refs, f"no operator metric in {expr!r}"
     for name, matched in refs:
         assert name in METRICS, f"{name} is not exported (in {expr!r})"
@@ -217,3 +205,10 @@ def test_the_scrape_annotation_component_annotates_the_metrics_service(tmp_path:
         "prometheus.io/port": "8080",
         "prometheus.io/path": "/metrics",
     }
+
+
+def test_variable_values_are_escaped_as_grafana_escapes_them_for_a_regex() -> None:
+    values = grafana_values("team.a", "basic-1", "1m", "1h")
+    assert substitute('{namespace=~"$namespace", cluster=~"$cluster"}', values) == (
+        '{namespace=~"team\\\\.a", cluster=~"basic-1"}'
+    )
