@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client.registry import Collector
-
 from tests.pd_fixtures import SimulatorHandle, simulator
+from tests.unit.collectors import samples
 from tikv_operator.pdapi.poller import STALE_AFTER_POLLS, Poller, Pollers
 from tikv_operator.pdapi.snapshot_metrics import PDSnapshotFreshness, cluster_labels
 
 __all__ = ["simulator"]
-
-
-def samples(collector: Collector) -> dict[tuple[str, ...], float]:
-    """(metric name, label values...) → value."""
-    return {
-        (s.name, *s.labels.values()): s.value
-        for family in collector.collect()
-        for s in family.samples
-    }
 
 
 def start_cluster(simulator: SimulatorHandle) -> None:

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client.registry import Collector
-
 from controllers.common.group_metrics import GroupHealth, blocked_reason
-from controllers.common.instance_metrics import InstanceHealth
+from tests.unit.collectors import samples
 from tikv_operator.kube.cache import Store
 from tikv_operator.kube.resources import Object
-
-
-def samples(collector: Collector) -> dict[tuple[str, ...], float]:
-    """(metric name, label values...) → value."""
-    return {
-        (s.name, *s.labels.values()): s.value
-        for family in collector.collect()
-        for s in family.samples
-    }
 
 
 def store(*objects: Object) -> Store:
@@ -102,23 +91,3 @@ def test_a_deleted_object_takes_its_series_with_it() -> None:
     assert samples(collector)
     groups.delete("ns/basic")
     assert samples(collector) == {}
-
-
-def test_an_instance_is_abnormal_on_each_condition_that_is_not_true() -> None:
-    tikv = {
-        "metadata": {"name": "basic-tikv-a", "namespace": "ns"},
-        "spec": {"cluster": {"name": "basic"}},
-        "status": {
-            "conditions": [
-                {"type": "Ready", "status": "False"},
-                {"type": "Synced", "status": "True"},
-            ],
-            "stateName": "Disconnected",
-        },
-    }
-    got = samples(InstanceHealth(Store(), store(tikv)))
-    where = ("ns", "basic")
-    assert got[("tikv_operator_instance_abnormal", *where, "tikv", "basic-tikv-a", "Ready")] == 1
-    assert got[("tikv_operator_instance_abnormal", *where, "tikv", "basic-tikv-a", "Synced")] == 0
-    assert got[("tikv_operator_store_state", *where, "basic-tikv-a", "Disconnected")] == 1
-    assert got[("tikv_operator_store_state", *where, "basic-tikv-a", "Up")] == 0
