@@ -8,8 +8,8 @@ object's series go with it.
   current revision is not its update revision yet).
 - `tikv_operator_group_blocked{…,reason}`: 1 with the Blocked condition's reason while it
   is True; 0 (no reason) otherwise.
-- `tikv_operator_group_failover_replacements{…}`: replacements recorded in the group's
-  failover status.
+- `tikv_operator_group_failover_records{…}`: records in the group's `status.failover`
+  (TiKV: replacement instances in place; PD: member failovers done or in flight).
 - `tikv_operator_cluster_condition{namespace,cluster,condition}`: 1 when True, else 0.
 - `tikv_operator_cluster_blocked{namespace,cluster,reason}`: as for groups (safety brake,
   deletion protection).
@@ -122,8 +122,9 @@ class GroupHealth(Collector):
                 labels=[*GROUP_LABELS, "reason"],
             ),
             GaugeMetricFamily(
-                "tikv_operator_group_failover_replacements",
-                "Replacement instances recorded in a group's failover status",
+                "tikv_operator_group_failover_records",
+                "Records in a group's status.failover (TiKV: replacements in place; PD: member "
+                "failovers done or in flight)",
                 labels=GROUP_LABELS,
             ),
             GaugeMetricFamily(

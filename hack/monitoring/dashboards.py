@@ -623,8 +623,8 @@ def clusters_dashboard() -> Dashboard:
         .with_panel(
             stat(
                 "Failovers",
-                "Replacement instances the operator created for failed stores in the "
-                "dashboard's time range.",
+                "Failovers the operator made in the dashboard's time range (TiKV: a "
+                "replacement instance for a failed store; PD: a failed member recreated).",
                 Query(
                     "sum by (cluster, component) "
                     f"(increase(tikv_operator_failover_total{{{CLUSTER}}}[$__range]))",
@@ -635,13 +635,13 @@ def clusters_dashboard() -> Dashboard:
         )
         .with_panel(
             timeseries(
-                "Failover replacements in place",
-                "Replacements recorded in each group's failover status; they stay until the "
-                "failed instance is recovered or removed.",
+                "Failover records",
+                "Records in each group's status.failover. TiKV: replacement instances in place, "
+                "until the failed instance is recovered or removed; PD: member failovers done "
+                "or in flight.",
                 "none",
                 Query(
-                    "max by (cluster, group) "
-                    f"(tikv_operator_group_failover_replacements{{{CLUSTER}}})",
+                    f"max by (cluster, group) (tikv_operator_group_failover_records{{{CLUSTER}}})",
                     "{{cluster}}/{{group}}",
                 ),
                 width=6,

@@ -26,7 +26,7 @@ KEY_PANELS = (
     (CLUSTERS_UID, "Abnormal instances"),
     (CLUSTERS_UID, "Store states"),
     (CLUSTERS_UID, "Blocked groups"),
-    (CLUSTERS_UID, "Failover replacements in place"),
+    (CLUSTERS_UID, "Failover records"),
     (CLUSTERS_UID, "Operator's view of PD"),
     (OPERATOR_UID, "Reconciles by result"),
     (OPERATOR_UID, "API requests by code"),

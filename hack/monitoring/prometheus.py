@@ -35,14 +35,18 @@ def binaries() -> tuple[Path, Path]:
     return b.prometheus, b.promtool
 
 
-def check_rules(promtool: Path, rules_file: Path) -> subprocess.CompletedProcess[str]:
+def promtool(binary: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(binary), *args], capture_output=True, text=True, check=False)
+
+
+def check_rules(binary: Path, rules_file: Path) -> subprocess.CompletedProcess[str]:
     """`promtool check rules FILE` (exit 0 when every rule parses)."""
-    return subprocess.run(
-        [str(promtool), "check", "rules", str(rules_file)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return promtool(binary, "check", "rules", str(rules_file))
+
+
+def run_rule_tests(binary: Path, tests_file: Path) -> subprocess.CompletedProcess[str]:
+    """`promtool test rules FILE` (exit 0 when every case passes)."""
+    return promtool(binary, "test", "rules", str(tests_file))
 
 
 def config(targets: list[str], rule_files: list[Path]) -> dict[str, Any]:

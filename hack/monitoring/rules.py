@@ -72,13 +72,17 @@ ALERTS = (
     ),
     Alert(
         "TiKVFailoverHappened",
-        "sum by (namespace, cluster, component) (increase(tikv_operator_failover_total[30m])) > 0",
+        # increase() sees no rise in a series born at 1 (an operator that restarted, a
+        # counter not created at 0 beforehand); the second half catches such a series.
+        "sum by (namespace, cluster, component) (increase(tikv_operator_failover_total[30m])) > 0"
+        " or sum by (namespace, cluster, component) "
+        "(tikv_operator_failover_total unless tikv_operator_failover_total offset 30m) > 0",
         None,
         "warning",
-        "The operator replaced a failed {{ $labels.component }} instance in "
+        "The operator failed over a {{ $labels.component }} instance in "
         "{{ $labels.namespace }}/{{ $labels.cluster }}",
-        "Failover created a replacement instance in the last 30 minutes. The failed instance "
-        "stays until it recovers or is removed; see the group's status.failover.",
+        "Failover replaced a failed instance in the last 30 minutes (TiKV: a new instance "
+        "beside the failed one; PD: the member recreated). See the group's status.failover.",
         fires_in_failover=True,
     ),
     Alert(

@@ -11,17 +11,19 @@ import asyncio
 import json
 import math
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from hack.monitoring import rules
 from hack.monitoring.generated import RULES_FILE
 from hack.monitoring.preview import collect, render
-from hack.monitoring.prometheus import Prometheus, binaries, check_rules
+from hack.monitoring.prometheus import Prometheus, binaries, check_rules, run_rule_tests
 from hack.monitoring.queries import (
     alert_rules,
     grafana_values,
@@ -35,6 +37,7 @@ from tikv_operator.kube import resources
 from .harness import CLUSTER, E2E, condition, eventually, until
 from .test_failover import FAILOVER, fail_store, failover_records
 
+RULE_TESTS = Path(__file__).with_name("alert_rules_test.yaml")
 HOLD = 15.0
 PREVIEW = "TIKV_OPERATOR_PREVIEW"
 """Where to write the preview PNG (`make monitoring-preview` sets docs/); default tmp."""
@@ -68,6 +71,33 @@ def test_promtool_accepts_the_alert_rules(prometheus_bin: tuple[Path, Path]) -> 
     result = check_rules(prometheus_bin[1], RULES_FILE)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"SUCCESS: {len(rules.ALERTS)} rules found" in result.stdout
+
+
+def rendered(template: str, labels: dict[str, str]) -> str:
+    """An annotation as Prometheus renders it; ours use only `{{ $labels.NAME }}`."""
+    return re.sub(r"\{\{\s*\$labels\.(\w+)\s*\}\}", lambda m: labels.get(m.group(1), ""), template)
+
+
+def test_the_alerts_fire_when_and_as_promtool_unit_tests_expect(
+    prometheus_bin: tuple[Path, Path], tmp_path: Path
+) -> None:
+    cases = yaml.safe_load(RULE_TESTS.read_text())
+    annotations = {r["alert"]: r["annotations"] for r in alert_rules()}
+    for case in cases["tests"]:
+        for check in case.get("alert_rule_test") or ():
+            for alert in check.get("exp_alerts") or ():
+                alert.setdefault(
+                    "exp_annotations",
+                    {
+                        key: rendered(template, alert["exp_labels"])
+                        for key, template in annotations[check["alertname"]].items()
+                    },
+                )
+    cases["rule_files"] = [str(RULES_FILE)]
+    completed = tmp_path / RULE_TESTS.name
+    completed.write_text(yaml.safe_dump(cases))
+    result = run_rule_tests(prometheus_bin[1], completed)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 async def run_failover_scenario(e2e: E2E) -> tuple[str, str]:

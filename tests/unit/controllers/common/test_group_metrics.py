@@ -71,10 +71,10 @@ def test_a_reason_that_is_not_a_constant_never_becomes_a_label_value() -> None:
     assert blocked_reason(odd) == "Other"
 
 
-def test_failover_replacements_are_counted_from_the_group_status() -> None:
+def test_failover_records_are_counted_from_the_group_status() -> None:
     record = {"instance": "x", "reason": "down", "time": "2024-01-01T00:00:00Z", "step": "Up"}
     got = samples(health(tikvgroups=store(group("basic", failover=[record]))))
-    assert got[("tikv_operator_group_failover_replacements", "ns", "basic", "basic", "tikv")] == 1
+    assert got[("tikv_operator_group_failover_records", "ns", "basic", "basic", "tikv")] == 1
 
 
 def test_cluster_conditions_are_one_when_true_and_zero_otherwise() -> None:
