@@ -6,22 +6,27 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CACHE ?= $(HOME)/.cache/tikv-operator
 
-.PHONY: install binaries test unit lint crds dev bench bench-fleet cluster-up cluster-down clean
+.PHONY: install binaries monitoring-tools test unit lint crds dashboards monitoring-preview dev \
+	bench bench-fleet cluster-up cluster-down clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,monitoring]'
 	@touch $@
 
-# Kubernetes control plane, etcd and kwok built from the Go module proxy, and pd-server from
+# Kubernetes control plane, etcd and kwok built from the Go module proxy, pd-server from
 # the checksum-verified source snapshot in ../shared/third_party/pd (its dependencies from
-# the proxy); cached under $(CACHE)/bin/<component>-<version>/. A cold build takes a long
-# time on 2 cores.
+# the proxy), and prometheus/promtool unpacked from Debian's package; cached under
+# $(CACHE)/bin/<component>-<version>/. A cold build takes a long time on 2 cores.
 binaries:
 	TIKV_OPERATOR_CACHE=$(CACHE) bash hack/build-binaries.sh
+
+# Only prometheus and promtool (apt-get download + dpkg -x: no root, nothing installed).
+monitoring-tools:
+	TIKV_OPERATOR_CACHE=$(CACHE) bash hack/build-binaries.sh prometheus
 
 # The whole suite: unit, integration (real control plane, real pd-server) and end-to-end.
 test: install binaries
@@ -38,6 +43,17 @@ lint: install
 
 crds: install
 	$(VENV)/bin/tikv-operator crds --output-dir manifests/crd
+
+# Grafana dashboards and Prometheus rules under manifests/monitoring/, built in code
+# (hack/monitoring); a unit test fails when the committed files differ.
+dashboards: install
+	$(PY) -m hack.monitoring
+
+# docs/monitoring-preview.png: the e2e monitoring scenario against a real Prometheus,
+# rendering the key panels from Prometheus's answers.
+monitoring-preview: install binaries
+	TIKV_OPERATOR_PREVIEW=$(CURDIR)/docs/monitoring-preview.png \
+		$(PY) -m pytest -q tests/e2e/test_monitoring.py
 
 # The operator's main job on an embedded local control plane.
 dev: install binaries

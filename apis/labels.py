@@ -36,6 +36,14 @@ OPERATOR_ANNOTATIONS = frozenset(
 """Annotations the operator sets itself: a user's template annotation of the same key is
 ignored."""
 
+PROMETHEUS_SCRAPE = "prometheus.io/scrape"
+PROMETHEUS_PORT = "prometheus.io/port"
+PROMETHEUS_PATH = "prometheus.io/path"
+"""Annotations on PD and TiKV Pods for Prometheus's annotation-driven Pod discovery (the
+`kubernetes-pods` job of Prometheus's example configuration): where the server's own metrics
+are. Defaults only: a user's template or overlay annotation of the same key wins, so
+`prometheus.io/scrape: "false"` turns the scrape off."""
+
 MANAGED_BY_VALUE = "tikv-operator"
 NAME_VALUE = "tikv"
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the control-plane binaries the tests and `make dev` run (kube-apiserver,
 # kube-controller-manager, kube-scheduler, etcd, kwok from the Go module proxy; pd-server
-# from PD's source snapshot, see build_pd) and caches them under
+# from PD's source snapshot, see build_pd; prometheus and promtool unpacked from Debian's
+# package, see build_prometheus) and caches them under
 # $TIKV_OPERATOR_CACHE/bin/<component>-<version>/. Targets: etcd kwok kubernetes pd
-# (all by default).
+# prometheus (all by default).
 # A binary that is already there is skipped; each one is built to a temporary name and
 # moved into place, so an interrupted build never leaves a half-written binary behind.
 set -euo pipefail
@@ -16,6 +17,7 @@ K8S_BIN=$CACHE/bin/kubernetes-v$K8S_VERSION
 ETCD_BIN=$CACHE/bin/etcd-v$ETCD_VERSION
 KWOK_BIN=$CACHE/bin/kwok-v$KWOK_VERSION
 PD_BIN=$CACHE/bin/pd-v$PD_VERSION
+PROMETHEUS_BIN=$CACHE/bin/prometheus-v$PROMETHEUS_VERSION
 
 export CGO_ENABLED=0
 # The checksum database is not reachable from every build machine; the committed
@@ -131,8 +133,53 @@ build_pd() {
   build "$PD_SRC" "$PD_BIN/pd-server" ./cmd/pd-server "$(pd_ldflags)" without_dashboard
 }
 
+# Prometheus is not built: Debian's `prometheus` package is downloaded (`apt-get download`,
+# no root needed, nothing installed on the system) and its two binaries unpacked with
+# `dpkg -x`. The package must carry PROMETHEUS_VERSION upstream (Debian's own suffix, such
+# as +ds-5+deb12u1, may move with security updates). Without package lists apt knows no
+# candidate; as root the lists are refreshed once (apt-get update), otherwise the error
+# says to.
+build_prometheus() {
+  if [[ -x $PROMETHEUS_BIN/prometheus && -x $PROMETHEUS_BIN/promtool ]]; then
+    log "have $PROMETHEUS_BIN/prometheus"; return
+  fi
+  local candidate
+  candidate=$(apt-cache policy prometheus 2>/dev/null | awk '/Candidate:/ {print $2}')
+  if [[ -z $candidate || $candidate == "(none)" ]] && [[ $(id -u) == 0 ]]; then
+    log "no apt candidate for prometheus; refreshing the package lists"
+    apt-get update -qq
+    candidate=$(apt-cache policy prometheus 2>/dev/null | awk '/Candidate:/ {print $2}')
+  fi
+  if [[ -z $candidate || $candidate == "(none)" ]]; then
+    log "apt knows no prometheus package: run 'apt-get update' (as root) and try again"
+    return 1
+  fi
+  if [[ ${candidate%%+*} != "$PROMETHEUS_VERSION" ]]; then
+    log "Debian's prometheus is $candidate, not $PROMETHEUS_VERSION (hack/versions.sh)"
+    return 1
+  fi
+  local tmp
+  mkdir -p "$CACHE/bin"
+  tmp=$(mktemp -d "$CACHE/bin/.prometheus.XXXXXX")
+  log "downloading Debian's prometheus $candidate"
+  (cd "$tmp" && apt-get download -q "prometheus=$candidate" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+  local debs=("$tmp"/prometheus_*.deb)
+  if [[ ! -f ${debs[0]} ]]; then
+    log "apt-get download prometheus=$candidate fetched nothing"
+    rm -rf "$tmp"; return 1
+  fi
+  dpkg -x "${debs[0]}" "$tmp/root"
+  mkdir -p "$tmp/bin"
+  mv "$tmp/root/usr/bin/prometheus" "$tmp/root/usr/bin/promtool" "$tmp/bin/"
+  "$tmp/bin/promtool" --version >&2
+  rm -rf "$PROMETHEUS_BIN"
+  mv "$tmp/bin" "$PROMETHEUS_BIN"
+  rm -rf "$tmp"
+  log "unpacked $PROMETHEUS_BIN/{prometheus,promtool}"
+}
+
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok kubernetes pd)
+[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok kubernetes pd prometheus)
 for t in "${targets[@]}"; do
   "build_$t"
 done

@@ -93,6 +93,8 @@ class Binaries:
     kube_scheduler: Path
     kwok: Path
     pd_server: Path
+    prometheus: Path
+    promtool: Path
 
     @classmethod
     def from_cache(cls, root: Path | None = None) -> Binaries:
@@ -106,6 +108,8 @@ class Binaries:
             kube_scheduler=k8s / "kube-scheduler",
             kwok=bin_dir / f"kwok-v{v['KWOK_VERSION']}" / "kwok",
             pd_server=bin_dir / f"pd-v{v['PD_VERSION']}" / "pd-server",
+            prometheus=bin_dir / f"prometheus-v{v['PROMETHEUS_VERSION']}" / "prometheus",
+            promtool=bin_dir / f"prometheus-v{v['PROMETHEUS_VERSION']}" / "promtool",
         )
 
     def require_control_plane(self) -> None:

@@ -18,11 +18,17 @@ WATCHED_CONDITIONS = (cond.READY, cond.SYNCED)
 STORE_STATES = ("Up", "Disconnected", "Down", "Offline", "Tombstone")
 
 
-def _status_of(obj: Object, type_: str) -> str | None:
+def condition_of(obj: Object, type_: str) -> Object | None:
+    """The condition of `type_` in a cached object's status, as the API server sent it."""
     for c in (obj.get("status") or {}).get("conditions") or ():
         if c.get("type") == type_:
-            return str(c.get("status"))
+            return dict(c)
     return None
+
+
+def cluster_of(obj: Object) -> str:
+    """The Cluster a group or instance belongs to (`spec.cluster.name`)."""
+    return str(((obj.get("spec") or {}).get("cluster") or {}).get("name"))
 
 
 class InstanceHealth(Collector):
@@ -37,13 +43,10 @@ class InstanceHealth(Collector):
         for component, cache in self._instances.items():
             for obj in cache.objects():
                 meta, status = obj["metadata"], obj.get("status") or {}
-                where = [
-                    str(meta.get("namespace")),
-                    str(((obj.get("spec") or {}).get("cluster") or {}).get("name")),
-                ]
+                where = [str(meta.get("namespace")), cluster_of(obj)]
                 name = str(meta["name"])
                 for type_ in WATCHED_CONDITIONS:
-                    bad = _status_of(obj, type_) != "True"
+                    bad = (condition_of(obj, type_) or {}).get("status") != "True"
                     abnormal.add_metric([*where, component, name, type_], float(bad))
                 state = status.get("stateName")
                 if component == "tikv" and state:

@@ -82,6 +82,22 @@ def stamped(meta: Object, user: UserMetadata) -> Object:
     return out
 
 
+def scrape_annotations(port: int, path: str = "/metrics") -> dict[str, str]:
+    """Where Prometheus finds a Pod's metrics, for annotation-driven discovery."""
+    return {
+        labels.PROMETHEUS_SCRAPE: "true",
+        labels.PROMETHEUS_PORT: str(port),
+        labels.PROMETHEUS_PATH: path,
+    }
+
+
+def defaulted(meta: Object, annotations: Mapping[str, str]) -> Object:
+    """`meta` with each of `annotations` whose key it does not carry yet: defaults that the
+    user's metadata (already stamped on `meta`) overrides."""
+    have = meta.get("annotations") or {}
+    return {**meta, "annotations": {**annotations, **have}}
+
+
 def synced(running: Mapping[str, object], desired: Object) -> tuple[dict[str, str], dict[str, str]]:
     """The labels and annotations `running` should have: every key of `desired` set, the user
     keys `running` carried and `desired` no longer does removed, all others kept."""

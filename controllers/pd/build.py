@@ -9,7 +9,7 @@ from apis import PD, labels
 from apis.config import PD_MANAGED_KEYS, render_config
 from apis.names import PD_CLIENT_PORT, PD_PEER_PORT, instance_host, pd_client_url
 from apis.pd import COMPONENT, CONFIG_DIR, DATA_DIR, initial_members
-from controllers.common.metadata import for_pod, stamped
+from controllers.common.metadata import defaulted, for_pod, scrape_annotations, stamped
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.podspec import instance_pod_spec, instance_volumes
@@ -132,4 +132,6 @@ def build_pod(pd: PD, config: str) -> Object:
         annotations=pod_hashes(spec, config, pd.spec.update_strategy.config),
     )
     meta = stamped(meta, for_pod(pd.metadata, overlay.metadata))
+    # pd-server serves its metrics on the client port.
+    meta = defaulted(meta, scrape_annotations(PD_CLIENT_PORT))
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}

@@ -9,7 +9,7 @@ from apis.common import DATA_VOLUME
 from apis.config import TIKV_MANAGED_KEYS, render_config
 from apis.names import TIKV_PORT, TIKV_STATUS_PORT, instance_host
 from apis.tikv import CONFIG_DIR, DATA_DIR
-from controllers.common.metadata import for_pod, stamped
+from controllers.common.metadata import defaulted, for_pod, scrape_annotations, stamped
 from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.podspec import instance_pod_spec, instance_volumes
@@ -97,6 +97,8 @@ def build_pod(tikv: TiKV) -> Object:
     pod_labels = instance_labels(tikv, hashes[labels.POD_HASH])
     meta = child_metadata(tikv, str(tikv.metadata.name), pod_labels, annotations=hashes)
     meta = stamped(meta, for_pod(tikv.metadata, tikv.spec.overlay.pod.metadata))
+    # tikv-server serves its metrics on the status port.
+    meta = defaulted(meta, scrape_annotations(TIKV_STATUS_PORT))
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
 

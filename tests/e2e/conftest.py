@@ -11,7 +11,7 @@ from kubernetes_asyncio.client import ApiClient
 from hack.localcluster import LocalCluster
 from tikv_operator.kube.client import Client
 
-from .harness import E2E, Operator, start_simulator
+from .harness import E2E, OPERATOR_FLAGS, Operator, start_simulator
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -28,6 +28,12 @@ def sim_args() -> tuple[str, ...]:
 
 
 @pytest.fixture
+def operator_args() -> tuple[str, ...]:
+    """Extra operator flags; a scenario overrides this fixture to add some."""
+    return ()
+
+
+@pytest.fixture
 async def e2e(
     control_plane: LocalCluster,
     crds: Path,
@@ -35,10 +41,17 @@ async def e2e(
     namespace: str,
     tmp_path: Path,
     sim_args: tuple[str, ...],
+    operator_args: tuple[str, ...],
 ) -> AsyncIterator[E2E]:
     kube = Client(api_client)
     sim = start_simulator(namespace, control_plane.kubeconfig, tmp_path, *sim_args)
-    operator = Operator(control_plane.kubeconfig, namespace, sim.url, tmp_path / "operator")
+    operator = Operator(
+        control_plane.kubeconfig,
+        namespace,
+        sim.url,
+        tmp_path / "operator",
+        extra=(*OPERATOR_FLAGS, *operator_args),
+    )
     env = E2E(control_plane, kube, namespace, sim, operator, tmp_path)
     try:
         operator.start()

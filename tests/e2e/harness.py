@@ -27,6 +27,7 @@ from tikv_operator.kube.resources import EVENT, Object, ResourceKind
 T = TypeVar("T")
 CLUSTER = "basic"
 EXAMPLE = REPO / "examples" / "basic"
+OPERATOR_FLAGS = ("--pd-poll-interval=2s", "--log-format=json", "--log-level=info")
 
 
 async def eventually(
@@ -71,7 +72,7 @@ class Operator:
     namespace: str
     pd_url: str
     log_dir: Path
-    extra: tuple[str, ...] = ("--pd-poll-interval=2s", "--log-format=json", "--log-level=info")
+    extra: tuple[str, ...] = OPERATOR_FLAGS
     process: Process | None = None
     probe_port: int = 0
     metrics_port: int = 0

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 
 import structlog
 from prometheus_client import REGISTRY
+from prometheus_client.registry import Collector
 
 from apis.types import parse_duration
 from controllers.cluster import controller as cluster
 from controllers.common.deps import ControllerSettings, Deps
+from controllers.common.group_metrics import GroupHealth
 from controllers.common.instance_metrics import InstanceHealth
 from controllers.pd import controller as pd
 from controllers.pdgroup import controller as pdgroup
@@ -36,6 +38,7 @@ from tikv_operator.kube.manager import Manager, ManagerOptions
 from tikv_operator.kube.resources import ResourceKind, cache_selector
 from tikv_operator.logging import LogFormat, configure_logging
 from tikv_operator.pdapi.poller import Pollers
+from tikv_operator.pdapi.snapshot_metrics import PDSnapshotFreshness
 
 log = structlog.get_logger(__name__)
 
@@ -268,6 +271,20 @@ def build_deps(manager: Manager, client: Client, options: RunOptions) -> Deps:
     )
 
 
+def state_collectors(deps: Deps) -> list[Collector]:
+    """The metrics computed at every scrape from the caches and the PD pollers: they say
+    what the objects and PD say now, and an object's series go with it."""
+    return [
+        InstanceHealth(deps.cache(resources.PD), deps.cache(resources.TIKV)),
+        GroupHealth(
+            deps.cache(resources.CLUSTER),
+            deps.cache(resources.PDGROUP),
+            deps.cache(resources.TIKVGROUP),
+        ),
+        PDSnapshotFreshness(deps.pd),
+    ]
+
+
 async def run_operator(options: RunOptions) -> int:
     """Run until SIGTERM/SIGINT (0) or until the Lease is lost (1)."""
     client = Client(await new_api_client(options.kubeconfig))
@@ -276,8 +293,9 @@ async def run_operator(options: RunOptions) -> int:
     for name, setup in controller_setups():
         setup(manager, deps)
         log.debug("controller registered", controller=name)
-    health = InstanceHealth(deps.cache(resources.PD), deps.cache(resources.TIKV))
-    REGISTRY.register(health)
+    collectors = state_collectors(deps)
+    for collector in collectors:
+        REGISTRY.register(collector)
     log.info(
         "starting tikv-operator",
         namespaces=list(options.namespaces) or "all",
@@ -291,7 +309,8 @@ async def run_operator(options: RunOptions) -> int:
         log.error("lost the leader Lease; exiting so that only one operator acts")
         return 1
     finally:
-        REGISTRY.unregister(health)
+        for collector in collectors:
+            REGISTRY.unregister(collector)
         await deps.pd.close()
         await client.close()
     return 0

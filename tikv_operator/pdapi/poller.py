@@ -232,6 +232,9 @@ class Poller:
         self.client = client
         self.interval = interval
         self.snapshot: Snapshot | None = None
+        self.last_success: float | None = None
+        """When the latest successful poll was taken (seconds since the epoch): a failed poll
+        keeps the previous data for display, so its `taken_at` says nothing of its age."""
         self._on_change = on_change
         self._clock = clock
         self._wake = asyncio.Event()
@@ -286,6 +289,8 @@ class Poller:
         async with self._lock:
             new = await take_snapshot(self.client, self._clock)
             change = diff(self.snapshot, new)
+            if new.ok:
+                self.last_success = new.taken_at
             if not new.ok and self.snapshot is not None:
                 # Keep what we knew for display, marked as failed so nobody acts on it.
                 new = dataclasses.replace(self.snapshot, taken_at=new.taken_at, error=new.error)
@@ -350,6 +355,10 @@ class Pollers:
 
     def get(self, cluster: str) -> Poller | None:
         return self._pollers.get(cluster)
+
+    def items(self) -> list[tuple[str, Poller]]:
+        """Every running poller with its cluster key (`namespace/name`)."""
+        return list(self._pollers.items())
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` on every change of any cluster; returns the unsubscribe function."""

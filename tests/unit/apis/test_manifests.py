@@ -54,9 +54,10 @@ def test_default_install_has_crds_rbac_and_manager_in_one_namespace() -> None:
         *["CustomResourceDefinition"] * 5,
         "Deployment",
         "Namespace",
+        "Service",
         "ServiceAccount",
     ]
-    for kind in ("Deployment", "ServiceAccount"):
+    for kind in ("Deployment", "Service", "ServiceAccount"):
         assert _one(objects, kind)["metadata"]["namespace"] == "tikv-operator-system"
     subject = _one(objects, "ClusterRoleBinding")["subjects"][0]
     assert subject == {

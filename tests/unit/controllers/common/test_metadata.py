@@ -8,6 +8,7 @@ from apis.meta import ObjectMeta
 from controllers.common.metadata import (
     UserMetadata,
     carried,
+    defaulted,
     for_pod,
     metadata_patch,
     stamped,
@@ -86,6 +87,21 @@ def test_a_key_the_operator_also_sets_survives_being_dropped_by_the_user() -> No
     desired = stamped({"labels": {"team": "operator"}}, UserMetadata())
     labels, _ = synced(running, desired)
     assert labels["team"] == "operator"
+
+
+def test_a_default_annotation_fills_in_where_neither_operator_nor_user_set_it() -> None:
+    meta = defaulted(built({}, {"note": "mine"}), {"note": "default", "other": "default"})
+    assert meta["annotations"]["note"] == "mine"
+    assert meta["annotations"]["other"] == "default"
+    assert meta["annotations"][POD_HASH] == "h1"
+
+
+def test_a_user_value_dropped_from_the_template_goes_back_to_the_default() -> None:
+    running = defaulted(built({}, {"note": "mine"}), {"note": "default"})
+    desired = defaulted(built({}), {"note": "default"})
+    assert metadata_patch(running, desired) == {
+        "annotations": {"note": "default", APPLIED_ANNOTATIONS: None}
+    }
 
 
 def test_a_pod_carries_what_its_instance_carries_under_its_overlay() -> None:

@@ -3,7 +3,15 @@
 import tomllib
 from typing import Any
 
-from apis.labels import INSTANCE_REVISION_HASH, MANAGED_BY, PD_INITIAL_CLUSTER, POD_HASH
+from apis.labels import (
+    INSTANCE_REVISION_HASH,
+    MANAGED_BY,
+    PD_INITIAL_CLUSTER,
+    POD_HASH,
+    PROMETHEUS_PATH,
+    PROMETHEUS_PORT,
+    PROMETHEUS_SCRAPE,
+)
 from controllers.pd.build import (
     build_config,
     build_configmap,
@@ -128,3 +136,20 @@ def test_a_config_change_needs_a_restart_unless_hot_reloaded() -> None:
 
 def test_the_same_instance_builds_the_same_pod_hash() -> None:
     assert hash_of(build_pod(pd_instance(), "c")) == hash_of(build_pod(pd_instance(), "c"))
+
+
+def test_pod_tells_prometheus_where_pd_serves_its_metrics() -> None:
+    annotations = build_pod(pd_instance(), "cfg")["metadata"]["annotations"]
+    assert annotations[PROMETHEUS_SCRAPE] == "true"
+    assert annotations[PROMETHEUS_PORT] == "2379"
+    assert annotations[PROMETHEUS_PATH] == "/metrics"
+
+
+def test_a_users_scrape_annotation_wins_over_the_default_without_a_restart() -> None:
+    pd = pd_instance(
+        overlay={"pod": {"metadata": {"annotations": {PROMETHEUS_SCRAPE: "false"}}}},
+    )
+    pod = build_pod(pd, "cfg")
+    assert pod["metadata"]["annotations"][PROMETHEUS_SCRAPE] == "false"
+    assert pod["metadata"]["annotations"][PROMETHEUS_PORT] == "2379"
+    assert hash_of(pod) == hash_of(build_pod(pd_instance(), "cfg"))

@@ -7,7 +7,17 @@ import tomllib
 import pytest
 
 from apis.config import ConfigError
-from apis.labels import APPLIED_LABELS, GROUP, INSTANCE_NAME, INSTANCE_REVISION_HASH, MANAGED_BY
+from apis.labels import (
+    APPLIED_ANNOTATIONS,
+    APPLIED_LABELS,
+    GROUP,
+    INSTANCE_NAME,
+    INSTANCE_REVISION_HASH,
+    MANAGED_BY,
+    PROMETHEUS_PATH,
+    PROMETHEUS_PORT,
+    PROMETHEUS_SCRAPE,
+)
 from controllers.common.restart import pod_hash_of
 from controllers.tikv.build import (
     advertise_address,
@@ -161,3 +171,23 @@ def test_template_and_overlay_metadata_reach_the_pod_without_touching_its_hash()
 def test_instance_labels_not_from_the_template_stay_off_the_pod() -> None:
     pod = build_pod(tikv_instance(labels={"set-by-hand": "1"}))
     assert "set-by-hand" not in pod["metadata"]["labels"]
+
+
+def test_pod_tells_prometheus_where_tikv_serves_its_metrics() -> None:
+    annotations = build_pod(tikv_instance())["metadata"]["annotations"]
+    assert annotations[PROMETHEUS_SCRAPE] == "true"
+    assert annotations[PROMETHEUS_PORT] == "20180"
+    assert annotations[PROMETHEUS_PATH] == "/metrics"
+
+
+def test_a_users_scrape_annotation_wins_and_is_recorded_as_the_users() -> None:
+    plain = build_pod(tikv_instance())
+    pod = build_pod(
+        tikv_instance(overlay={"pod": {"metadata": {"annotations": {PROMETHEUS_PORT: "9000"}}}})
+    )
+    annotations = pod["metadata"]["annotations"]
+    assert annotations[PROMETHEUS_PORT] == "9000"
+    assert annotations[PROMETHEUS_SCRAPE] == "true"
+    # Recorded as the user's key: dropping it from the overlay brings the default back.
+    assert annotations[APPLIED_ANNOTATIONS] == PROMETHEUS_PORT
+    assert pod_hash_of(pod) == pod_hash_of(plain)
