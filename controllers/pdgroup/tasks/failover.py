@@ -22,6 +22,7 @@ from apis.types import parse_duration
 from apis.volumes import DATA_VOLUME
 from controllers.common import conditions, stuckpods
 from controllers.common.clusterstate import is_compute_suspended
+from controllers.common.failovers import failovers
 from controllers.common.objects import Object
 from controllers.common.pods import delete_pod
 from controllers.common.runner import Complete, Retry, TaskResult
@@ -54,7 +55,6 @@ from controllers.pdgroup.failover import (
 )
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError
-from tikv_operator.metrics import FAILOVER_TOTAL
 from tikv_operator.pdapi import NotFound, PDError
 from tikv_operator.pdapi.errors import NoLeader
 from tikv_operator.pdapi.poller import Snapshot
@@ -132,6 +132,7 @@ def detect(ctx: GroupContext) -> FailOver | NotDue | Hold | Settled:
 async def failover(ctx: GroupContext) -> TaskResult:
     """Fail over one unhealthy member, or carry on with the failover in flight. While one is
     in flight nothing else changes the group's membership (the reconcile stops here)."""
+    failovers(ctx, "pd")
     record = in_flight(ctx.group.status.failover)
     # Right after the operator starts PD has not answered yet: a second, not a block.
     starting = ctx.poller is not None and ctx.poller.snapshot is None
@@ -369,7 +370,7 @@ async def _record(ctx: GroupContext, records: list[FailoverRecord]) -> bool:
 def _announce(ctx: GroupContext, record: FailoverRecord, note: str) -> None:
     name = record.instance
     if record.step == RECREATED:
-        FAILOVER_TOTAL.labels(ctx.namespace, ctx.group.spec.cluster.name, "pd").inc()
+        failovers(ctx, "pd").inc()
         ctx.event(
             "Normal",
             reasons.FAILOVER_RECREATED,

@@ -4,14 +4,13 @@ the facts and acts, writing each record before the instance it names exists."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter
-
 from apis import TiKV
 from apis import conditions as cond
 from apis.common import FailoverRecord
 from apis.types import parse_duration
 from controllers.common import stuckpods
 from controllers.common.conditions import is_true
+from controllers.common.failovers import failovers
 from controllers.common.objects import key_of
 from controllers.common.pods import pod_ready
 from controllers.common.runner import Complete, TaskResult
@@ -36,7 +35,6 @@ from controllers.tikvgroup.failover import (
 from controllers.tikvgroup.tasks.scale import create_instance
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import ApiError
-from tikv_operator.metrics import FAILOVER_TOTAL
 
 POLL = 10.0
 
@@ -77,7 +75,7 @@ def candidate(ctx: Context, tikv: TiKV) -> Candidate:
 async def failover(ctx: Context) -> TaskResult:
     # The counter's series exists from the group's first reconcile, at 0: `increase()` sees
     # the first failover (a series born at 1 shows no increase), so the alert fires.
-    failovers(ctx)
+    failovers(ctx, "tikv")
     candidates = [candidate(ctx, i) for i in ctx.instances]
     if any(c.state_name in UNHEALTHY_STATE_NAMES and not c.pod_ready for c in candidates):
         # Nothing announces that storeDownTimeout has passed: look again.
@@ -114,10 +112,6 @@ async def failover(ctx: Context) -> TaskResult:
     raise AssertionError(f"unknown failover step {step!r}")
 
 
-def failovers(ctx: Context) -> Counter:
-    return FAILOVER_TOTAL.labels(ctx.namespace, ctx.group.spec.cluster.name, "tikv")
-
-
 async def _replace(ctx: Context, instance: str, store_id: int | None, why: str) -> TaskResult:
     taken = {str(i.metadata.name) for i in ctx.instances}
     record = FailoverRecord(
@@ -143,7 +137,7 @@ async def _create(ctx: Context, instance: str, replacement: str) -> TaskResult:
         if not e.conflict:
             raise
     else:
-        failovers(ctx).inc()
+        failovers(ctx, "tikv").inc()
     return await _advance(ctx, instance, CREATED)
 
 
