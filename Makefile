@@ -68,6 +68,13 @@ bench: install
 bench-fleet: install binaries
 	$(PY) -m tests.bench.fleet $(ARGS)
 
+# Seeded chaos: scale-out, upgrade and scale-in while the operator is SIGKILLed and PD fails
+# at seeded random points, each run checked against DESIGN §5 (tests/e2e/test_chaos.py).
+# CHAOS_RUNS=N seeds 1..N (default 50); make test runs two seeds of it.
+CHAOS_RUNS ?= 50
+chaos: install binaries
+	CHAOS_SEEDS=$$(seq -s, 1 $(CHAOS_RUNS)) $(PY) -m pytest -q -ra tests/e2e/test_chaos.py
+
 cluster-up: install binaries
 	$(PY) -m hack.localcluster up
 

@@ -114,7 +114,7 @@ def restart_decision(
         names = ", ".join(sorted(unready_siblings))
         return RestartDecision(
             RestartStep.WAIT_SIBLINGS,
-            f"waiting for {names} to be Ready before restarting this store",
+            f"waiting for {names} to be Ready, with its leaders, before restarting this store",
         )
     own = store.store.id if store is not None else None
     others = sorted({s for s in down_peer_stores if s != own})

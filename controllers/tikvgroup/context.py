@@ -9,6 +9,7 @@ from apis import TiKV, TiKVGroup, labels
 from apis import conditions as cond
 from apis.common import FailoverRecord
 from apis.types import parse_duration
+from controllers.common import leaders
 from controllers.common.conditions import available_in, find, is_true
 from controllers.common.context import GroupContext
 from controllers.common.stores import advertise_address, find_store
@@ -46,13 +47,11 @@ def instance_facts(
     conditions = tikv.status.conditions
     synced = find(conditions, cond.SYNCED)
     eviction = find(conditions, cond.LEADERS_EVICTED)
-    evicting = eviction is not None and (
-        eviction.status == "True" or eviction.reason == cond.EVICTING_LEADERS
-    )
     store = None
+    in_evict_list = False
     if view is not None:
         store = find_store(view.live_stores, advertise_address(tikv))
-        evicting = evicting or (store is not None and store.store.id in view.evict_leader_stores)
+        in_evict_list = store is not None and store.store.id in view.evict_leader_stores
     return Instance(
         name=str(tikv.metadata.name),
         revision=tikv.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
@@ -69,11 +68,12 @@ def instance_facts(
         state_name=tikv.status.state_name,
         topology=dict(tikv.spec.topology),
         created=tikv.metadata.creation_timestamp,
-        leader_count=store.status.leader_count if store else tikv.status.leader_count,
-        region_count=store.status.region_count if store else tikv.status.region_count,
-        evicting=evicting,
-        eviction_ended=eviction.last_transition_time
-        if eviction is not None and eviction.reason == cond.EVICTION_ENDED
-        else None,
-        leader_return_timeout=parse_duration(tikv.spec.evict_leader_timeout),
+        evicting=in_evict_list or leaders.evicting(eviction),
+        leaders_returning=leaders.leaders_returning(
+            eviction,
+            store.status.leader_count if store else tikv.status.leader_count,
+            store.status.region_count if store else tikv.status.region_count,
+            now,
+            parse_duration(tikv.spec.evict_leader_timeout),
+        ),
     )

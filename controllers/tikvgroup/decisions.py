@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apis.common import SchedulePolicy
 from controllers.common.updater import (
@@ -50,22 +50,11 @@ class Instance:
     """PD's state name of its store, None when it never registered."""
     topology: Mapping[str, str] = field(default_factory=dict)
     created: datetime | None = None
-    leader_count: int | None = None
-    region_count: int | None = None
     evicting: bool = False
     """The operator is evicting its leaders (a restart or removal in progress)."""
-    eviction_ended: datetime | None = None
-    """When the operator ended the leader eviction of its restart (None: not just restarted)."""
-    leader_return_timeout: timedelta = timedelta(minutes=5)
-
-    def awaiting_leaders(self, now: datetime) -> bool:
-        """Restarted, its eviction ended, and PD has moved no leader back yet (bounded)."""
-        return (
-            self.eviction_ended is not None
-            and not self.leader_count
-            and bool(self.region_count)
-            and now - self.eviction_ended < self.leader_return_timeout
-        )
+    leaders_returning: bool = False
+    """Its restart's eviction ended and PD has moved no leader back to it yet (bounded by
+    evictLeaderTimeout; `controllers.common.leaders`)."""
 
     @property
     def active(self) -> bool:
@@ -222,7 +211,6 @@ def update_step(
     revision: str,
     target_version: str,
     pd_gate: str | None,
-    now: datetime,
 ) -> UpdateStep:
     """The next instance to move to `revision`: one at a time (rule 6), only while every
     instance is Ready with its Pod up to date, no store is leaving (rule 5), and the last
@@ -255,7 +243,7 @@ def update_step(
             f"waiting for the leader eviction of {names(evicting)} to end before updating "
             "the next store"
         )
-    returning = [i for i in instances if i.awaiting_leaders(now)]
+    returning = [i for i in instances if i.leaders_returning]
     if returning:
         return Hold(
             f"waiting for leaders to return to {names(returning)} before restarting the next "

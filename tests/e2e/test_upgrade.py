@@ -11,11 +11,11 @@ import pytest
 from tikv_operator.kube import resources
 
 from .harness import E2E, eventually, is_true, until
+from .rules import EVICT
 
 pytestmark = pytest.mark.e2e
 
 OLD, NEW = "v8.5.1", "v8.5.2"
-EVICT = "evict-leader-scheduler-"
 
 
 async def set_version(e2e: E2E, kind: resources.ResourceKind, version: str) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from apis import conditions as cond
 from apis.types import parse_duration
-from controllers.common.conditions import is_true
+from controllers.common.conditions import find, is_true
+from controllers.common.leaders import short_of_leaders
 from controllers.common.objects import key_of
 from controllers.common.pods import create_pod, delete_pod, patch_pod_metadata
 from controllers.common.restart import needs_recreate
@@ -69,11 +70,7 @@ async def _restart(ctx: Context) -> TaskResult:
         eviction_started=ctx.condition_since(cond.LEADERS_EVICTED, reasons.EVICTING_LEADERS),
         now=ctx.now,
         timeout=parse_duration(ctx.tikv.spec.evict_leader_timeout),
-        unready_siblings=[
-            str(s.metadata.name)
-            for s in ctx.siblings
-            if not is_true(s.status.conditions, cond.READY)
-        ],
+        unready_siblings=_busy_siblings(ctx),
         down_peer_stores=down_stores,
         other_up_stores=sum(
             1
@@ -106,6 +103,22 @@ async def _evict(ctx: Context, pd: PDClient, decision: RestartDecision, action: 
         )
     ctx.requeue(POLL)
     return Complete(decision.message)
+
+
+def _busy_siblings(ctx: Context) -> list[str]:
+    """Siblings not Ready, or short of leaders because of the operator (being evicted, or
+    not given their leaders back yet): this store's restart waits for them (rule 5)."""
+    assert ctx.view is not None
+    busy = []
+    for s in ctx.siblings:
+        store = find_store(ctx.view.live_stores, advertise_address(s))
+        eviction = find(s.status.conditions, cond.LEADERS_EVICTED)
+        timeout = parse_duration(s.spec.evict_leader_timeout)
+        if not is_true(s.status.conditions, cond.READY) or short_of_leaders(
+            eviction, store, ctx.now, timeout
+        ):
+            busy.append(str(s.metadata.name))
+    return busy
 
 
 def _evicting(ctx: Context) -> bool:

@@ -50,7 +50,7 @@ async def rolling_update(ctx: Context) -> TaskResult:
     gate = pd_upgrade_gate(target, pd_groups_of_cluster(ctx)) or pd_view_gate(
         target, pd_members(ctx), leader, ctx.pd_error
     )
-    step = update_step(ctx.facts(), ctx.revision, target, gate, ctx.now)
+    step = update_step(ctx.facts(), ctx.revision, target, gate)
     match step:
         case Settled():
             return Complete("all instances at the update revision")

@@ -44,5 +44,5 @@ def test_the_rolling_update_waits_for_the_updated_instance_to_be_available() -> 
     instances = [ready("a", "r2"), ready("b", "r1")]
     soon = [instance_facts(t, 60, READY_AT + timedelta(seconds=5)) for t in instances]
     later = [instance_facts(t, 60, READY_AT + timedelta(seconds=61)) for t in instances]
-    assert isinstance(update_step(soon, "r2", "v8.5.1", None, READY_AT), Hold)
-    assert update_step(later, "r2", "v8.5.1", None, READY_AT) == Update("b")
+    assert isinstance(update_step(soon, "r2", "v8.5.1", None), Hold)
+    assert update_step(later, "r2", "v8.5.1", None) == Update("b")
