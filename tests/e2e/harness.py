@@ -225,6 +225,19 @@ class E2E:
             raise AssertionError(f"{e}\n{self.diagnostics()}") from None
         return await self.wait_cluster("Ready", "Available", within=within)
 
+    async def wait_replicated(self, regions: int = 12) -> None:
+        """Every region on every Up store and leaders on each: only then does every store
+        hold leaders to evict (a store missing a region's peer cannot take its leader, and a
+        store without leaders restarts without an eviction)."""
+
+        def replicated() -> bool:
+            return all(
+                s["status"].get("region_count") == regions and s["status"].get("leader_count")
+                for s in self.sim.up_stores()
+            )
+
+        await until(replicated, "regions replicated on every store", 90)
+
     def diagnostics(self) -> str:
         table = self.control_plane.kubectl(
             "-n", self.namespace, "get", "tc,pdg,kvg,pds,tikvs,pods,pvc", check=False

@@ -41,6 +41,7 @@ async def test_sigkill_during_tikv_scale_in_then_restart_converges(e2e: E2E) -> 
 async def test_sigkill_during_a_rolling_upgrade_then_restart_converges(e2e: E2E) -> None:
     e2e.apply_basic()
     await e2e.wait_ready()
+    await e2e.wait_replicated()
     start = len(e2e.sim.events())
     for kind in (resources.PDGROUP, resources.TIKVGROUP):
         await e2e.patch(kind, {"spec": {"template": {"spec": {"version": NEW}}}})

@@ -30,17 +30,7 @@ async def test_suspend_compute_deletes_pods_keeps_pvcs_and_resumes_the_same_stor
 ) -> None:
     e2e.apply_basic()
     await e2e.wait_ready()
-
-    def replicated() -> bool:
-        # Every region on every store, leaders spread: only then can each store's leaders
-        # move to the others (a store missing a region's peer cannot take its leader).
-        stores = e2e.sim.up_stores()
-        return all(
-            s["status"].get("region_count") == 12 and s["status"].get("leader_count")
-            for s in stores
-        )
-
-    await until(replicated, "regions replicated on every store", 60)
+    await e2e.wait_replicated()
     stores = {s["store"]["id"] for s in e2e.sim.up_stores()}
     members = e2e.sim.member_names()
     leader = e2e.sim.pd("/leader")["name"]

@@ -87,6 +87,7 @@ def evict_schedulers(e2e: E2E) -> list[str]:
 async def test_version_bump_rolls_pd_then_tikv_one_instance_at_a_time(e2e: E2E) -> None:
     e2e.apply_basic()
     await e2e.wait_ready()
+    await e2e.wait_replicated()
     leader = e2e.sim.pd("/leader")["name"]
     await e2e.patch(resources.CLUSTER, {"spec": {"revisionHistoryLimit": 0}})
     start = len(e2e.sim.events())

@@ -57,3 +57,8 @@ def test_each_broken_rule_is_found(
     log: list[dict[str, Any]], removed: list[str], rule: str
 ) -> None:
     assert any(b.startswith(rule) for b in check_rules(log, removed))
+
+
+def test_a_store_without_leaders_may_restart_without_an_eviction() -> None:
+    log = [ev(2, "store-stopped", A, "1 leaders=0"), ev(3, "store-started", A, "1")]
+    assert check_rules(log, []) == []
