@@ -116,6 +116,10 @@ def failover_step(
         failed = by_name.get(record.instance)
         if failed is None:
             return Forget(record.instance, f"{record.instance} no longer exists")
+        if not failed.active:
+            # Being removed (deleted or offlined): its replacement takes its place now; were
+            # the record still counted, the group would add one more store meanwhile.
+            return Forget(record.instance, f"{record.instance} is being removed")
         replacement = by_name.get(record.replacement or "")
         if record.step == CHOSEN:
             if replacement is None:

@@ -179,3 +179,9 @@ def test_recover_automatically_forgets_the_record_once_the_store_is_back() -> No
     recovering = Policy(True, TIMEOUT, 1, recover_automatically=True)
     decided = step(back, records, recovering)
     assert isinstance(decided, Forget) and decided.instance == "b"
+
+
+def test_a_failed_instance_being_removed_ends_its_failover() -> None:
+    leaving = Candidate("b", 9, "Down", None, pod_ready=False, ready=False, active=False)
+    decided = step([leaving, serving("r", 3)], [record("b", "r", UP)])
+    assert decided == Forget("b", "b is being removed")
