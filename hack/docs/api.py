@@ -143,14 +143,16 @@ def _base(hint: Any) -> Any:
     return hint
 
 
+_UNITS = {list: ("item", "items"), dict: ("entry", "entries"), str: ("character", "characters")}
+
+
 def _bounds(hint: Any, field: FieldInfo) -> list[str]:
     """The field's own limits (those of a named type are in its section)."""
     if _named(_base_named(hint)) is not None:
         return []
     base = typing.get_origin(_base(hint)) or _base(hint)
-    unit = {list: "item", dict: "entry", str: "character"}.get(base)
+    words = _UNITS.get(base)
     low = high = None
-    out = []
     for item in field.metadata:
         match item:
             case annotated_types.Ge(ge=value) | annotated_types.MinLen(min_length=value):
@@ -159,22 +161,17 @@ def _bounds(hint: Any, field: FieldInfo) -> list[str]:
                 high = value
             case annotated_types.Gt() | annotated_types.Lt():
                 raise TypeError(f"no rendering for the bound {item!r}")
-    if unit is None:
-        if low is not None and high is not None:
-            out.append(f"{low} to {high}")
-        elif low is not None:
-            out.append(f"≥ {low}")
-        elif high is not None:
-            out.append(f"≤ {high}")
-        return out
-    plural = {"item": "items", "entry": "entries", "character": "characters"}[unit]
+
+    def counted(n: int) -> str:
+        return f"{n}" if words is None else f"{n} {words[0] if n == 1 else words[1]}"
+
     if low is not None and high is not None:
-        out.append(f"{low} to {high} {plural}")
-    elif low is not None:
-        out.append(f"at least {low} {unit if low == 1 else plural}")
-    elif high is not None:
-        out.append(f"at most {high} {unit if high == 1 else plural}")
-    return out
+        return [f"{low} to {counted(high)}"]
+    if low is not None:
+        return [f"≥ {low}" if words is None else f"at least {counted(low)}"]
+    if high is not None:
+        return [f"≤ {high}" if words is None else f"at most {counted(high)}"]
+    return []
 
 
 def _base_named(hint: Any) -> Any:
