@@ -304,6 +304,12 @@ def _kind_section(model: type[Resource]) -> list[str]:
         + f", category `{crd.CATEGORY}`; namespaced.",
         f"- Columns: {columns}.",
     ]
+    if crd.CATEGORY in info.short_names:
+        facts.append(
+            f"- The category `{crd.CATEGORY}` takes precedence over the short name "
+            f"`{crd.CATEGORY}` in kubectl (`kubectl get {crd.CATEGORY}` lists all five kinds): "
+            f"name these objects `{info.model.PLURAL}`."
+        )
     if info.scalable:
         facts.append(
             f"- Scale subresource: `kubectl scale {info.short_names[0]} NAME --replicas=N` sets "
