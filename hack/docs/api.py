@@ -239,11 +239,12 @@ def _field_rows(model: type[BaseModel]) -> list[str]:
         if bounds:
             kind += f" ({', '.join(bounds)})"
         description = _one_line(field.description)
-        if name == "metadata" and issubclass(model, Resource):
+        default = render_default(field)
+        if issubclass(model, Resource) and name == "metadata":
             description = "Standard object metadata (name, namespace, labels, annotations...)."
-        rows.append(
-            f"| `{_wire_name(name, field)}` | {kind} | {render_default(field)} | {description} |"
-        )
+        if issubclass(model, Resource) and name == "status":
+            default = "written by the operator"
+        rows.append(f"| `{_wire_name(name, field)}` | {kind} | {default} | {description} |")
     return rows
 
 
