@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from tests.unit.kustomize import kustomize, needs_kubectl
 
 REPO = Path(__file__).resolve().parents[3]
 INSTALL = REPO / "docs" / "install.md"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("kubectl") is None, reason="kubectl (with built-in kustomize) is not on PATH"
-)
+pytestmark = needs_kubectl
 
 
 def overlays() -> dict[str, str]:
@@ -35,13 +32,7 @@ def build(tmp_path: Path, directory: str) -> list[dict[str, Any]]:
     (tmp_path / "manifests").symlink_to(REPO / "manifests")
     (tmp_path / directory).mkdir()
     (tmp_path / directory / "kustomization.yaml").write_text(overlays()[directory])
-    result = subprocess.run(
-        ["kubectl", "kustomize", str(tmp_path / directory)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return list(yaml.safe_load_all(result.stdout))
+    return kustomize(tmp_path / directory)
 
 
 def test_the_page_shows_both_overlays() -> None:
