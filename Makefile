@@ -6,8 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CACHE ?= $(HOME)/.cache/tikv-operator
 
-.PHONY: install binaries monitoring-tools test unit lint crds dashboards monitoring-preview dev \
-	bench bench-fleet cluster-up cluster-down clean
+.PHONY: install binaries monitoring-tools test unit lint crds dashboards docs monitoring-preview \
+	dev bench bench-fleet cluster-up cluster-down clean
 
 install: $(STAMP)
 
@@ -48,6 +48,11 @@ crds: install
 # (hack/monitoring); a unit test fails when the committed files differ.
 dashboards: install
 	$(PY) -m hack.monitoring
+
+# docs/api.md from the API models, and the task lists in docs/architecture.md from the
+# controllers (hack/docs); a unit test fails when the committed files differ.
+docs: install
+	$(PY) -m hack.docs
 
 # docs/monitoring-preview.png: the e2e monitoring scenario against a real Prometheus,
 # rendering the key panels from Prometheus's answers.

@@ -4,8 +4,7 @@ server for discovery)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +12,16 @@ import pytest
 import yaml
 
 from apis import crd
+from tests.unit.kustomize import kustomize, needs_kubectl
 
 MANIFESTS = Path(__file__).resolve().parents[3] / "manifests"
 FIVE_KINDS = {"clusters", "pdgroups", "pds", "tikvgroups", "tikvs"}
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("kubectl") is None, reason="kubectl (with built-in kustomize) is not on PATH"
-)
+pytestmark = needs_kubectl
 
 
 def _build(directory: str) -> list[dict[str, Any]]:
-    result = subprocess.run(
-        ["kubectl", "kustomize", str(MANIFESTS / directory)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return list(yaml.safe_load_all(result.stdout))
+    return kustomize(MANIFESTS / directory)
 
 
 def _one(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -135,3 +127,50 @@ def test_rbac_reads_storage_classes_to_expand_volumes() -> None:
             *(_grants(r["rules"], "storage.k8s.io", "storageclasses") for r in roles)
         )
         assert verbs == {"get"}
+
+
+def test_namespaced_install_keeps_everything_in_one_namespace_and_watches_only_it() -> None:
+    objects = _build("namespaced")
+    assert sorted(o["kind"] for o in objects) == [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        *["CustomResourceDefinition"] * 5,
+        "Deployment",
+        "Role",
+        "RoleBinding",
+        "Service",
+        "ServiceAccount",
+    ]
+    for kind in ("Deployment", "Service", "ServiceAccount", "Role", "RoleBinding"):
+        assert _one(objects, kind)["metadata"]["namespace"] == "tikv"
+    (container,) = _one(objects, "Deployment")["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["TIKV_OPERATOR_NAMESPACE"]["valueFrom"] == {
+        "fieldRef": {"fieldPath": "metadata.namespace"}
+    }
+    # The one ClusterRole only reads Nodes and StorageClasses.
+    (rules,) = [o["rules"] for o in objects if o["kind"] == "ClusterRole"]
+    assert {r for rule in rules for r in rule["resources"]} == {"nodes", "storageclasses"}
+
+
+def _overlay(tmp_path: Path, base: str, namespace: str) -> list[dict[str, Any]]:
+    # kustomize takes only relative paths to other kustomizations.
+    relative = Path(os.path.relpath(MANIFESTS / base, tmp_path))
+    (tmp_path / "kustomization.yaml").write_text(
+        yaml.safe_dump({"namespace": namespace, "resources": [str(relative)]})
+    )
+    return kustomize(tmp_path)
+
+
+@pytest.mark.parametrize("base", ["default", "namespaced"])
+def test_an_overlay_moving_the_install_to_another_namespace_moves_every_binding(
+    tmp_path: Path, base: str
+) -> None:
+    objects = _overlay(tmp_path, base, "team-a")
+    bindings = [o for o in objects if o["kind"] in ("RoleBinding", "ClusterRoleBinding")]
+    assert bindings
+    for binding in bindings:
+        assert binding["subjects"] == [
+            {"kind": "ServiceAccount", "name": "tikv-operator", "namespace": "team-a"}
+        ]
+    assert _one(objects, "Deployment")["metadata"]["namespace"] == "team-a"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from hack.monitoring.queries import (
     substitute,
     variable_queries,
 )
+from tests.unit.kustomize import kustomize, needs_kubectl
 from tikv_operator import metrics
 from tikv_operator.kube.cache import Store
 from tikv_operator.pdapi.poller import Pollers
@@ -151,21 +150,9 @@ def test_the_runbook_base_can_point_at_published_docs() -> None:
     assert "runbook_url: https://example.org/runbooks.html#tikvinstanceabnormal" in text
 
 
-needs_kubectl = pytest.mark.skipif(
-    shutil.which("kubectl") is None, reason="kubectl (with built-in kustomize) is not on PATH"
-)
-
-
-def _kustomize(directory: Path) -> list[dict[str, Any]]:
-    result = subprocess.run(
-        ["kubectl", "kustomize", str(directory)], capture_output=True, text=True, check=True
-    )
-    return list(yaml.safe_load_all(result.stdout))
-
-
 @needs_kubectl
 def test_monitoring_kustomization_ships_the_dashboards_to_grafanas_sidecar() -> None:
-    objects = _kustomize(MONITORING)
+    objects = kustomize(MONITORING)
     maps = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ConfigMap"}
     assert set(maps) == {"tikv-operator-dashboard", "tikv-clusters-dashboard"}
     for config_map in maps.values():
@@ -178,8 +165,8 @@ def test_monitoring_kustomization_ships_the_dashboards_to_grafanas_sidecar() -> 
 
 @needs_kubectl
 def test_the_service_monitor_selects_the_operators_metrics_service() -> None:
-    monitor = next(o for o in _kustomize(MONITORING) if o["kind"] == "ServiceMonitor")
-    service = next(o for o in _kustomize(REPO / "manifests" / "default") if o["kind"] == "Service")
+    monitor = next(o for o in kustomize(MONITORING) if o["kind"] == "ServiceMonitor")
+    service = next(o for o in kustomize(REPO / "manifests" / "default") if o["kind"] == "Service")
     selector = monitor["spec"]["selector"]["matchLabels"]
     assert selector.items() <= service["metadata"]["labels"].items()
     (endpoint,) = monitor["spec"]["endpoints"]
@@ -199,7 +186,7 @@ def test_the_scrape_annotation_component_annotates_the_metrics_service(tmp_path:
             }
         )
     )
-    service = next(o for o in _kustomize(tmp_path) if o["kind"] == "Service")
+    service = next(o for o in kustomize(tmp_path) if o["kind"] == "Service")
     assert service["metadata"]["annotations"] == {
         "prometheus.io/scrape": "true",
         "prometheus.io/port": "8080",
