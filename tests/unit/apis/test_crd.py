@@ -114,7 +114,7 @@ def test_every_kind_has_status_subresource_short_name_and_category(kind: str) ->
     spec = CRDS[kind]["spec"]
     assert spec["versions"][0]["subresources"]["status"] == {}
     assert spec["names"]["shortNames"]
-    assert spec["names"]["categories"] == ["tikv"]
+    assert spec["names"]["categories"] == ["tikv-all"]
     assert spec["scope"] == "Namespaced"
 
 
