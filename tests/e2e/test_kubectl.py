@@ -49,3 +49,8 @@ async def test_kubectl_get_says_why_a_group_is_blocked(e2e: E2E) -> None:
     assert "BLOCKED" in header and "WHY" in header
     assert "max-replicas" in row
     assert "NotBlocked" in e2e.kubectl("get", f"pdg/{CLUSTER}")
+    # `tikv` names the TiKV instances; `tikv-all` every kind (the shared category).
+    tikvs = e2e.kubectl("get", "tikv", "--no-headers").splitlines()
+    assert len(tikvs) == 3 and all("-tikv-" in line for line in tikvs)
+    everything = e2e.kubectl("get", "tikv-all", "--no-headers").splitlines()
+    assert len(everything) == 1 + 2 + 3 + 3  # the Cluster, two groups, three PDs, three TiKVs
