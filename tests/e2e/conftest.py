@@ -27,12 +27,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def operator_kubeconfig(
+def operator_identity(
     control_plane: LocalCluster, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    """A kubeconfig with which the operator is its ServiceAccount under the shipped cluster-wide
-    RBAC (manifests/rbac), not the admin: a verb the manifests miss fails the scenario that
-    needs it. The tests themselves keep the admin kubeconfig."""
+) -> rbac.Identity:
+    """The operator as its ServiceAccount under the shipped cluster-wide RBAC (manifests/rbac),
+    not the admin: a verb the manifests miss fails the scenario that needs it (the scenario
+    itself, or the check of the audit log after it). The tests keep the admin kubeconfig."""
     control_plane.kubectl("create", "namespace", OPERATOR_NAMESPACE)
     return rbac.install(
         control_plane, "rbac", OPERATOR_NAMESPACE, tmp_path_factory.mktemp("operator-identity")
@@ -46,6 +46,12 @@ def sim_args() -> tuple[str, ...]:
 
 
 @pytest.fixture
+def operator_args() -> tuple[str, ...]:
+    """Extra operator flags; a scenario overrides this fixture to change them."""
+    return ()
+
+
+@pytest.fixture
 async def e2e(
     control_plane: LocalCluster,
     crds: Path,
@@ -53,15 +59,25 @@ async def e2e(
     namespace: str,
     tmp_path: Path,
     sim_args: tuple[str, ...],
-    operator_kubeconfig: Path,
+    operator_identity: rbac.Identity,
+    operator_args: tuple[str, ...],
 ) -> AsyncIterator[E2E]:
     kube = Client(api_client)
     sim = start_simulator(namespace, control_plane.kubeconfig, tmp_path, *sim_args)
-    operator = Operator(operator_kubeconfig, namespace, sim.url, tmp_path / "operator")
+    operator = Operator(operator_identity.kubeconfig, namespace, sim.url, tmp_path / "operator")
+    operator.extra = (*operator.extra, *operator_args)
     env = E2E(control_plane, kube, namespace, sim, operator, tmp_path)
+    audited_from = rbac.audit_size(control_plane.audit_log)
     try:
         operator.start()
         yield env
     finally:
         operator.stop()
         sim.process.stop()
+    # Some refusals never fail a reconcile (an event that could not be written is only
+    # logged): the audit log sees them all.
+    events = rbac.audit_events(control_plane.audit_log, audited_from)
+    refused = rbac.forbidden(rbac.requests_of(events, operator_identity.user))
+    assert not refused, "the operator's RBAC refused:\n" + "\n".join(
+        sorted({r.message for r in refused})
+    )

@@ -58,11 +58,22 @@ def build(directory: Path) -> list[Object]:
     return [o for o in yaml.safe_load_all(done.stdout) if o]
 
 
-def install(control_plane: LocalCluster, directory: str, namespace: str, workdir: Path) -> Path:
+@dataclass(frozen=True)
+class Identity:
+    """The operator as its ServiceAccount: the kubeconfig it runs with, and the user name the
+    API server (and its audit log) knows it by."""
+
+    kubeconfig: Path
+    user: str
+    objects: list[Object]  # the RBAC objects applied
+
+
+def install(control_plane: LocalCluster, directory: str, namespace: str, workdir: Path) -> Identity:
     """Apply the RBAC of manifests/`directory` for the ServiceAccount in `namespace` (which
     must exist) and write a kubeconfig that authenticates as that ServiceAccount with a
-    TokenRequest token; returns the kubeconfig's path."""
+    TokenRequest token."""
     kustomization = overlay(directory, namespace, workdir / "rbac")
+    objects = build(kustomization)
     control_plane.kubectl("apply", "--server-side", "--field-manager=e2e", "-k", str(kustomization))
     with control_plane.api() as api:
         answer = api.post(
@@ -82,7 +93,7 @@ def install(control_plane: LocalCluster, directory: str, namespace: str, workdir
         context["context"]["user"] = user
     target = workdir / "operator.kubeconfig"
     target.write_text(json.dumps(config, indent=2))
-    return target
+    return Identity(target, user, objects)
 
 
 def username(namespace: str) -> str:
@@ -124,22 +135,32 @@ class Request:
     name: str
     code: int
     uri: str
+    message: str  # the API server's, when it refused
 
 
-def audit_events(path: Path) -> Iterator[Object]:
-    """The events of the audit log at `path`, rotated files first (none in a normal run)."""
-    rotated = sorted(path.parent.glob(f"{path.stem}-*{path.suffix}"))
-    for file in [*rotated, path]:
-        if file.exists():
-            with file.open() as lines:
-                for line in lines:
-                    if line.strip():
-                        yield json.loads(line)
+def audit_events(path: Path, offset: int = 0) -> Iterator[Object]:
+    """The events of the audit log at `path` from byte `offset` on (the API server is told
+    never to rotate it within a run)."""
+    if not path.exists():
+        return
+    with path.open("rb") as log:
+        log.seek(offset)
+        for line in log:
+            if not line.endswith(b"\n"):
+                return  # being written as we read
+            if line.strip():
+                yield json.loads(line)
+
+
+def audit_size(path: Path) -> int:
+    """Where the audit log ends now: an offset for `audit_events`."""
+    return path.stat().st_size if path.exists() else 0
 
 
 def requests_of(events: Iterable[Object], user: str) -> list[Request]:
     """The resource requests `user` made, one per request (a watch is logged when it starts
-    and again when it ends)."""
+    and again when it ends). A patch that created its object (server-side apply, answered 201)
+    counts as a create too: the API server authorizes it as both."""
     seen: set[str] = set()
     out = []
     for event in events:
@@ -148,13 +169,25 @@ def requests_of(events: Iterable[Object], user: str) -> list[Request]:
             continue
         seen.add(event["auditID"])
         resource = ref["resource"] + (f"/{ref['subresource']}" if ref.get("subresource") else "")
-        out.append(
+        status = event.get("responseStatus") or {}
+        code = int(status.get("code", 0))
+        verbs = [event["verb"]]
+        if event["verb"] == "patch" and code == 201:
+            verbs.append("create")
+        out += [
             Request(
-                Access(ref.get("apiGroup", ""), resource, event["verb"]),
+                Access(ref.get("apiGroup", ""), resource, verb),
                 ref.get("namespace", ""),
                 ref.get("name", ""),
-                int((event.get("responseStatus") or {}).get("code", 0)),
+                code,
                 event["requestURI"],
+                str(status.get("message", "")),
             )
-        )
+            for verb in verbs
+        ]
     return out
+
+
+def forbidden(requests: Iterable[Request]) -> list[Request]:
+    """The requests the API server refused for want of a grant."""
+    return [r for r in requests if r.code == 403]
