@@ -52,6 +52,12 @@ def operator_args() -> tuple[str, ...]:
 
 
 @pytest.fixture
+def operator_env() -> dict[str, str]:
+    """Extra environment of the operator; a scenario overrides this fixture to change it."""
+    return {}
+
+
+@pytest.fixture
 async def e2e(
     control_plane: LocalCluster,
     crds: Path,
@@ -61,11 +67,13 @@ async def e2e(
     sim_args: tuple[str, ...],
     operator_identity: rbac.Identity,
     operator_args: tuple[str, ...],
+    operator_env: dict[str, str],
 ) -> AsyncIterator[E2E]:
     kube = Client(api_client)
     sim = start_simulator(namespace, control_plane.kubeconfig, tmp_path, *sim_args)
     operator = Operator(operator_identity.kubeconfig, namespace, sim.url, tmp_path / "operator")
     operator.extra = (*operator.extra, *operator_args)
+    operator.env = operator_env
     env = E2E(control_plane, kube, namespace, sim, operator, tmp_path)
     audited_from = rbac.audit_size(control_plane.audit_log)
     try:

@@ -131,6 +131,7 @@ async def test_the_cluster_role_grants_exactly_what_the_operator_uses(
     grants = granted(operator_identity.objects, "ClusterRole")
     assert not forbidden(requests), sorted({r.message for r in forbidden(requests)})
     assert used <= grants, sorted(map(str, used - grants))
+    assert set(NOT_EXERCISED) <= grants, "NOT_EXERCISED names what is not granted"
     unused = grants - used
     assert unused <= set(NOT_EXERCISED), "granted, never used: " + ", ".join(
         sorted(map(str, unused - set(NOT_EXERCISED)))

@@ -36,11 +36,20 @@ def operator_identity(
                 control_plane.kubectl("delete", o["kind"], o["metadata"]["name"], check=False)
 
 
-# Leader election as the Deployment runs it: the Lease in the operator's own namespace.
+@pytest.fixture
+def operator_env(namespace: str) -> dict[str, str]:
+    """What manifests/namespaced gives the operator from the downward API: the namespace to
+    watch (instead of --namespace) and its own, where the Lease goes."""
+    return {"TIKV_OPERATOR_NAMESPACE": namespace, "POD_NAMESPACE": namespace}
+
+
+# Leader election as the Deployment runs it.
 @pytest.mark.parametrize("operator_args", [("--leader-elect",)])
 async def test_the_namespaced_install_brings_a_cluster_to_ready(
     e2e: E2E, operator_identity: Identity
 ) -> None:
+    assert e2e.operator.process is not None
+    assert not [a for a in e2e.operator.process.argv if a.startswith("--namespace")]
     e2e.apply_basic()
     await e2e.wait_ready()
     assert e2e.operator.stop() == 0, e2e.operator.log_tail()
