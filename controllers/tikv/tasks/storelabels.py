@@ -40,4 +40,3 @@ async def sync_store_labels(ctx: Context) -> TaskResult:
     text = ",".join(f"{k}={v}" for k, v in sorted(missing.items()))
     ctx.event("Normal", reasons.EVENT_STORE_LABELS, "SetStoreLabels", f"store labels {text}")
     return Complete(f"set {text}")
-
