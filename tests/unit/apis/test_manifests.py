@@ -47,16 +47,18 @@ def _grants(rules: list[dict[str, Any]], group: str, resource: str) -> set[str]:
     }
 
 
+def _kinds(objects: list[dict[str, Any]]) -> list[str]:
+    return sorted(o["kind"] for o in objects)
+
+
+def _kinds_of_an_install(*rbac: str) -> list[str]:
+    crds = ["CustomResourceDefinition"] * 5
+    return sorted([*crds, "Deployment", "Namespace", "ServiceAccount", *rbac])
+
+
 def test_default_install_has_crds_rbac_and_manager_in_one_namespace() -> None:
     objects = _build("default")
-    assert sorted(o["kind"] for o in objects) == [
-        "ClusterRole",
-        "ClusterRoleBinding",
-        *["CustomResourceDefinition"] * 5,
-        "Deployment",
-        "Namespace",
-        "ServiceAccount",
-    ]
+    assert _kinds(objects) == _kinds_of_an_install("ClusterRole", "ClusterRoleBinding")
     for kind in ("Deployment", "ServiceAccount"):
         assert _one(objects, kind)["metadata"]["namespace"] == "tikv-operator-system"
     subject = _one(objects, "ClusterRoleBinding")["subjects"][0]
@@ -233,16 +235,10 @@ def test_the_install_namespace_reaches_every_binding_subject(
 
 def test_namespaced_install_watches_only_its_own_namespace() -> None:
     objects = _build("namespaced")
-    assert sorted(o["kind"] for o in objects) == [
-        "ClusterRole",
-        "ClusterRoleBinding",
-        *["CustomResourceDefinition"] * 5,
-        "Deployment",
-        "Namespace",
-        "Role",
-        "RoleBinding",
-        "ServiceAccount",
-    ]
+    # The ClusterRole is the read-only one for Nodes and StorageClasses.
+    assert _kinds(objects) == _kinds_of_an_install(
+        "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"
+    )
     for kind in ("Deployment", "ServiceAccount", "Role", "RoleBinding"):
         assert _one(objects, kind)["metadata"]["namespace"] == "tikv"
     (container,) = _one(objects, "Deployment")["spec"]["template"]["spec"]["containers"]
