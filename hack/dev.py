@@ -118,12 +118,15 @@ def operator_process(
     log_dir: Path,
     *extra: str,
     cluster: str = CLUSTER_NAME,
+    namespace_flag: bool = True,
 ) -> Process:
+    """The operator watching `namespace`: named by --namespace, or (namespace_flag=False) by
+    the environment the process is started with (TIKV_OPERATOR_NAMESPACE)."""
     argv = [
         *OPERATOR,
         "run",
         f"--kubeconfig={kubeconfig}",
-        f"--namespace={namespace}",
+        *([f"--namespace={namespace}"] if namespace_flag else []),
         "--no-leader-elect",
         f"--pd-url-override={namespace}/{cluster}={pd_url}",
         # The simulator serves every store's status API (online config) under its address.

@@ -38,6 +38,21 @@ ZONES = ("zone-a", "zone-b", "zone-c")
 STARTUP_TIMEOUT = 120.0
 STOP_GRACE = 10.0
 
+AUDIT_POLICY = {
+    "apiVersion": "audit.k8s.io/v1",
+    "kind": "Policy",
+    # One event per request once its answer is known (ResponseStarted too for watches, which
+    # complete only when they end), with no bodies: enough to tell who did what to which
+    # resource, at little cost. Only ServiceAccounts are logged: every other client of the
+    # local control plane (controller-manager, scheduler, kwok, the tests, the simulator)
+    # authenticates as the admin, so the log holds just the operator under its RBAC.
+    "omitStages": ["RequestReceived"],
+    "rules": [
+        {"level": "Metadata", "userGroups": ["system:serviceaccounts"]},
+        {"level": "None"},
+    ],
+}
+
 
 class ControlPlaneError(RuntimeError):
     """The control plane could not be built, started or reached."""
@@ -173,6 +188,12 @@ class LocalCluster:
     @property
     def log_dir(self) -> Path:
         return self.workdir / "logs"
+
+    @property
+    def audit_log(self) -> Path:
+        """The API server's audit log: one JSON event per line, ServiceAccount requests only
+        (AUDIT_POLICY)."""
+        return self.log_dir / "audit.log"
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -357,6 +378,8 @@ class LocalCluster:
 
     def _apiserver_argv(self) -> list[str]:
         pki = self.workdir / "pki"
+        policy = self.workdir / "audit-policy.json"
+        policy.write_text(json.dumps(AUDIT_POLICY, indent=2))
         return [
             str(self.binaries.kube_apiserver),
             f"--etcd-servers=http://127.0.0.1:{self.etcd_port}",
@@ -374,6 +397,16 @@ class LocalCluster:
             "--service-cluster-ip-range=10.96.0.0/16",
             "--authorization-mode=RBAC",
             "--disable-admission-plugins=ServiceAccount",
+            # As on clusters that enable it (OpenShift does): setting blockOwnerDeletion on an
+            # owner reference needs update on the owner's finalizers, and changing the owner
+            # references of an object needs delete on it. The operator's RBAC must allow both.
+            "--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
+            f"--audit-policy-file={policy}",
+            f"--audit-log-path={self.audit_log}",
+            # Written as requests are answered (blocking, the log backend's default), so a test
+            # reads every request made before it looks; large enough never to rotate in a run.
+            "--audit-log-maxsize=1024",
+            "--audit-log-maxbackup=1",
             "--allow-privileged=true",
             "--endpoint-reconciler-type=none",
             "--v=1",

@@ -42,8 +42,8 @@ INFORMERS = (
     resources.PVC,
     resources.NODE,
 )
-"""The kinds whose caches this controller reads or watches
-(nodes: for the store labels; without that cache nodes are read from the API server)."""
+"""The kinds whose caches this controller reads or watches (nodes: for the store labels, read
+from the cache only, as the operator's RBAC lists and watches Nodes but never gets one)."""
 
 
 TIKV_TASKS: list[Step[Context]] = [

@@ -73,6 +73,9 @@ class Operator:
     pd_url: str
     log_dir: Path
     extra: tuple[str, ...] = OPERATOR_FLAGS
+    env: dict[str, str] = field(default_factory=dict)
+    """The process's environment on top of ours. With TIKV_OPERATOR_NAMESPACE in it, the
+    namespace to watch comes from there, as in the namespaced Deployment, not --namespace."""
     process: Process | None = None
     probe_port: int = 0
     metrics_port: int = 0
@@ -89,7 +92,8 @@ class Operator:
             self.log_dir / f"run-{self.starts}",
             *self.extra,
             f"--metrics-bind-address=127.0.0.1:{self.metrics_port}",
-        ).start()
+            namespace_flag="TIKV_OPERATOR_NAMESPACE" not in self.env,
+        ).start(self.env)
         wait_http_ok(f"http://127.0.0.1:{self.probe_port}/readyz", self.process)
 
     def metrics(self) -> str:

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from hack.dev import OPERATOR, operator_process, wait_http_ok
-from hack.localcluster import LocalCluster, free_port
+from hack.localcluster import free_port
 from tikv_operator.cmd.run import UsageError, parse_duration_seconds, parse_override
+
+from .rbac import Identity
 
 FLAGS = [
     "--kubeconfig",
@@ -98,11 +100,11 @@ def test_env_vars_mirror_flags() -> None:
 
 @pytest.mark.integration
 def test_operator_becomes_ready_and_stops_cleanly_on_sigterm(
-    control_plane: LocalCluster, crds: Path, tmp_path: Path
+    crds: Path, operator_identity: Identity, tmp_path: Path
 ) -> None:
     probe = free_port()
     process = operator_process(
-        control_plane.kubeconfig, "default", "http://127.0.0.1:9", probe, tmp_path
+        operator_identity.kubeconfig, "default", "http://127.0.0.1:9", probe, tmp_path
     ).start()
     try:
         wait_http_ok(f"http://127.0.0.1:{probe}/readyz", process)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from controllers.common.objects import Object
 from controllers.common.runner import Complete, TaskResult
 from controllers.tikv import reasons
 from controllers.tikv.context import Context
@@ -25,7 +24,8 @@ async def sync_store_labels(ctx: Context) -> TaskResult:
     node_name = (ctx.pod.get("spec") or {}).get("nodeName")
     if not node_name:
         return Complete("Pod not scheduled")
-    node = await _node(ctx, str(node_name))
+    # From the cache only: the operator's RBAC lists and watches Nodes, it never gets one.
+    node = ctx.deps.cache(resources.NODE).get(str(node_name))
     if node is None:
         return Complete(f"node {node_name} not found")
     wanted = wanted_store_labels(
@@ -40,10 +40,3 @@ async def sync_store_labels(ctx: Context) -> TaskResult:
     text = ",".join(f"{k}={v}" for k, v in sorted(missing.items()))
     ctx.event("Normal", reasons.EVENT_STORE_LABELS, "SetStoreLabels", f"store labels {text}")
     return Complete(f"set {text}")
-
-
-async def _node(ctx: Context, name: str) -> Object | None:
-    cache = ctx.deps.caches.get(resources.NODE)
-    if cache is not None:
-        return cache.get(name)
-    return await ctx.deps.client.get_or_none(resources.NODE, name)
