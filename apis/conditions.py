@@ -20,6 +20,8 @@ PROGRESSING = "Progressing"
 CONSISTENT = "Consistent"
 
 # Reasons another controller reads.
+POD_OUTDATED = "PodOutdated"
+"""Synced=False on an instance: its Pod is to be recreated (the metrics count it)."""
 EVICTING_LEADERS = "EvictingLeaders"
 """LeadersEvicted=False on a TiKV: the operator is moving its leaders away."""
 EVICTION_ENDED = "EvictionEnded"

@@ -31,6 +31,28 @@ def cluster_of(obj: Object) -> str:
     return str(((obj.get("spec") or {}).get("cluster") or {}).get("name"))
 
 
+PENDING_ACTIONS = ("restart", "leader-eviction", "store-removal", "member-removal")
+
+
+def pending_actions(obj: Object, component: str) -> list[str]:
+    """The destructive steps decided for an instance and not finished yet."""
+    actions = []
+    synced = condition_of(obj, cond.SYNCED) or {}
+    if synced.get("status") == "False" and synced.get("reason") == cond.POD_OUTDATED:
+        actions.append("restart")
+    deleting = bool(obj["metadata"].get("deletionTimestamp"))
+    if component == "tikv":
+        evicted = condition_of(obj, cond.LEADERS_EVICTED) or {}
+        if evicted.get("status") == "True" or evicted.get("reason") == cond.EVICTING_LEADERS:
+            actions.append("leader-eviction")
+        offlined = (condition_of(obj, cond.OFFLINED) or {}).get("status") == "True"
+        if ((obj.get("spec") or {}).get("offline") or deleting) and not offlined:
+            actions.append("store-removal")
+    elif deleting:
+        actions.append("member-removal")
+    return actions
+
+
 class InstanceHealth(Collector):
     def __init__(self, pds: Reader, tikvs: Reader) -> None:
         self._instances = {"pd": pds, "tikv": tikvs}
@@ -39,12 +61,17 @@ class InstanceHealth(Collector):
         return list(self._families())
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        abnormal, states = self._families()
+        abnormal, states, pending = self._families()
+        counts: dict[tuple[str, str, str], dict[str, int]] = {}
         for component, cache in self._instances.items():
             for obj in cache.objects():
                 meta, status = obj["metadata"], obj.get("status") or {}
                 where = [str(meta.get("namespace")), cluster_of(obj)]
                 name = str(meta["name"])
+                key = (where[0], where[1], component)
+                per = counts.setdefault(key, dict.fromkeys(PENDING_ACTIONS, 0))
+                for action in pending_actions(obj, component):
+                    per[action] += 1
                 for type_ in WATCHED_CONDITIONS:
                     bad = (condition_of(obj, type_) or {}).get("status") != "True"
                     abnormal.add_metric([*where, component, name, type_], float(bad))
@@ -52,11 +79,15 @@ class InstanceHealth(Collector):
                 if component == "tikv" and state:
                     for s in STORE_STATES:
                         states.add_metric([*where, name, s], float(s == state))
+        for (namespace, cluster, component), per in counts.items():
+            for action, count in per.items():
+                pending.add_metric([namespace, cluster, component, action], float(count))
         yield abnormal
         yield states
+        yield pending
 
     @staticmethod
-    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
         return (
             GaugeMetricFamily(
                 "tikv_operator_instance_abnormal",
@@ -67,5 +98,12 @@ class InstanceHealth(Collector):
                 "tikv_operator_store_state",
                 "1 for the PD state each managed TiKV store is in, 0 for the others",
                 labels=["namespace", "cluster", "instance", "state"],
+            ),
+            GaugeMetricFamily(
+                "tikv_operator_pending_destructive_actions",
+                "Instances with a destructive step decided and not finished: restart (Pod to "
+                "be recreated), leader-eviction, store-removal (offline until Tombstone), "
+                "member-removal (PD instance being deleted)",
+                labels=["namespace", "cluster", "component", "action"],
             ),
         )

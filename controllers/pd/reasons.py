@@ -1,5 +1,7 @@
 """Condition and event reasons of the PD instance controller (CamelCase constants)."""
 
+from apis import conditions as cond
+
 # Conditions.
 POD_READY = "PodReady"
 POD_NOT_READY = "PodNotReady"
@@ -11,7 +13,7 @@ SUSPENDING = "Suspending"
 NOT_SUSPENDED = "NotSuspended"
 PD_UNAVAILABLE = "PDUnavailable"
 SYNCED = "PodUpToDate"
-POD_OUTDATED = "PodOutdated"
+POD_OUTDATED = cond.POD_OUTDATED
 JOINED = "MemberJoined"
 NOT_JOINED = "MemberNotJoined"
 SUSPENDED = "Suspended"

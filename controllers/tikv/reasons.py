@@ -13,7 +13,7 @@ SUSPENDED = "Suspended"
 NOT_SUSPENDED = "NotSuspended"
 
 # Synced
-POD_OUTDATED = "PodOutdated"
+POD_OUTDATED = cond.POD_OUTDATED
 POD_MISSING = "PodMissing"
 SYNCED = "Synced"
 

@@ -648,6 +648,23 @@ def clusters_dashboard() -> Dashboard:
             )
         )
         .with_panel(
+            timeseries(
+                "Pending destructive actions",
+                "Instances with a destructive step decided and not finished, by action: a Pod "
+                "to recreate, leaders being evicted, a store being offlined (until Tombstone), "
+                "a PD instance being deleted. Non-zero for long: see the group's Blocked "
+                "condition or `tikv-operator plan`.",
+                "none",
+                Query(
+                    "sum by (cluster, action) "
+                    f"(max by (cluster, component, action, namespace) "
+                    f"(tikv_operator_pending_destructive_actions{{{CLUSTER}}}))",
+                    "{{cluster}} {{action}}",
+                ),
+                width=6,
+            )
+        )
+        .with_panel(
             bar_gauge(
                 "Rolling update progress",
                 "Share of each group's desired instances at the update revision.",

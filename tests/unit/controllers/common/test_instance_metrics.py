@@ -37,3 +37,26 @@ def test_a_deleted_instance_takes_its_series_with_it() -> None:
     assert samples(collector)
     tikvs.delete("ns/a")
     assert samples(collector) == {}
+
+
+def test_pending_destructive_actions_are_counted_per_cluster_and_action() -> None:
+    def tikv(name: str, *conditions: dict[str, str], offline: bool = False) -> dict[str, object]:
+        return {
+            "metadata": {"name": name, "namespace": "ns"},
+            "spec": {"cluster": {"name": "basic"}, "offline": offline},
+            "status": {"conditions": list(conditions)},
+        }
+
+    tikvs = Store()
+    tikvs.upsert(tikv("a", {"type": "Synced", "status": "False", "reason": "PodOutdated"}))
+    tikvs.upsert(
+        tikv("b", {"type": "LeadersEvicted", "status": "False", "reason": "EvictingLeaders"})
+    )
+    tikvs.upsert(tikv("c", offline=True))
+    tikvs.upsert(tikv("d", {"type": "Offlined", "status": "True"}, offline=True))
+    got = samples(InstanceHealth(Store(), tikvs))
+    pending = "tikv_operator_pending_destructive_actions"
+    assert got[(pending, "ns", "basic", "tikv", "restart")] == 1
+    assert got[(pending, "ns", "basic", "tikv", "leader-eviction")] == 1
+    assert got[(pending, "ns", "basic", "tikv", "store-removal")] == 1  # d is Tombstone
+    assert got[(pending, "ns", "basic", "tikv", "member-removal")] == 0
