@@ -24,6 +24,12 @@ async def test_kubectl_wait_returns_once_ready_and_kubectl_scale_scales(e2e: E2E
     assert cluster is not None
     ready = [c for c in cluster["status"]["conditions"] if c["type"] == "Ready"]
     assert ready and ready[0]["status"] == "True"
+    # Every kind has a Ready condition kubectl can wait on.
+    for target in (f"pdg/{CLUSTER}", f"kvg/{CLUSTER}", "pd --all", "tikv --all"):
+        waited = await asyncio.to_thread(
+            e2e.kubectl, "wait", "--for=condition=Ready", *target.split(), "--timeout=120s"
+        )
+        assert "condition met" in waited, target
 
     scaled = e2e.kubectl("scale", f"kvg/{CLUSTER}", "--replicas=4")
     assert "scaled" in scaled
