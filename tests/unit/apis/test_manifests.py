@@ -5,8 +5,6 @@ server for discovery)."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -14,23 +12,16 @@ import pytest
 import yaml
 
 from apis import crd
+from tests.unit.kustomize import kustomize, needs_kubectl
 
 MANIFESTS = Path(__file__).resolve().parents[3] / "manifests"
 FIVE_KINDS = {"clusters", "pdgroups", "pds", "tikvgroups", "tikvs"}
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("kubectl") is None, reason="kubectl (with built-in kustomize) is not on PATH"
-)
+pytestmark = needs_kubectl
 
 
 def _build(directory: str) -> list[dict[str, Any]]:
-    result = subprocess.run(
-        ["kubectl", "kustomize", str(MANIFESTS / directory)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return list(yaml.safe_load_all(result.stdout))
+    return kustomize(MANIFESTS / directory)
 
 
 def _one(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
@@ -117,10 +108,7 @@ def _build_in(namespace: str, directory: str, tmp_path: Path) -> list[dict[str, 
     (tmp_path / "kustomization.yaml").write_text(
         yaml.safe_dump({"namespace": namespace, "resources": [base]})
     )
-    result = subprocess.run(
-        ["kubectl", "kustomize", str(tmp_path)], capture_output=True, text=True, check=True
-    )
-    return list(yaml.safe_load_all(result.stdout))
+    return kustomize(tmp_path)
 
 
 def _service_account_subjects(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
