@@ -22,7 +22,7 @@ from apis.types import parse_duration
 from apis.volumes import DATA_VOLUME
 from controllers.common import conditions, stuckpods
 from controllers.common.clusterstate import is_compute_suspended
-from controllers.common.failovers import failovers
+from controllers.common.failovers import failovers, write_records
 from controllers.common.objects import Object
 from controllers.common.pods import delete_pod
 from controllers.common.runner import Complete, Retry, TaskResult
@@ -350,20 +350,12 @@ async def _record(ctx: GroupContext, records: list[FailoverRecord]) -> bool:
     finished = [r for r in records if r.step not in IN_FLIGHT]
     dropped = finished[: max(0, len(finished) - HISTORY)]
     kept = [r for r in records if r not in dropped]
-    assert ctx.raw is not None
-    patch = {
-        "metadata": {"resourceVersion": ctx.raw["metadata"]["resourceVersion"]},
-        "status": {"failover": [r.model_dump(mode="json", exclude_none=True) for r in kept]},
-    }
     try:
-        ctx.raw = await ctx.deps.client.patch_status(
-            resources.PDGROUP, ctx.name, patch, ctx.namespace
-        )
+        await write_records(ctx, kept)
     except ApiError as error:
         if error.conflict:
             return False
         raise
-    ctx.group.status.failover = kept
     return True
 
 

@@ -10,7 +10,7 @@ from apis.common import FailoverRecord
 from apis.types import parse_duration
 from controllers.common import stuckpods
 from controllers.common.conditions import is_true
-from controllers.common.failovers import failovers
+from controllers.common.failovers import failovers, write_records
 from controllers.common.objects import key_of
 from controllers.common.pods import pod_ready
 from controllers.common.runner import Complete, TaskResult
@@ -154,16 +154,7 @@ async def _advance(ctx: Context, instance: str, step: str) -> TaskResult:
 
 
 async def _save(ctx: Context) -> None:
-    """Persist the records now, guarded by the resourceVersion the decision was made on: a
-    concurrent change makes this fail, and the next reconcile decides again."""
-    body = [r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in ctx.failover]
-    patch = {
-        "metadata": {"resourceVersion": ctx.group.metadata.resource_version},
-        "status": {"failover": body},
-    }
-    stored = await ctx.deps.client.patch_status(resources.TIKVGROUP, ctx.name, patch, ctx.namespace)
-    ctx.group.metadata.resource_version = stored["metadata"]["resourceVersion"]
-    ctx.group.status.failover = list(ctx.failover)
+    await write_records(ctx, ctx.failover)
 
 
 async def release_stuck_pods(ctx: Context) -> TaskResult:
