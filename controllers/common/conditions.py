@@ -6,12 +6,22 @@ from datetime import datetime
 from typing import Literal
 
 from apis.meta import Condition
+from tikv_operator.kube.resources import Object
 
 Status = Literal["True", "False", "Unknown"]
 
 
 def find(conditions: list[Condition], type_: str) -> Condition | None:
     return next((c for c in conditions if c.type == type_), None)
+
+
+def condition_of(obj: Object | None, type_: str) -> Object | None:
+    """The condition of `type_` in an object's status as the API server sent it (a cached
+    object, a Node, one read before this reconcile)."""
+    for c in ((obj or {}).get("status") or {}).get("conditions") or ():
+        if c.get("type") == type_:
+            return dict(c)
+    return None
 
 
 def is_true(conditions: list[Condition], type_: str) -> bool:

@@ -27,7 +27,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from apis import conditions as cond
-from controllers.common.instance_metrics import cluster_of, condition_of
+from controllers.common.conditions import condition_of
+from controllers.common.instance_metrics import cluster_of
 from tikv_operator.kube.cache import Reader
 from tikv_operator.kube.resources import Object
 

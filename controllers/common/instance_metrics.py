@@ -10,20 +10,13 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from apis import conditions as cond
+from controllers.common.conditions import condition_of
 from tikv_operator.kube.cache import Reader
 from tikv_operator.kube.resources import Object
 
 WATCHED_CONDITIONS = (cond.READY, cond.SYNCED)
 """An instance is abnormal on one of these when it is not True."""
 STORE_STATES = ("Up", "Disconnected", "Down", "Offline", "Tombstone")
-
-
-def condition_of(obj: Object, type_: str) -> Object | None:
-    """The condition of `type_` in a cached object's status, as the API server sent it."""
-    for c in (obj.get("status") or {}).get("conditions") or ():
-        if c.get("type") == type_:
-            return dict(c)
-    return None
 
 
 def cluster_of(obj: Object) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from apis import conditions as cond
 from apis import labels
+from controllers.common.conditions import condition_of
 from controllers.common.context import ReconcileContext
 from controllers.common.invalid import INVALID_SPEC
 from controllers.common.metadata import metadata_patch, synced
@@ -70,10 +71,8 @@ async def create_pod(ctx: ReconcileContext[Any], desired: Object) -> TaskResult 
 
 def stored_reason(raw: Object | None, type_: str) -> str | None:
     """The reason of a condition as the object was read (before this reconcile)."""
-    for c in ((raw or {}).get("status") or {}).get("conditions") or ():
-        if c.get("type") == type_:
-            return str(c.get("reason"))
-    return None
+    c = condition_of(raw, type_)
+    return str(c.get("reason")) if c is not None else None
 
 
 async def delete_pod(client: Client, pod: Object) -> bool:

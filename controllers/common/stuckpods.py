@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from apis.meta import Resource
+from controllers.common.conditions import condition_of
 from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object, key_of
 from tikv_operator.kube import resources
@@ -23,10 +24,7 @@ R = TypeVar("R", bound=Resource)
 
 
 def node_ready(node: Object | None) -> bool:
-    for c in ((node or {}).get("status") or {}).get("conditions") or ():
-        if c.get("type") == "Ready":
-            return bool(c.get("status") == "True")
-    return False
+    return (condition_of(node, "Ready") or {}).get("status") == "True"
 
 
 def stuck_pod(ctx: ReconcileContext[Any], instance: Resource) -> Object | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from apis.names import tikv_instance_of_address
+from controllers.common.conditions import condition_of
 from controllers.common.deps import Deps
 from controllers.common.finalizer import add_finalizer
 from controllers.common.load import opening
@@ -116,7 +117,5 @@ def _ready_changed(event: Event) -> bool:
 
 
 def _ready(obj: Object) -> str | None:
-    for c in (obj.get("status") or {}).get("conditions") or ():
-        if c.get("type") == "Ready":
-            return str(c.get("status"))
-    return None
+    c = condition_of(obj, "Ready")
+    return str(c.get("status")) if c is not None else None
