@@ -207,6 +207,8 @@ class ComponentSpec(ApiModel):
     """Where the operator mounts the instance's ConfigMap."""
     DATA_DIR: ClassVar[str]
     """The data directory unless the `type: data` mount names another path."""
+    TLS_DIR: ClassVar[str]
+    """Where the operator mounts the instance's cluster TLS Secret (TLS clusters only)."""
 
     @field_validator("image")
     @classmethod
@@ -217,7 +219,7 @@ class ComponentSpec(ApiModel):
 
     @model_validator(mode="after")
     def _volumes_fit(self) -> ComponentSpec:
-        check_volumes(self.volumes, self.CONFIG_DIR, self.DATA_DIR)
+        check_volumes(self.volumes, self.CONFIG_DIR, self.DATA_DIR, self.TLS_DIR)
         return self
 
 

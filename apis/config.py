@@ -20,9 +20,11 @@ PD_MANAGED_KEYS = frozenset(
         "initial-cluster-state",
         "initial-cluster-token",
         "join",
+        *(f"security.{key}" for key in ("cacert-path", "cert-path", "key-path")),
     }
 )
-"""Dotted keys of PD's config that the operator sets itself."""
+"""Dotted keys of PD's config that the operator sets itself (the `security` paths only in a
+TLS cluster)."""
 
 TIKV_MANAGED_KEYS = frozenset(
     {
@@ -32,9 +34,11 @@ TIKV_MANAGED_KEYS = frozenset(
         "server.advertise-status-addr",
         "storage.data-dir",
         "pd.endpoints",
+        *(f"security.{key}" for key in ("ca-path", "cert-path", "key-path")),
     }
 )
-"""Dotted keys of TiKV's config that the operator sets itself."""
+"""Dotted keys of TiKV's config that the operator sets itself (the `security` paths only in
+a TLS cluster, where they point at the mounted Secret; `spec.tlsCluster` is the way to TLS)."""
 
 
 class ConfigError(ValueError):

@@ -55,6 +55,8 @@ PROMETHEUS_PATH = "prometheus.io/path"
 `kubernetes-pods` job of Prometheus's example configuration): where the server's own metrics
 are. Defaults only: a user's template or overlay annotation of the same key wins, so
 `prometheus.io/scrape: "false"` turns the scrape off."""
+PROMETHEUS_SCHEME = "prometheus.io/scheme"
+"""`https` on the Pods of a TLS cluster (absent otherwise: http)."""
 
 MANAGED_BY_VALUE = "tikv-operator"
 NAME_VALUE = "tikv"

@@ -49,9 +49,27 @@ TIKV_PORT = 20160
 TIKV_STATUS_PORT = 20180
 
 
-def pd_client_url(namespace: str, group: str) -> str:
+def url_scheme(tls: bool) -> str:
+    return "https" if tls else "http"
+
+
+def pd_client_url(namespace: str, group: str, tls: bool = False) -> str:
     """The URL of a PD group's client Service."""
-    return f"http://{client_service_name(group)}.{namespace}:{PD_CLIENT_PORT}"
+    return f"{url_scheme(tls)}://{client_service_name(group)}.{namespace}:{PD_CLIENT_PORT}"
+
+
+# TLS Secrets (docs/tls.md): cert-manager's layout, `ca.crt`, `tls.crt` and `tls.key`, under
+# the names tidb-operator users know.
+
+
+def cluster_tls_secret(group: str, component: str) -> str:
+    """The Secret every instance of a group mounts to talk TLS to its peers."""
+    return f"{group}-{component}-cluster-secret"
+
+
+def client_tls_secret(cluster: str) -> str:
+    """The Secret the operator (and `tikv-operator check`) present to PD of a TLS cluster."""
+    return f"{cluster}-cluster-client-secret"
 
 
 def instance_host(instance: str, subdomain: str, namespace: str) -> str:

@@ -30,6 +30,8 @@ CONFIG_DIR = "/etc/pd"
 """Where the operator mounts the instance's ConfigMap (pd.toml)."""
 DATA_DIR = "/var/lib/pd"
 """PD's data directory unless the `type: data` mount names another path."""
+TLS_DIR = "/var/lib/pd-tls"
+"""Where the operator mounts the instance's cluster TLS Secret when the Cluster enables TLS."""
 MAX_REPLICAS = 9
 """Most members of a PD group: PD is a Raft (etcd) group, where every member slows each
 write; 3 or 5 is usual."""
@@ -40,11 +42,12 @@ class PDTemplateSpec(ComponentSpec):
 
     CONFIG_DIR: ClassVar[str] = CONFIG_DIR
     DATA_DIR: ClassVar[str] = DATA_DIR
+    TLS_DIR: ClassVar[str] = TLS_DIR
 
     image: str = Field(default="pingcap/pd", max_length=512, json_schema_extra=IMAGE_RULES)
     """Image repository, without tag or digest; the tag is the version."""
 
-    volumes: list[Volume] = volumes_field(CONFIG_DIR, DATA_DIR)
+    volumes: list[Volume] = volumes_field(CONFIG_DIR, DATA_DIR, TLS_DIR)
     """Persistent volumes of each instance; one named `data` is required. Volumes may be
     added, not removed or renamed."""
 

@@ -31,6 +31,8 @@ CONFIG_DIR = "/etc/tikv"
 """Where the operator mounts the instance's ConfigMap (tikv.toml)."""
 DATA_DIR = "/var/lib/tikv"
 """TiKV's data directory unless the `type: data` mount names another path."""
+TLS_DIR = "/var/lib/tikv-tls"
+"""Where the operator mounts the instance's cluster TLS Secret when the Cluster enables TLS."""
 MAX_REPLICAS = 1000
 """Most stores of a TiKV group: a bound that catches a typo."""
 
@@ -73,11 +75,12 @@ class TiKVTemplateSpec(ComponentSpec):
 
     CONFIG_DIR: ClassVar[str] = CONFIG_DIR
     DATA_DIR: ClassVar[str] = DATA_DIR
+    TLS_DIR: ClassVar[str] = TLS_DIR
 
     image: str = Field(default="pingcap/tikv", max_length=512, json_schema_extra=IMAGE_RULES)
     """Image repository, without tag or digest; the tag is the version."""
 
-    volumes: list[Volume] = volumes_field(CONFIG_DIR, DATA_DIR)
+    volumes: list[Volume] = volumes_field(CONFIG_DIR, DATA_DIR, TLS_DIR)
     """Persistent volumes of each instance; one named `data` is required. Volumes may be
     added, not removed or renamed."""
 

@@ -24,6 +24,10 @@ MAX_PATH = 256
 DATA_VOLUME = "data"
 CONFIG_VOLUME = "config"
 """Name of the Pod volume holding the instance's ConfigMap; no user volume may take it."""
+TLS_VOLUME = "tls"
+"""Name of the Pod volume holding the instance's cluster TLS Secret (TLS clusters only); no
+user volume may take it either."""
+RESERVED_VOLUMES = (CONFIG_VOLUME, TLS_VOLUME)
 DATA_MOUNT = "data"
 """The mount type that makes a mount the component's data directory."""
 
@@ -35,8 +39,9 @@ MOUNT_PATH_CLEAN = (
 )
 SUB_PATH_MESSAGE = "subPath must be a relative path inside the volume, without '..', such as logs"
 RESERVED_VOLUME_MESSAGE = (
-    f"a volume must not be named '{CONFIG_VOLUME}': the operator mounts the instance's "
-    "ConfigMap under that name; choose another, such as logs"
+    f"a volume must not be named '{CONFIG_VOLUME}' or '{TLS_VOLUME}': the operator mounts the "
+    "instance's ConfigMap and its TLS certificates under those names; choose another, such as "
+    "logs"
 )
 DATA_NOT_MOUNTED_MESSAGE = (
     "the volume named 'data' must hold the data directory: give it a mount with "
@@ -72,6 +77,13 @@ def config_dir_message(config_dir: str) -> str:
     return (
         f"no mountPath may be {config_dir}, lie inside it or contain it: the operator mounts "
         "the instance's config there"
+    )
+
+
+def tls_dir_message(tls_dir: str) -> str:
+    return (
+        f"no mountPath may be {tls_dir}, lie inside it or contain it: the operator mounts "
+        "the instance's TLS certificates there"
     )
 
 
@@ -180,7 +192,9 @@ class Volume(ApiModel):
     model_config = ConfigDict(
         json_schema_extra=cel.validations(
             cel.rule(
-                f"self.name != '{CONFIG_VOLUME}'", RESERVED_VOLUME_MESSAGE, field_path=".name"
+                f"!(self.name in {list(RESERVED_VOLUMES)})",
+                RESERVED_VOLUME_MESSAGE,
+                field_path=".name",
             ),
             cel.rule(
                 f"self.name != '{DATA_VOLUME}' || !has(self.mounts) || size(self.mounts) == 0 "
@@ -214,7 +228,7 @@ class Volume(ApiModel):
     )
 
     name: DNSLabel
-    """Name of the volume; part of the PVC name. `config` is reserved."""
+    """Name of the volume; part of the PVC name. `config` and `tls` are reserved."""
 
     mounts: list[VolumeMount] = Field(default_factory=list, max_length=MAX_MOUNTS)
     """Where to mount the volume. The volume named `data` holds the data directory: it needs
@@ -230,7 +244,7 @@ class Volume(ApiModel):
     @field_validator("name")
     @classmethod
     def _not_reserved(cls, name: str) -> str:
-        if name == CONFIG_VOLUME:
+        if name in RESERVED_VOLUMES:
             raise ValueError(RESERVED_VOLUME_MESSAGE)
         return name
 
@@ -251,21 +265,26 @@ def _path(mount: str, data_dir: str) -> str:
     return f"(has({mount}.mountPath) ? {mount}.mountPath : {cel.string(data_dir)})"
 
 
-def volumes_rules(config_dir: str, data_dir: str) -> list[dict[str, Any]]:
-    """CEL rules on the volumes of a component whose config is mounted at `config_dir` and
-    whose data directory defaults to `data_dir`."""
-    config = cel.string(config_dir)
+def _clear_of(directory: str, message: str) -> dict[str, Any]:
+    """CEL: no mount is, lies inside or contains `directory`, which the operator mounts."""
+    return cel.rule(
+        "self.all(v, !has(v.mounts) || v.mounts.all(m, !has(m.mountPath) || "
+        f"!{cel.collides('m.mountPath', cel.string(directory))}))",
+        message,
+    )
+
+
+def volumes_rules(config_dir: str, data_dir: str, tls_dir: str) -> list[dict[str, Any]]:
+    """CEL rules on the volumes of a component whose config is mounted at `config_dir`, its
+    TLS certificates at `tls_dir`, and whose data directory defaults to `data_dir`."""
     default_data = cel.string(data_dir)
     same_path = "has(n.mountPath) && n.mountPath == m.mountPath"
     hits_data = cel.collides("m.mountPath", _path("n", data_dir))
     hits_default_data = cel.collides("m.mountPath", default_data)
     return [
         cel.rule(f"self.exists(v, v.name == '{DATA_VOLUME}')", DATA_VOLUME_MESSAGE),
-        cel.rule(
-            "self.all(v, !has(v.mounts) || v.mounts.all(m, !has(m.mountPath) || "
-            f"!{cel.collides('m.mountPath', config)}))",
-            config_dir_message(config_dir),
-        ),
+        _clear_of(config_dir, config_dir_message(config_dir)),
+        _clear_of(tls_dir, tls_dir_message(tls_dir)),
         # Every mount but the data mount stays clear of the data directory: the path of the
         # data volume's `type: data` mount, or the default when the data volume has no mounts.
         cel.rule(
@@ -287,14 +306,14 @@ def volumes_rules(config_dir: str, data_dir: str) -> list[dict[str, Any]]:
     ]
 
 
-def volumes_field(config_dir: str, data_dir: str) -> Any:
+def volumes_field(config_dir: str, data_dir: str, tls_dir: str) -> Any:
     """The `volumes` field of a component's spec, with its rules."""
     return Field(
         max_length=MAX_VOLUMES,
         json_schema_extra={
             "x-kubernetes-list-type": "map",
             "x-kubernetes-list-map-keys": ["name"],
-            **cel.validations(*volumes_rules(config_dir, data_dir)),
+            **cel.validations(*volumes_rules(config_dir, data_dir, tls_dir)),
         },
     )
 
@@ -308,7 +327,7 @@ def data_dir_of(volumes: Sequence[Volume], default: str) -> str:
     return default
 
 
-def check_volumes(volumes: Sequence[Volume], config_dir: str, data_dir: str) -> None:
+def check_volumes(volumes: Sequence[Volume], config_dir: str, data_dir: str, tls_dir: str) -> None:
     """The Python twin of volumes_rules (but the transition rule)."""
     if not any(volume.name == DATA_VOLUME for volume in volumes):
         raise ValueError(DATA_VOLUME_MESSAGE)
@@ -320,6 +339,8 @@ def check_volumes(volumes: Sequence[Volume], config_dir: str, data_dir: str) -> 
                 continue
             if cel.path_collides(mount.mount_path, config_dir):
                 raise ValueError(config_dir_message(config_dir))
+            if cel.path_collides(mount.mount_path, tls_dir):
+                raise ValueError(tls_dir_message(tls_dir))
             if mount.type != DATA_MOUNT and cel.path_collides(mount.mount_path, data):
                 raise ValueError(data_dir_message(data_dir))
             if mount.mount_path in seen:

@@ -116,3 +116,8 @@ FAILOVER_TOTAL = Counter(
     "Replacement instances created by failover",
     ["namespace", "cluster", "component"],
 )
+TLS_CERTIFICATE_EXPIRY = Gauge(
+    "tikv_operator_tls_certificate_expiration_timestamp_seconds",
+    "When the certificate (tls.crt) of a TLS cluster's Secret expires, as a Unix time",
+    ["namespace", "cluster", "secret"],
+)

@@ -24,12 +24,13 @@ class Verdict:
     message: str
 
 
-def pd_url(namespace: str, pd_groups: Sequence[PDGroup]) -> str | None:
-    """The PD client Service URL of the cluster's PD group (the first by name, if several)."""
+def pd_url(namespace: str, pd_groups: Sequence[PDGroup], tls: bool) -> str | None:
+    """The PD client Service URL of the cluster's PD group (the first by name, if several);
+    https in a TLS cluster."""
     if not pd_groups:
         return None
     group = min(str(g.metadata.name) for g in pd_groups)
-    return pd_client_url(namespace, group)
+    return pd_client_url(namespace, group, tls)
 
 
 def components(
@@ -61,11 +62,21 @@ def version(pd_groups: Sequence[PDGroup], tikv_groups: Sequence[TiKVGroup]) -> s
 
 
 def available(
-    pd: PDInfo | None, pd_error: str | None, has_pd_group: bool, no_leader: bool = False
+    pd: PDInfo | None,
+    pd_error: str | None,
+    has_pd_group: bool,
+    no_leader: bool = False,
+    client_secret_problem: str | None = None,
 ) -> Verdict:
     """PD has a leader and enough stores are Up that every region keeps a majority."""
     if not has_pd_group:
         return Verdict("False", reasons.NO_PD_GROUP, "the Cluster has no PDGroup yet")
+    if client_secret_problem is not None:
+        return Verdict(
+            "False",
+            reasons.TLS_CLIENT_SECRET_INVALID,
+            f"PD is not asked without a usable client certificate: {client_secret_problem}",
+        )
     if pd is None and no_leader:
         return Verdict("False", reasons.PD_NO_LEADER, f"PD answers without a leader ({pd_error})")
     if pd is None:
@@ -119,8 +130,17 @@ def ready(
 
 
 def synced(
-    pd_groups: Sequence[PDGroup], tikv_groups: Sequence[TiKVGroup], invalid: Sequence[str] = ()
+    pd_groups: Sequence[PDGroup],
+    tikv_groups: Sequence[TiKVGroup],
+    invalid: Sequence[str] = (),
+    secret_problems: Sequence[str] = (),
 ) -> Verdict:
+    if secret_problems:
+        return Verdict(
+            "False",
+            reasons.TLS_SECRET_INVALID,
+            f"Pods cannot start without their TLS Secret: {'; '.join(secret_problems)}",
+        )
     if invalid:
         return Verdict(
             "False",

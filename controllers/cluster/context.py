@@ -8,6 +8,7 @@ from apis import PD, Cluster, PDGroup, TiKV, TiKVGroup
 from controllers.cluster.brake import Instances, instances_of
 from controllers.cluster.build import Verdict
 from controllers.cluster.pdinfo import PDInfo
+from controllers.cluster.tls import SecretVerdict
 from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
 from tikv_operator.kube import resources
@@ -28,6 +29,8 @@ class ClusterContext(ReconcileContext[Cluster]):
     """PD answered, without a leader: a state of PD, not of the network."""
     invalid: list[str] = field(default_factory=list)
     """Objects of the cluster whose spec the operator cannot read ("TiKVGroup basic")."""
+    tls_secrets: list[SecretVerdict] = field(default_factory=list)
+    """A TLS cluster's Secrets, the operator's client Secret first (`tls` task)."""
     recorded_id: str | None = None
     """status.id after this reconcile: recorded at first contact, never overwritten."""
 
@@ -37,6 +40,15 @@ class ClusterContext(ReconcileContext[Cluster]):
 
     def set(self, type_: str, verdict: Verdict) -> None:
         self.condition(type_, verdict.status, verdict.reason, verdict.message)
+
+    @property
+    def client_secret(self) -> SecretVerdict | None:
+        """The operator's TLS client Secret, in a TLS cluster."""
+        return self.tls_secrets[0] if self.tls_secrets else None
+
+    @property
+    def group_secret_problems(self) -> list[str]:
+        return [s.describe() for s in self.tls_secrets[1:] if s.problem is not None]
 
     def instances(self) -> Instances:
         return instances_of(self.namespace, self.tikv_groups, self.pds, self.tikvs, self.pvcs)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from apis import labels
 from controllers.cluster.context import ClusterContext
-from controllers.cluster.tasks import brake, delete, load, pd, status
+from controllers.cluster.tasks import brake, delete, load, pd, status, tls
 from controllers.common.deps import Deps
 from controllers.common.finalizer import add_finalizer
 from controllers.common.pdview import pd_changes
@@ -42,6 +42,7 @@ CLUSTER_TASKS: list[Step[ClusterContext]] = [
     task("load", load.load_cluster),
     delete.ON_DELETION,
     task("finalizer", add_finalizer),
+    task("tls", tls.read_tls_secrets),
     task("pd", pd.watch_pd),
     task("cluster-id", pd.record_cluster_id),
     task("safety-brake", brake.apply_brake),

@@ -82,13 +82,17 @@ def stamped(meta: Object, user: UserMetadata) -> Object:
     return out
 
 
-def scrape_annotations(port: int, path: str = "/metrics") -> dict[str, str]:
-    """Where Prometheus finds a Pod's metrics, for annotation-driven discovery."""
-    return {
+def scrape_annotations(port: int, path: str = "/metrics", *, tls: bool) -> dict[str, str]:
+    """Where Prometheus finds a Pod's metrics, for annotation-driven discovery. A TLS cluster
+    serves them over https, to a client with a certificate the cluster's CA signed."""
+    annotations = {
         labels.PROMETHEUS_SCRAPE: "true",
         labels.PROMETHEUS_PORT: str(port),
         labels.PROMETHEUS_PATH: path,
     }
+    if tls:
+        annotations[labels.PROMETHEUS_SCHEME] = "https"
+    return annotations
 
 
 def defaulted(meta: Object, annotations: Mapping[str, str]) -> Object:

@@ -8,16 +8,24 @@ from collections.abc import Sequence
 from apis.common import CONFIG_VOLUME, DATA_VOLUME, ResourceRequirements, Volume
 from apis.names import pvc_name
 from controllers.common.objects import Object
+from controllers.common.tls import InstanceTLS
 
 
 def instance_volumes(
-    instance: str, volumes: Sequence[Volume], config_dir: str, data_dir: str
+    instance: str,
+    volumes: Sequence[Volume],
+    config_dir: str,
+    data_dir: str,
+    tls: InstanceTLS | None,
 ) -> tuple[list[Object], list[Object]]:
-    """(volumes, mounts): the instance's ConfigMap read-only at `config_dir`, and one PVC per
-    volume, mounted where its mounts say; a mount without a path, and a data volume without
-    mounts, go to `data_dir`."""
+    """(volumes, mounts): the instance's ConfigMap read-only at `config_dir`, its TLS Secret
+    (if any) read-only where `tls` says, and one PVC per volume, mounted where its mounts say;
+    a mount without a path, and a data volume without mounts, go to `data_dir`."""
     pod_volumes: list[Object] = [{"name": CONFIG_VOLUME, "configMap": {"name": instance}}]
     mounts: list[Object] = [{"name": CONFIG_VOLUME, "mountPath": config_dir, "readOnly": True}]
+    if tls is not None:
+        pod_volumes.append(tls.volume())
+        mounts.append(tls.mount())
     for volume in volumes:
         claim = {"claimName": pvc_name(volume.name, instance)}
         pod_volumes.append({"name": volume.name, "persistentVolumeClaim": claim})

@@ -14,6 +14,7 @@ from controllers.common.objects import Object, child_metadata, managed_labels
 from controllers.common.overlay import merge
 from controllers.common.podspec import instance_pod_spec, instance_volumes
 from controllers.common.restart import pod_hashes
+from controllers.common.tls import InstanceTLS, scheme
 
 CONFIG_FILE = "pd.toml"
 CONTAINER = "pd"
@@ -43,31 +44,36 @@ def data_dir(pd: PD) -> str:
     return DATA_DIR
 
 
-def config_values(pd: PD) -> dict[str, Any]:
+def config_values(pd: PD, tls: InstanceTLS | None) -> dict[str, Any]:
     """The operator-managed keys of pd.toml."""
     host = peer_host(pd)
+    http = scheme(tls)
     values: dict[str, Any] = {
         "name": pd.metadata.name,
         "data-dir": data_dir(pd),
-        "client-urls": f"http://0.0.0.0:{PD_CLIENT_PORT}",
-        "peer-urls": f"http://0.0.0.0:{PD_PEER_PORT}",
-        "advertise-client-urls": f"http://{host}:{PD_CLIENT_PORT}",
-        "advertise-peer-urls": f"http://{host}:{PD_PEER_PORT}",
+        "client-urls": f"{http}://0.0.0.0:{PD_CLIENT_PORT}",
+        "peer-urls": f"{http}://0.0.0.0:{PD_PEER_PORT}",
+        "advertise-client-urls": f"{http}://{host}:{PD_CLIENT_PORT}",
+        "advertise-peer-urls": f"{http}://{host}:{PD_PEER_PORT}",
     }
     initial = initial_members(pd)
     if initial:
         values["initial-cluster"] = ",".join(
-            f"{name}=http://{peer_host(pd, name)}:{PD_PEER_PORT}" for name in initial
+            f"{name}={http}://{peer_host(pd, name)}:{PD_PEER_PORT}" for name in initial
         )
     else:
         # The Service name, not a status URL: pd.toml must not change (and restart the Pod)
         # when the Cluster's recorded URL appears or changes.
-        values["join"] = pd_client_url(str(pd.metadata.namespace), group_of(pd))
+        values["join"] = pd_client_url(str(pd.metadata.namespace), group_of(pd), tls is not None)
+    if tls is not None:
+        values["security.cacert-path"] = tls.ca_path
+        values["security.cert-path"] = tls.cert_path
+        values["security.key-path"] = tls.key_path
     return values
 
 
-def build_config(pd: PD) -> str:
-    return render_config(pd.spec.config, PD_MANAGED_KEYS, config_values(pd))
+def build_config(pd: PD, tls: InstanceTLS | None) -> str:
+    return render_config(pd.spec.config, PD_MANAGED_KEYS, config_values(pd, tls))
 
 
 def child_labels(pd: PD) -> dict[str, str]:
@@ -97,17 +103,18 @@ def _version(text: str) -> tuple[int, int, int]:
     return (int(major), int(minor), int(patch))
 
 
-def readiness_probe(version: str) -> Object:
-    if _version(version) >= READY_API_SINCE:
+def readiness_probe(version: str, tls: InstanceTLS | None) -> Object:
+    # With TLS, PD asks every HTTP client for a certificate, which the kubelet has none of.
+    if tls is None and _version(version) >= READY_API_SINCE:
         handler: Object = {"httpGet": {"path": "/pd/api/v2/ready", "port": PD_CLIENT_PORT}}
     else:
         handler = {"tcpSocket": {"port": PD_CLIENT_PORT}}
     return {**handler, "periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 3}
 
 
-def build_pod(pd: PD, config: str) -> Object:
+def build_pod(pd: PD, config: str, tls: InstanceTLS | None) -> Object:
     name = str(pd.metadata.name)
-    volumes, mounts = instance_volumes(name, pd.spec.volumes, CONFIG_DIR, DATA_DIR)
+    volumes, mounts = instance_volumes(name, pd.spec.volumes, CONFIG_DIR, DATA_DIR, tls)
     container: Object = {
         "name": CONTAINER,
         "image": f"{pd.spec.image}:{pd.spec.version}",
@@ -116,7 +123,7 @@ def build_pod(pd: PD, config: str) -> Object:
             {"name": "client", "containerPort": PD_CLIENT_PORT},
             {"name": "peer", "containerPort": PD_PEER_PORT},
         ],
-        "readinessProbe": readiness_probe(pd.spec.version),
+        "readinessProbe": readiness_probe(pd.spec.version, tls),
         "volumeMounts": mounts,
     }
     spec = instance_pod_spec(name, pd.spec.subdomain, container, volumes, pd.spec.resources)
@@ -133,5 +140,5 @@ def build_pod(pd: PD, config: str) -> Object:
     )
     meta = stamped(meta, for_pod(pd.metadata, overlay.metadata))
     # pd-server serves its metrics on the client port.
-    meta = defaulted(meta, scrape_annotations(PD_CLIENT_PORT))
+    meta = defaulted(meta, scrape_annotations(PD_CLIENT_PORT, tls=tls is not None))
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}

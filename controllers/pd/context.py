@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from apis import PD
+from apis.pd import COMPONENT, TLS_DIR
 from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
+from controllers.common.tls import InstanceTLS, instance_tls
+from controllers.pd.build import group_of
 from tikv_operator.kube import resources
 
 
@@ -24,6 +27,10 @@ class PDContext(ReconcileContext[PD]):
     @property
     def pd(self) -> PD:
         return self.obj
+
+    @property
+    def tls(self) -> InstanceTLS | None:
+        return instance_tls(self.loaded_cluster, group_of(self.pd), COMPONENT, TLS_DIR)
 
     @property
     def is_member(self) -> bool:

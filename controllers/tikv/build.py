@@ -16,6 +16,7 @@ from controllers.common.podspec import instance_pod_spec, instance_volumes
 from controllers.common.pvc import build_pvcs
 from controllers.common.restart import pod_hash, pod_hashes
 from controllers.common.stores import advertise_address
+from controllers.common.tls import InstanceTLS
 
 COMPONENT = "tikv"
 CONTAINER = "tikv"
@@ -54,7 +55,8 @@ def data_mount_path(tikv: TiKV) -> str:
     return DATA_DIR
 
 
-def render_tikv_config(tikv: TiKV, pd_url: str) -> str:
+def render_tikv_config(tikv: TiKV, pd_url: str, tls: InstanceTLS | None) -> str:
+    """tikv.toml; `pd_url` is the Cluster's, https in a TLS cluster."""
     values: dict[str, Any] = {
         "server.addr": f"0.0.0.0:{TIKV_PORT}",
         "server.advertise-addr": advertise_address(tikv),
@@ -63,16 +65,19 @@ def render_tikv_config(tikv: TiKV, pd_url: str) -> str:
         "storage.data-dir": data_mount_path(tikv),
         "pd.endpoints": [pd_url],
     }
-    assert set(values) == TIKV_MANAGED_KEYS
+    if tls is not None:
+        values["security.ca-path"] = tls.ca_path
+        values["security.cert-path"] = tls.cert_path
+        values["security.key-path"] = tls.key_path
     return render_config(tikv.spec.config, TIKV_MANAGED_KEYS, values)
 
 
-def build_configmap(tikv: TiKV, pd_url: str) -> Object:
+def build_configmap(tikv: TiKV, pd_url: str, tls: InstanceTLS | None) -> Object:
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": child_metadata(tikv, str(tikv.metadata.name), instance_labels(tikv)),
-        "data": {CONFIG_FILE: render_tikv_config(tikv, pd_url)},
+        "data": {CONFIG_FILE: render_tikv_config(tikv, pd_url, tls)},
     }
 
 
@@ -82,29 +87,42 @@ def build_instance_pvcs(tikv: TiKV) -> list[Object]:
     )
 
 
-def pod_revision(tikv: TiKV) -> str:
+def pod_revision(tikv: TiKV, tls: InstanceTLS | None) -> str:
     """The hash of the Pod the instance wants now (`common.restart`): a running Pod with
     another hash is recreated once its leaders are evicted. Store labels, the eviction
     timeout and `offline` never reach the Pod; with HotReload neither does the config."""
-    return pod_hash(_pod_spec(tikv), tikv.spec.config, tikv.spec.update_strategy.config)
+    return pod_hash(_pod_spec(tikv, tls), tikv.spec.config, tikv.spec.update_strategy.config)
 
 
-def build_pod(tikv: TiKV) -> Object:
+def build_pod(tikv: TiKV, tls: InstanceTLS | None) -> Object:
     """The Pod, with the template's and the overlay's labels and annotations (which change
     in place later, `common.metadata`)."""
-    spec = _pod_spec(tikv)
+    spec = _pod_spec(tikv, tls)
     hashes = pod_hashes(spec, tikv.spec.config, tikv.spec.update_strategy.config)
     pod_labels = instance_labels(tikv, hashes[labels.POD_HASH])
     meta = child_metadata(tikv, str(tikv.metadata.name), pod_labels, annotations=hashes)
     meta = stamped(meta, for_pod(tikv.metadata, tikv.spec.overlay.pod.metadata))
     # tikv-server serves its metrics on the status port.
-    meta = defaulted(meta, scrape_annotations(TIKV_STATUS_PORT))
+    meta = defaulted(meta, scrape_annotations(TIKV_STATUS_PORT, tls=tls is not None))
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
 
-def _pod_spec(tikv: TiKV) -> Object:
+def readiness_probe(tls: InstanceTLS | None) -> Object:
+    # With TLS, the status server asks every client for a certificate, which the kubelet has
+    # none of.
+    handler: Object = (
+        {"tcpSocket": {"port": TIKV_STATUS_PORT}}
+        if tls is not None
+        else {"httpGet": {"path": "/status", "port": TIKV_STATUS_PORT}}
+    )
+    return {**handler, "periodSeconds": 5, "failureThreshold": 3}
+
+
+def _pod_spec(tikv: TiKV, tls: InstanceTLS | None) -> Object:
     name = str(tikv.metadata.name)
-    volumes, mounts = instance_volumes(name, tikv.spec.volumes, CONFIG_DIR, data_mount_path(tikv))
+    volumes, mounts = instance_volumes(
+        name, tikv.spec.volumes, CONFIG_DIR, data_mount_path(tikv), tls
+    )
     container: Object = {
         "name": CONTAINER,
         "image": f"{tikv.spec.image}:{tikv.spec.version}",
@@ -113,11 +131,7 @@ def _pod_spec(tikv: TiKV) -> Object:
             {"name": "client", "containerPort": TIKV_PORT, "protocol": "TCP"},
             {"name": "status", "containerPort": TIKV_STATUS_PORT, "protocol": "TCP"},
         ],
-        "readinessProbe": {
-            "httpGet": {"path": "/status", "port": TIKV_STATUS_PORT},
-            "periodSeconds": 5,
-            "failureThreshold": 3,
-        },
+        "readinessProbe": readiness_probe(tls),
         "volumeMounts": mounts,
     }
     spec = instance_pod_spec(name, tikv.spec.subdomain, container, volumes, tikv.spec.resources)

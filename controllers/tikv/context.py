@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from apis import TiKV, labels
+from apis.tikv import COMPONENT, TLS_DIR
 from controllers.common.context import ReconcileContext
 from controllers.common.objects import Object
+from controllers.common.tls import InstanceTLS, instance_tls
 from tikv_operator.kube import resources
 from tikv_operator.pdapi.models import StoreInfo
 
@@ -28,3 +30,7 @@ class Context(ReconcileContext[TiKV]):
     @property
     def group(self) -> str | None:
         return self.tikv.metadata.labels.get(labels.GROUP)
+
+    @property
+    def tls(self) -> InstanceTLS | None:
+        return instance_tls(self.loaded_cluster, self.group, COMPONENT, TLS_DIR)

@@ -93,8 +93,8 @@ def generate(group: PDGroup, *, bootstrap: bool) -> Generated:
     cluster together (`initial-cluster`), or a later one (`join`)."""
     names = sorted(new_instance_name(group) for _ in range(3))
     pd = PD.model_validate(build_instance(group, names[0], "rev", {}, names if bootstrap else None))
-    config = build_config(pd)
-    container = build_pod(pd, config)["spec"]["containers"][0]
+    config = build_config(pd, None)
+    container = build_pod(pd, config, None)["spec"]["containers"][0]
     return Generated(config, [*container["command"], *container.get("args", [])])
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from apis import PD, Cluster, TiKV, TiKVGroup, labels
+from apis.names import client_tls_secret
 from controllers.cluster.brake import instances_of
 from controllers.cluster.consistency import Findings, examine, instance_ids
 from controllers.cluster.pdinfo import pd_info_of
@@ -27,6 +28,7 @@ from tikv_operator.kube.config import new_api_client
 from tikv_operator.kube.resources import Object, ResourceKind
 from tikv_operator.pdapi import PDClient
 from tikv_operator.pdapi.poller import take_snapshot
+from tikv_operator.tls import ClientTLS, TLSSecretError
 
 CONSISTENT, INCONSISTENT, UNCHECKED = 0, 1, 2
 
@@ -89,6 +91,18 @@ async def _of_cluster(
     ]
 
 
+async def _client_tls(client: Client, cluster: Cluster) -> ClientTLS:
+    """The certificate the operator presents to PD, which `check` presents too."""
+    name = client_tls_secret(str(cluster.metadata.name))
+    secret = await client.get_or_none(resources.SECRET, name, cluster.metadata.namespace)
+    if secret is None:
+        raise CannotCheck(f"Secret {name} (the client certificate for PD) not found")
+    try:
+        return ClientTLS.from_secret_data(secret.get("data"))
+    except TLSSecretError as error:
+        raise CannotCheck(f"Secret {name} cannot be used to talk TLS to PD: {error}") from error
+
+
 async def examine_cluster(client: Client, key: str, pd_url: str | None) -> Report:
     namespace, _, name = key.partition("/")
     raw = await client.get_or_none(resources.CLUSTER, name, namespace)
@@ -103,7 +117,8 @@ async def examine_cluster(client: Client, key: str, pd_url: str | None) -> Repor
     tikvs = parsed(TiKV, await _of_cluster(client, resources.TIKV, namespace, name))
     selector = f"{labels.CLUSTER}={name}"
     pvcs = (await client.list(resources.PVC, namespace, label_selector=selector)).items
-    async with PDClient(url, cluster=key) as pd:
+    tls = await _client_tls(client, cluster) if cluster.spec.tls_cluster.enabled else None
+    async with PDClient(url, cluster=key, tls=tls) as pd:
         snapshot = await take_snapshot(pd, time.time)
     if snapshot.error is not None:
         raise CannotCheck(f"PD at {url} cannot be asked: {snapshot.error}")

@@ -149,7 +149,9 @@ async def plan_cluster(client: Client, actions: Actions, key: str, pd_url: str |
         raise LookupError(f"Cluster {key} does not exist")
     caches = await _caches(client, namespace)
     pollers = Pollers(
-        make_client=lambda cluster, url: PDClient(url, cluster=cluster, transport=DryRunPD(actions))
+        make_client=lambda cluster, url, _tls: PDClient(
+            url, cluster=cluster, transport=DryRunPD(actions)
+        )
     )
     deps = Deps(
         client=client,

@@ -1,6 +1,6 @@
 """PD's HTTP API: the client, its response models and errors, and the per-cluster poller."""
 
-from tikv_operator.pdapi.client import PDClient, RetryPolicy, TLSFiles
+from tikv_operator.pdapi.client import PDClient, RetryPolicy
 from tikv_operator.pdapi.errors import (
     NoLeader,
     NotBootstrapped,
@@ -10,8 +10,10 @@ from tikv_operator.pdapi.errors import (
     StoreTombstoned,
     Unavailable,
 )
+from tikv_operator.tls import ClientTLS, TLSSecretError
 
 __all__ = [
+    "ClientTLS",
     "NoLeader",
     "NotBootstrapped",
     "NotFound",
@@ -20,6 +22,6 @@ __all__ = [
     "RetryPolicy",
     "StoreTombstoned",
     "StoresNotEnough",
-    "TLSFiles",
+    "TLSSecretError",
     "Unavailable",
 ]

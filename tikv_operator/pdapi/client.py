@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -36,6 +34,7 @@ from tikv_operator.pdapi.models import (
     StoreInfo,
     StoresInfo,
 )
+from tikv_operator.tls import ClientTLS
 
 API_PREFIX = "/pd/api/v1"
 DEFAULT_TIMEOUT = 10.0
@@ -46,22 +45,6 @@ _ALL_STORE_STATES = [("state", "0"), ("state", "1"), ("state", "2")]
 
 M = TypeVar("M")
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class TLSFiles:
-    """Paths of the PEM files used to talk to a PD with TLS enabled."""
-
-    ca_file: Path
-    cert_file: Path | None = None
-    key_file: Path | None = None
-
-    def ssl_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=str(self.ca_file))
-        if self.cert_file is not None:
-            key = str(self.key_file) if self.key_file is not None else None
-            context.load_cert_chain(str(self.cert_file), key)
-        return context
 
 
 @dataclass(frozen=True)
@@ -85,7 +68,7 @@ class PDClient:
         base_url: str,
         *,
         cluster: str,
-        tls: TLSFiles | None = None,
+        tls: ClientTLS | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.AsyncBaseTransport | None = None,
@@ -94,6 +77,7 @@ class PDClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.cluster = cluster
+        self.tls = tls
         self.on_write = on_write
         """Called after every state-changing call, answered or not (PD may have applied it):
         the cluster's poller refreshes its snapshot."""

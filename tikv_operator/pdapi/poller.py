@@ -36,6 +36,7 @@ from tikv_operator.pdapi.models import (
     StoreState,
     StoreStateName,
 )
+from tikv_operator.tls import ClientTLS
 
 DEFAULT_INTERVAL = 15.0
 QUICK = 1.0
@@ -342,7 +343,7 @@ class Pollers:
         *,
         interval: float = DEFAULT_INTERVAL,
         timeout: float = 10.0,
-        make_client: Callable[[str, str], PDClient] | None = None,
+        make_client: Callable[[str, str, ClientTLS | None], PDClient] | None = None,
     ) -> None:
         self.interval = interval
         self.timeout = timeout
@@ -350,8 +351,8 @@ class Pollers:
         self._pollers: dict[str, Poller] = {}
         self._listeners: list[Listener] = []
 
-    def _default_client(self, cluster: str, url: str) -> PDClient:
-        return PDClient(url, cluster=cluster, timeout=self.timeout)
+    def _default_client(self, cluster: str, url: str, tls: ClientTLS | None) -> PDClient:
+        return PDClient(url, cluster=cluster, tls=tls, timeout=self.timeout)
 
     def get(self, cluster: str) -> Poller | None:
         return self._pollers.get(cluster)
@@ -365,10 +366,15 @@ class Pollers:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    async def ensure(self, cluster: str, url: str) -> Poller:
-        """The running poller of `cluster` at `url`; a poller at another URL is replaced."""
+    async def ensure(self, cluster: str, url: str, tls: ClientTLS | None = None) -> Poller:
+        """The running poller of `cluster` at `url` with `tls`; a poller at another URL or
+        with other certificates (rotated ones) is replaced."""
         poller = self._pollers.get(cluster)
-        if poller is not None and poller.client.base_url == url.rstrip("/"):
+        if (
+            poller is not None
+            and poller.client.base_url == url.rstrip("/")
+            and _fingerprint(poller.client.tls) == _fingerprint(tls)
+        ):
             return poller
         if poller is not None:
             await self.remove(cluster)
@@ -377,7 +383,8 @@ class Pollers:
             for listener in list(self._listeners):
                 listener(cluster, snapshot, change)
 
-        poller = Poller(self._make_client(cluster, url), interval=self.interval, on_change=publish)
+        client = self._make_client(cluster, url, tls)
+        poller = Poller(client, interval=self.interval, on_change=publish)
         self._pollers[cluster] = poller
         poller.start()
         return poller
@@ -391,3 +398,7 @@ class Pollers:
     async def close(self) -> None:
         for cluster in list(self._pollers):
             await self.remove(cluster)
+
+
+def _fingerprint(tls: ClientTLS | None) -> str | None:
+    return tls.fingerprint if tls is not None else None

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import httpx
 
 from tikv_operator.metrics import TIKV_STATUS_REQUEST_DURATION, TIKV_STATUS_REQUESTS
+from tikv_operator.tls import ClientTLS
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -41,13 +42,13 @@ class TiKVRefused(TiKVStatusError):
     """The store answered with an error: it did not apply the change."""
 
 
-def status_base_url(status_address: str, override: str | None = None) -> str:
-    """Where a store's status API is: `http://<status_address>`, or, for an operator that
+def status_base_url(status_address: str, override: str | None = None, tls: bool = False) -> str:
+    """Where a store's status API is: `http(s)://<status_address>`, or, for an operator that
     cannot resolve the cluster's DNS names, `<override>/<status_address>` (a stand-in such
     as the PD simulator, which serves every store's status API under its address)."""
     if override:
         return f"{override.rstrip('/')}/{status_address}"
-    return f"http://{status_address}"
+    return f"{'https' if tls else 'http'}://{status_address}"
 
 
 class TiKVStatusClient:
@@ -57,10 +58,12 @@ class TiKVStatusClient:
         *,
         cluster: str,
         address: str,
+        tls: ClientTLS | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._tls = tls
         self.cluster = cluster
         self.address = address
         self._timeout = timeout
@@ -71,7 +74,11 @@ class TiKVStatusClient:
         api = "update_config"
         start = time.perf_counter()
         try:
-            async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport) as http:
+            async with httpx.AsyncClient(
+                timeout=self._timeout,
+                transport=self._transport,
+                verify=self._tls.ssl_context() if self._tls is not None else True,
+            ) as http:
                 response = await http.post(
                     f"{self.base_url}/config", params={"persist": "false"}, json=dict(items)
                 )

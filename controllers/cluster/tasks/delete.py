@@ -15,6 +15,7 @@ from controllers.cluster import reasons
 from controllers.cluster.build import Verdict
 from controllers.cluster.context import ClusterContext
 from controllers.cluster.tasks.status import write_status
+from controllers.cluster.tasks.tls import forget_expiry
 from controllers.common import finalizer
 from controllers.common.clusterstate import is_paused
 from controllers.common.conditions import find
@@ -86,6 +87,7 @@ async def delete_pd_groups(ctx: ClusterContext) -> TaskResult:
 
 async def drop_finalizer(ctx: ClusterContext) -> TaskResult:
     await finalizer.remove_finalizer(ctx.deps.client, resources.CLUSTER, ctx.cluster)
+    forget_expiry(ctx.namespace, ctx.name)
     ctx.event("Normal", reasons.CLUSTER_DELETED, "Delete", "every group is gone; Cluster released")
     return Complete()
 

@@ -16,11 +16,18 @@ from tikv_operator.pdapi import NoLeader
 async def watch_pd(ctx: ClusterContext) -> TaskResult:
     """PD being unreachable is a state to report, not a failure of the reconcile: the
     status task says so, and nothing here is destructive."""
-    url = pd_url(ctx.deps, ctx.namespace, ctx.name, service_url(ctx.namespace, ctx.pd_groups))
+    tls = ctx.cluster.spec.tls_cluster.enabled
+    service = service_url(ctx.namespace, ctx.pd_groups, tls)
+    url = pd_url(ctx.deps, ctx.namespace, ctx.name, service)
     if url is None:
         await ctx.deps.pd.remove(ctx.key)
         return Complete("no PDGroup yet")
-    await ctx.deps.pd.ensure(ctx.key, url)
+    secret = ctx.client_secret
+    if secret is not None and secret.tls is None:
+        # Never fall back to plain HTTP or to an unverified server: PD is not asked at all.
+        await ctx.deps.pd.remove(ctx.key)
+        return Complete(f"PD not asked: {secret.describe()}")
+    await ctx.deps.pd.ensure(ctx.key, url, secret.tls if secret is not None else None)
     state = ctx.pd_state = read_pd(ctx.deps, ctx.cluster)
     if state.snapshot is None:
         last = state.poller.snapshot if state.poller is not None else None

@@ -37,10 +37,20 @@ async def write_status(ctx: ClusterContext, extra: dict[str, Any] | None = None)
 def set_conditions(ctx: ClusterContext) -> None:
     """Every condition but Blocked, which the brake and deletion tasks own."""
     cluster = ctx.cluster
-    available = build.available(ctx.pd_info, ctx.pd_error, bool(ctx.pd_groups), ctx.pd_no_leader)
+    secret = ctx.client_secret
+    available = build.available(
+        ctx.pd_info,
+        ctx.pd_error,
+        bool(ctx.pd_groups),
+        ctx.pd_no_leader,
+        secret.describe() if secret is not None and secret.problem is not None else None,
+    )
     ctx.set(cond.AVAILABLE, available)
     ctx.set(cond.READY, build.ready(ctx.pd_groups, ctx.tikv_groups, available.status == "True"))
-    ctx.set(cond.SYNCED, build.synced(ctx.pd_groups, ctx.tikv_groups, ctx.invalid))
+    ctx.set(
+        cond.SYNCED,
+        build.synced(ctx.pd_groups, ctx.tikv_groups, ctx.invalid, ctx.group_secret_problems),
+    )
     ctx.set(cond.PROGRESSING, build.progressing(ctx.pd_groups, ctx.tikv_groups, is_paused(cluster)))
     ctx.set(cond.SUSPENDED, build.suspended(is_compute_suspended(cluster), len(ctx.pods)))
     differences = None
@@ -55,7 +65,7 @@ def set_conditions(ctx: ClusterContext) -> None:
 async def update_status(ctx: ClusterContext) -> TaskResult:
     set_conditions(ctx)
     extra = {
-        "pd": build.pd_url(ctx.namespace, ctx.pd_groups),
+        "pd": build.pd_url(ctx.namespace, ctx.pd_groups, ctx.cluster.spec.tls_cluster.enabled),
         "id": ctx.recorded_id,
         "components": [
             c.model_dump(mode="json", by_alias=True)

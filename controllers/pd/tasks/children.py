@@ -25,7 +25,7 @@ from tikv_operator.pdapi import PDError, Unavailable
 
 
 async def apply_configmap(ctx: PDContext) -> TaskResult:
-    ctx.config = build_config(ctx.pd)
+    ctx.config = build_config(ctx.pd, ctx.tls)
     desired = build_configmap(ctx.pd, ctx.config)
     current = ctx.deps.cache(resources.CONFIGMAP).get(ctx.key)
     old = configmap_config(current, CONFIG_FILE)
@@ -58,7 +58,7 @@ def _serving(ctx: PDContext) -> bool:
     if not pod_ready(pod):
         return False
     assert pod is not None
-    desired = build_pod(ctx.pd, ctx.config)
+    desired = build_pod(ctx.pd, ctx.config, ctx.tls)
     return not needs_recreate(pod, desired, ctx.pd.spec.update_strategy.config)
 
 

@@ -17,7 +17,7 @@ PD_RETRY = 5.0
 
 
 async def apply_pod(ctx: PDContext) -> TaskResult:
-    desired = build_pod(ctx.pd, ctx.config)
+    desired = build_pod(ctx.pd, ctx.config, ctx.tls)
     ctx.desired_pod = desired
     pod = ctx.deps.cache(resources.POD).get(ctx.key)
     ctx.pod = pod

@@ -63,7 +63,7 @@ def conditions(ctx: PDContext, pod: Object | None) -> list[Condition]:
         now=now,
         began=pod_ready_since(pod),  # minReadySeconds counts from the Pod's readiness
     )
-    desired = ctx.desired_pod or build_pod(pd, ctx.config or build_config(pd))
+    desired = ctx.desired_pod or build_pod(pd, ctx.config or build_config(pd, ctx.tls), ctx.tls)
     if pod is not None and not needs_recreate(pod, desired, pd.spec.update_strategy.config):
         synced: tuple[Status, str, str] = ("True", reasons.SYNCED, "the Pod matches the spec")
     else:

@@ -31,7 +31,7 @@ async def apply_configmap(ctx: Context) -> TaskResult:
     pd_url = ctx.cluster.status.pd
     if pd_url is None:
         return Wait("the Cluster has not recorded its PD URL yet; TiKV needs it in its config")
-    desired = build_configmap(ctx.tikv, pd_url)
+    desired = build_configmap(ctx.tikv, pd_url, ctx.tls)
     have = ctx.deps.cache(resources.CONFIGMAP).get(ctx.key)
     if have is not None and have.get("data") == desired["data"]:
         return Complete("unchanged")
@@ -62,7 +62,7 @@ def _serving(ctx: Context) -> bool:
     if pod is None or not pod_ready(pod):
         return False
     strategy = ctx.tikv.spec.update_strategy.config
-    return not needs_recreate(pod, build_pod(ctx.tikv), strategy)
+    return not needs_recreate(pod, build_pod(ctx.tikv, ctx.tls), strategy)
 
 
 async def _update_store_config(ctx: Context, items: dict[str, str]) -> None:
@@ -76,7 +76,10 @@ async def _update_store_config(ctx: Context, items: dict[str, str]) -> None:
     address = store.store.status_address
     cluster = f"{ctx.namespace}/{ctx.tikv.spec.cluster.name}"
     override = ctx.deps.settings.tikv_status_url_overrides.get(cluster)
-    client = TiKVStatusClient(status_base_url(address, override), cluster=cluster, address=address)
+    # The operator's client certificate for PD is the one TiKV's status port trusts too.
+    tls = ctx.pd_writer().tls
+    url = status_base_url(address, override, tls is not None)
+    client = TiKVStatusClient(url, cluster=cluster, address=address, tls=tls)
     try:
         await client.update_config(items)
     except TiKVUnreachable as error:

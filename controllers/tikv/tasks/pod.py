@@ -30,7 +30,7 @@ async def apply_pod(ctx: Context) -> TaskResult:
     if ctx.cluster.spec.suspend_action.suspend_compute:
         return await _suspend(ctx)
     ctx.condition(cond.SUSPENDED, "False", reasons.NOT_SUSPENDED, "the Pod runs")
-    desired = build_pod(ctx.tikv)
+    desired = build_pod(ctx.tikv, ctx.tls)
     if ctx.pod is None:
         return await create_pod(ctx, desired) or Complete("created")
     if ctx.pod["metadata"].get("deletionTimestamp"):

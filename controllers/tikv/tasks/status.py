@@ -30,7 +30,7 @@ async def write_status(ctx: Context) -> TaskResult:
             "region_count": store.status.region_count if store else None,
             "last_heartbeat_time": _last_heartbeat(store),
         }
-    want = pod_revision(tikv)
+    want = pod_revision(tikv, ctx.tls)
     have = pod_hash_of(ctx.pod)
     update |= {"update_revision": want, "current_revision": have}
     _set_ready(ctx)
@@ -78,7 +78,7 @@ def _set_synced(ctx: Context, have: str | None, want: str) -> None:
     strategy = ctx.tikv.spec.update_strategy.config
     if ctx.pod is None:
         ctx.condition(cond.SYNCED, "False", reasons.POD_MISSING, "the Pod does not exist yet")
-    elif needs_recreate(ctx.pod, build_pod(ctx.tikv), strategy):
+    elif needs_recreate(ctx.pod, build_pod(ctx.tikv, ctx.tls), strategy):
         ctx.condition(
             cond.SYNCED,
             "False",

@@ -67,8 +67,9 @@ def pd_info(leader: str | None = "pd-a", up: int = 3, max_replicas: int = 3) -> 
 
 
 def test_pd_url_is_the_client_service_of_the_first_pd_group() -> None:
-    assert build.pd_url("ns", [pdg("zeta"), pdg("alpha")]) == "http://alpha-pd.ns:2379"
-    assert build.pd_url("ns", []) is None
+    assert build.pd_url("ns", [pdg("zeta"), pdg("alpha")], False) == "http://alpha-pd.ns:2379"
+    assert build.pd_url("ns", [pdg("alpha")], True) == "https://alpha-pd.ns:2379"
+    assert build.pd_url("ns", [], False) is None
 
 
 def test_components_sum_replicas_per_kind() -> None:

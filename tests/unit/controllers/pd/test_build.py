@@ -22,7 +22,7 @@ from .samples import pd_instance
 
 
 def config_of(**kwargs: object) -> dict[str, object]:
-    return tomllib.loads(build_config(pd_instance(**kwargs)))  # type: ignore[arg-type]
+    return tomllib.loads(build_config(pd_instance(**kwargs), None))  # type: ignore[arg-type]
 
 
 def test_config_advertises_the_pod_dns_name_through_the_peer_service() -> None:
@@ -65,7 +65,7 @@ def test_configmap_is_owned_by_the_instance_and_labelled() -> None:
 
 
 def test_pod_runs_pd_server_with_dns_identity_ports_and_tcp_readiness() -> None:
-    pod = build_pod(pd_instance(), "cfg")
+    pod = build_pod(pd_instance(), "cfg", None)
     spec = pod["spec"]
     container = spec["containers"][0]
     assert spec["hostname"] == "basic-pd-abc123"
@@ -81,13 +81,13 @@ def test_pod_runs_pd_server_with_dns_identity_ports_and_tcp_readiness() -> None:
 
 
 def test_pod_readiness_uses_the_ready_api_from_v8_5_2() -> None:
-    pod = build_pod(pd_instance(version="v8.5.2"), "cfg")
+    pod = build_pod(pd_instance(version="v8.5.2"), "cfg", None)
     probe = pod["spec"]["containers"][0]["readinessProbe"]
     assert probe["httpGet"] == {"path": "/pd/api/v2/ready", "port": 2379}
 
 
 def test_resources_are_requests_and_limits() -> None:
-    pod = build_pod(pd_instance(resources={"cpu": "1", "memory": "2Gi"}), "cfg")
+    pod = build_pod(pd_instance(resources={"cpu": "1", "memory": "2Gi"}), "cfg", None)
     assert pod["spec"]["containers"][0]["resources"] == {
         "requests": {"cpu": "1", "memory": "2Gi"},
         "limits": {"cpu": "1", "memory": "2Gi"},
@@ -108,7 +108,7 @@ def test_overlay_is_merged_but_topology_decides_the_node_selector() -> None:
             }
         },
     )
-    pod = build_pod(pd, "cfg")
+    pod = build_pod(pd, "cfg", None)
     assert pod["spec"]["nodeSelector"] == {"zone": "a", "disk": "ssd"}
     assert pod["spec"]["tolerations"] == [{"key": "k", "operator": "Exists"}]
     assert pod["spec"]["containers"][0]["env"] == [{"name": "E", "value": "1"}]
@@ -121,25 +121,29 @@ def hash_of(pod: dict[str, object]) -> str:
 
 
 def test_a_version_change_changes_the_pod_hash() -> None:
-    assert hash_of(build_pod(pd_instance(), "c")) != hash_of(
-        build_pod(pd_instance(version="v8.5.2"), "c")
+    assert hash_of(build_pod(pd_instance(), "c", None)) != hash_of(
+        build_pod(pd_instance(version="v8.5.2"), "c", None)
     )
 
 
 def test_a_config_change_needs_a_restart_unless_hot_reloaded() -> None:
-    assert hash_of(build_pod(pd_instance(), "a")) != hash_of(build_pod(pd_instance(), "b"))
+    assert hash_of(build_pod(pd_instance(), "a", None)) != hash_of(
+        build_pod(pd_instance(), "b", None)
+    )
     hot: dict[str, Any] = {"updateStrategy": {"config": "HotReload"}}
-    assert hash_of(build_pod(pd_instance(**hot), "a")) == hash_of(
-        build_pod(pd_instance(**hot), "b")
+    assert hash_of(build_pod(pd_instance(**hot), "a", None)) == hash_of(
+        build_pod(pd_instance(**hot), "b", None)
     )
 
 
 def test_the_same_instance_builds_the_same_pod_hash() -> None:
-    assert hash_of(build_pod(pd_instance(), "c")) == hash_of(build_pod(pd_instance(), "c"))
+    assert hash_of(build_pod(pd_instance(), "c", None)) == hash_of(
+        build_pod(pd_instance(), "c", None)
+    )
 
 
 def test_pod_tells_prometheus_where_pd_serves_its_metrics() -> None:
-    annotations = build_pod(pd_instance(), "cfg")["metadata"]["annotations"]
+    annotations = build_pod(pd_instance(), "cfg", None)["metadata"]["annotations"]
     assert annotations[PROMETHEUS_SCRAPE] == "true"
     assert annotations[PROMETHEUS_PORT] == "2379"
     assert annotations[PROMETHEUS_PATH] == "/metrics"
@@ -149,7 +153,7 @@ def test_a_users_scrape_annotation_wins_over_the_default_without_a_restart() -> 
     pd = pd_instance(
         overlay={"pod": {"metadata": {"annotations": {PROMETHEUS_SCRAPE: "false"}}}},
     )
-    pod = build_pod(pd, "cfg")
+    pod = build_pod(pd, "cfg", None)
     assert pod["metadata"]["annotations"][PROMETHEUS_SCRAPE] == "false"
     assert pod["metadata"]["annotations"][PROMETHEUS_PORT] == "2379"
-    assert hash_of(pod) == hash_of(build_pod(pd_instance(), "cfg"))
+    assert hash_of(pod) == hash_of(build_pod(pd_instance(), "cfg", None))

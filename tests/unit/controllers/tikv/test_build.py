@@ -38,7 +38,9 @@ def test_the_store_advertises_the_pod_dns_name_through_the_peer_service() -> Non
 
 
 def test_config_holds_the_managed_keys_beside_the_users_settings() -> None:
-    text = render_tikv_config(tikv_instance(config='[storage]\nreserve-space = "1GB"\n'), PD_URL)
+    text = render_tikv_config(
+        tikv_instance(config='[storage]\nreserve-space = "1GB"\n'), PD_URL, None
+    )
     config = tomllib.loads(text)
     assert config["server"] == {
         "addr": "0.0.0.0:20160",
@@ -55,11 +57,11 @@ def test_a_user_config_setting_a_managed_key_is_refused() -> None:
     # Admission refuses this too; the builder must not silently override it either.
     instance.spec.config = '[server]\naddr = "0.0.0.0:1"\n'
     with pytest.raises(ConfigError, match=r"server\.addr"):
-        render_tikv_config(instance, PD_URL)
+        render_tikv_config(instance, PD_URL, None)
 
 
 def test_configmap_is_named_after_the_instance_and_owned_by_it() -> None:
-    cm = build_configmap(tikv_instance(), PD_URL)
+    cm = build_configmap(tikv_instance(), PD_URL, None)
     assert cm["metadata"]["name"] == "basic-tikv-abc123"
     (owner,) = cm["metadata"]["ownerReferences"]
     assert (owner["kind"], owner["uid"], owner["controller"]) == ("TiKV", "uid-1", True)
@@ -67,7 +69,7 @@ def test_configmap_is_named_after_the_instance_and_owned_by_it() -> None:
 
 
 def test_pod_runs_tikv_server_with_the_config_and_the_version_tag() -> None:
-    pod = build_pod(tikv_instance(version="v8.5.1"))
+    pod = build_pod(tikv_instance(version="v8.5.1"), None)
     (container,) = pod["spec"]["containers"]
     assert container["image"] == "pingcap/tikv:v8.5.1"
     assert container["command"] == ["/tikv-server", "--config", "/etc/tikv/tikv.toml"]
@@ -76,7 +78,7 @@ def test_pod_runs_tikv_server_with_the_config_and_the_version_tag() -> None:
 
 
 def test_pod_has_a_stable_dns_name_and_the_data_volume_at_the_data_dir() -> None:
-    pod = build_pod(tikv_instance())
+    pod = build_pod(tikv_instance(), None)
     spec = pod["spec"]
     assert (spec["hostname"], spec["subdomain"]) == ("basic-tikv-abc123", "basic-tikv-peer")
     mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
@@ -90,16 +92,16 @@ def test_pod_has_a_stable_dns_name_and_the_data_volume_at_the_data_dir() -> None
 
 
 def test_pod_carries_the_managed_labels_and_its_revision() -> None:
-    pod = build_pod(tikv_instance())
+    pod = build_pod(tikv_instance(), None)
     labels = pod["metadata"]["labels"]
     assert labels[MANAGED_BY] == "tikv-operator"
     assert labels[GROUP] == "basic"
     assert labels[INSTANCE_NAME] == "basic-tikv-abc123"
-    assert labels[INSTANCE_REVISION_HASH] == pod_revision(tikv_instance())
+    assert labels[INSTANCE_REVISION_HASH] == pod_revision(tikv_instance(), None)
 
 
 def test_pod_is_pinned_to_its_topology() -> None:
-    pod = build_pod(tikv_instance(topology={"topology.kubernetes.io/zone": "zone-b"}))
+    pod = build_pod(tikv_instance(topology={"topology.kubernetes.io/zone": "zone-b"}), None)
     assert pod["spec"]["nodeSelector"] == {"topology.kubernetes.io/zone": "zone-b"}
 
 
@@ -112,7 +114,7 @@ def test_overlay_merges_into_the_container_by_name_and_keeps_the_rest() -> None:
             }
         }
     }
-    pod = build_pod(tikv_instance(overlay=overlay))
+    pod = build_pod(tikv_instance(overlay=overlay), None)
     (container,) = pod["spec"]["containers"]
     assert container["env"] == [{"name": "A", "value": "1"}]
     assert container["image"] == "pingcap/tikv:v8.5.1"
@@ -131,13 +133,15 @@ def test_overlay_merges_into_the_container_by_name_and_keeps_the_rest() -> None:
 def test_pod_revision_changes_only_for_what_needs_a_new_pod(
     change: dict[str, object], restarts: bool
 ) -> None:
-    assert (pod_revision(tikv_instance(**change)) != pod_revision(tikv_instance())) is restarts  # type: ignore[arg-type]
+    assert (
+        pod_revision(tikv_instance(**change), None) != pod_revision(tikv_instance(), None)
+    ) is restarts  # type: ignore[arg-type]
 
 
 def test_with_hot_reload_a_config_change_does_not_restart_the_pod() -> None:
     before = tikv_instance(update_strategy="HotReload")
     after = tikv_instance(update_strategy="HotReload", config="[raftstore]\nsync-log = true\n")
-    assert pod_revision(before) == pod_revision(after)
+    assert pod_revision(before, None) == pod_revision(after, None)
 
 
 def test_pvcs_are_named_per_volume_and_owned_by_the_instance() -> None:
@@ -150,17 +154,18 @@ def test_pvcs_are_named_per_volume_and_owned_by_the_instance() -> None:
 def test_a_larger_volume_does_not_restart_the_pod() -> None:
     # The Pod names its claims, not their sizes: a PVC grows in place.
     bigger = tikv_instance(volumes=[{"name": "data", "storage": "20Gi"}])
-    assert pod_revision(bigger) == pod_revision(tikv_instance())
+    assert pod_revision(bigger, None) == pod_revision(tikv_instance(), None)
 
 
 def test_template_and_overlay_metadata_reach_the_pod_without_touching_its_hash() -> None:
-    plain = build_pod(tikv_instance())
+    plain = build_pod(tikv_instance(), None)
     dressed = build_pod(
         tikv_instance(
             labels={"team": "db"},
             annotations={APPLIED_LABELS: "team"},
             overlay={"pod": {"metadata": {"annotations": {"note": "x"}}}},
-        )
+        ),
+        None,
     )
     assert dressed["metadata"]["labels"]["team"] == "db"
     assert dressed["metadata"]["annotations"]["note"] == "x"
@@ -169,21 +174,22 @@ def test_template_and_overlay_metadata_reach_the_pod_without_touching_its_hash()
 
 
 def test_instance_labels_not_from_the_template_stay_off_the_pod() -> None:
-    pod = build_pod(tikv_instance(labels={"set-by-hand": "1"}))
+    pod = build_pod(tikv_instance(labels={"set-by-hand": "1"}), None)
     assert "set-by-hand" not in pod["metadata"]["labels"]
 
 
 def test_pod_tells_prometheus_where_tikv_serves_its_metrics() -> None:
-    annotations = build_pod(tikv_instance())["metadata"]["annotations"]
+    annotations = build_pod(tikv_instance(), None)["metadata"]["annotations"]
     assert annotations[PROMETHEUS_SCRAPE] == "true"
     assert annotations[PROMETHEUS_PORT] == "20180"
     assert annotations[PROMETHEUS_PATH] == "/metrics"
 
 
 def test_a_users_scrape_annotation_wins_and_is_recorded_as_the_users() -> None:
-    plain = build_pod(tikv_instance())
+    plain = build_pod(tikv_instance(), None)
     pod = build_pod(
-        tikv_instance(overlay={"pod": {"metadata": {"annotations": {PROMETHEUS_PORT: "9000"}}}})
+        tikv_instance(overlay={"pod": {"metadata": {"annotations": {PROMETHEUS_PORT: "9000"}}}}),
+        None,
     )
     annotations = pod["metadata"]["annotations"]
     assert annotations[PROMETHEUS_PORT] == "9000"
