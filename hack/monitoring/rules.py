@@ -86,6 +86,18 @@ ALERTS = (
         fires_in_failover=True,
     ),
     Alert(
+        "TiKVOperatorCertificateExpiringSoon",
+        "min by (namespace, cluster, secret) "
+        "(tikv_operator_tls_certificate_expiration_timestamp_seconds) - time() < 14 * 86400",
+        "10m",
+        "warning",
+        "The certificate in Secret {{ $labels.namespace }}/{{ $labels.secret }} of cluster "
+        "{{ $labels.cluster }} expires in less than 14 days",
+        "When it expires, the components (or the operator) that present it can no longer "
+        "talk to their peers. Renew it in the same Secret (cert-manager does so before "
+        "renewBefore); see docs/tls.md.",
+    ),
+    Alert(
         "TiKVOperatorReconcileErrors",
         "sum by (controller) (rate(controller_runtime_reconcile_errors_total[10m])) "
         "/ sum by (controller) (rate(controller_runtime_reconcile_total[10m])) > 0.1",
