@@ -69,14 +69,14 @@ def available(
     client_secret_problem: str | None = None,
 ) -> Verdict:
     """PD has a leader and enough stores are Up that every region keeps a majority."""
-    if not has_pd_group:
-        return Verdict("False", reasons.NO_PD_GROUP, "the Cluster has no PDGroup yet")
     if client_secret_problem is not None:
         return Verdict(
             "False",
             reasons.TLS_CLIENT_SECRET_INVALID,
             f"PD is not asked without a usable client certificate: {client_secret_problem}",
         )
+    if not has_pd_group:
+        return Verdict("False", reasons.NO_PD_GROUP, "the Cluster has no PDGroup yet")
     if pd is None and no_leader:
         return Verdict("False", reasons.PD_NO_LEADER, f"PD answers without a leader ({pd_error})")
     if pd is None:

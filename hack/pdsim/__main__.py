@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import ssl
 
 from hack.pdsim.app import Simulator
 from hack.pdsim.clock import ScaledClock
@@ -26,6 +27,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--follow-namespace", help="follow the PD/TiKV Pods of this namespace")
     p.add_argument("--follow-cluster", help="only Pods labelled tikv.org/cluster=<name>")
     p.add_argument("--kubeconfig", help="kubeconfig for follow mode")
+    p.add_argument("--tls-port", type=int, help="also serve PD over mutual TLS on this port")
+    p.add_argument("--tls-ca", help="CA that signs the clients' certificates (PEM file)")
+    p.add_argument("--tls-cert", help="the server certificate (PEM file)")
+    p.add_argument("--tls-key", help="the server certificate's key (PEM file)")
     return p.parse_args(argv)
 
 
@@ -40,6 +45,9 @@ async def run(args: argparse.Namespace) -> None:
     sim = Simulator(cluster, tick_interval=args.tick)
     url = await sim.start(args.host, args.port)
     print(f"pdsim listening on {url}", flush=True)
+    if args.tls_port is not None:
+        tls_url = await sim.start_tls(_mutual_tls(args), args.host, args.tls_port)
+        print(f"pdsim listening on {tls_url} (mutual TLS)", flush=True)
     follower: asyncio.Task[None] | None = None
     if args.follow_namespace:
         from hack.pdsim.follow import follow
@@ -57,6 +65,14 @@ async def run(args: argparse.Namespace) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await follower
     await sim.stop()
+
+
+def _mutual_tls(args: argparse.Namespace) -> ssl.SSLContext:
+    """Like a TLS cluster's PD: clients must present a certificate the CA signed."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=args.tls_ca)
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_cert_chain(args.tls_cert, args.tls_key)
+    return context
 
 
 def main() -> None:

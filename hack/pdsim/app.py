@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
@@ -58,6 +59,9 @@ class Simulator:
         self.faults = Faults()
         self.tick_interval = tick_interval
         self.url = ""
+        self.tls_url = ""
+        self.tls_clients: dict[str, int] = {}
+        """PD API requests that came over the TLS listener, by the client certificate's CN."""
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
@@ -71,6 +75,17 @@ class Simulator:
         if self.tick_interval > 0:
             self._ticker = asyncio.create_task(self._tick_forever())
         return self.url
+
+    async def start_tls(
+        self, context: ssl.SSLContext, host: str = "127.0.0.1", port: int = 0
+    ) -> str:
+        """A second listener serving the same PD over TLS (as a TLS cluster's PD does); the
+        plain one stays for the tests' own reads and the /sim controls."""
+        assert self._runner is not None, "start() first"
+        site = web.TCPSite(self._runner, host, port, ssl_context=context)
+        await site.start()
+        self.tls_url = f"https://{host}:{self._runner.addresses[-1][1]}"
+        return self.tls_url
 
     async def stop(self) -> None:
         # Releases requests held by a timeout fault, so shutdown need not wait for them.
@@ -125,6 +140,7 @@ class Simulator:
         app.router.add_post("/tikv/{address}/config", self.tikv_set_config)
         app.router.add_get("/tikv/{address}/config", self.tikv_get_config)
         app.router.add_get("/sim/events", self.sim_events)
+        app.router.add_get("/sim/tls-clients", self.sim_tls_clients)
         app.router.add_post("/sim/faults", self.sim_add_fault)
         app.router.add_delete("/sim/faults", self.sim_clear_faults)
         app.router.add_post("/sim/cluster-id", self.sim_cluster_id)
@@ -141,6 +157,8 @@ class Simulator:
     async def _pd_middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(PREFIX):
             return await handler(request)
+        if request.secure:
+            self._count_tls_client(request)
         fault = self.faults.take(request.method, request.path.removeprefix(PREFIX))
         if fault is not None:
             if fault.latency:
@@ -159,6 +177,15 @@ class Simulator:
             return await handler(request)
         except SimError as err:
             return reply(err.status, err.message)
+
+    def _count_tls_client(self, request: web.Request) -> None:
+        peer = request.transport.get_extra_info("peercert") if request.transport else None
+        subject = dict(pair for rdn in (peer or {}).get("subject", ()) for pair in rdn)
+        name = str(subject.get("commonName", ""))
+        self.tls_clients[name] = self.tls_clients.get(name, 0) + 1
+
+    async def sim_tls_clients(self, _: web.Request) -> web.Response:
+        return ok(self.tls_clients)
 
     # Members and leadership.
 

@@ -89,6 +89,26 @@ async def pd_failover(e2e: E2E) -> None:
     await failed_over(e2e, name)
 
 
+async def read_tls_secrets(e2e: E2E) -> None:
+    """A TLS Cluster makes the operator read its client Secret (by name: `get`, which the
+    audit log shows even when, as here, there is none)."""
+    manifest = {
+        "apiVersion": "core.tikv.org/v1alpha1",
+        "kind": "Cluster",
+        "metadata": {"name": "secure", "namespace": e2e.namespace},
+        "spec": {"tlsCluster": {"enabled": True}},
+    }
+    await e2e.kube.create(resources.CLUSTER, manifest)
+
+    async def reported() -> bool:
+        cluster = await e2e.kube.get(resources.CLUSTER, "secure", e2e.namespace)
+        conditions = (cluster.get("status") or {}).get("conditions") or []
+        return any(c.get("reason") == "TLSClientSecretInvalid" for c in conditions)
+
+    await eventually(reported, "the TLS Cluster reporting its missing client Secret", 60)
+    e2e.kubectl("delete", "tc", "secure")
+
+
 async def delete_cluster(e2e: E2E) -> None:
     e2e.kubectl("delete", "tc", "basic", "--wait=false")
 
@@ -122,6 +142,7 @@ async def test_the_cluster_role_grants_exactly_what_the_operator_uses(
     await e2e.wait_ready()
     await pd_failover(e2e)
     await e2e.wait_ready()
+    await read_tls_secrets(e2e)
     await delete_cluster(e2e)
     assert e2e.operator.stop() == 0, e2e.operator.log_tail()  # releases the Lease
 

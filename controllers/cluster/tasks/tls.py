@@ -15,6 +15,8 @@ from tikv_operator.metrics import TLS_CERTIFICATE_EXPIRY
 ROTATION_CHECK = 300.0
 """Seconds between reads of the Secrets: the operator does not watch Secrets (that would
 take `list` on every Secret of the namespace), so a renewed certificate is seen this late."""
+MISSING_CHECK = 10.0
+"""Seconds between reads while a Secret is missing or broken: it is being created."""
 
 _exported: dict[str, set[str]] = {}
 """The Secrets whose expiry is exported, by cluster key, so that stale series go."""
@@ -37,7 +39,7 @@ async def read_tls_secrets(ctx: ClusterContext) -> TaskResult:
     problems = [v.describe() for v in ctx.tls_secrets if v.problem is not None]
     if problems and not _reported(ctx):
         ctx.event("Warning", reasons.TLS_SECRET_INVALID, "ReadTLSSecrets", "; ".join(problems))
-    ctx.requeue(ROTATION_CHECK)
+    ctx.requeue(MISSING_CHECK if problems else ROTATION_CHECK)
     return Complete("; ".join(problems) or f"{len(ctx.tls_secrets)} TLS Secrets usable")
 
 
