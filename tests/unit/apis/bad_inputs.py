@@ -156,6 +156,18 @@ _GENERAL = [
         None,
     ),
     BadInput(
+        "TLS certificate path in TiKV config (spec.tlsCluster is the way to TLS)",
+        _edit(samples.tikv_group, _spec(config='[security]\ncert-path = "/certs/tls.crt"\n')),
+        "config must not set 'security.cert-path', which the operator manages",
+        None,
+    ),
+    BadInput(
+        "TLS CA path in PD config (spec.tlsCluster is the way to TLS)",
+        _edit(samples.pd_group, _spec(config='security.cacert-path = "/certs/ca.crt"\n')),
+        "config must not set 'security.cacert-path', which the operator manages",
+        None,
+    ),
+    BadInput(
         "managed key in PD config",
         _edit(samples.pd_group, _spec(config='name = "pd-0"\n')),
         "config must not set 'name', which the operator manages",
@@ -308,13 +320,20 @@ _DATA_DIRECTORY = [
         f"{VOLUME0}.mounts",
     ),
     BadInput(
+        "volume named tls (the operator's TLS Secret volume)",
+        _edit(samples.pd_group, _volumes(_data(DATA_MOUNT), _volume("tls", {"mountPath": "/t"}))),
+        "a volume must not be named 'config' or 'tls'",
+        "a volume must not be named 'config' or 'tls'",
+        f"{VOLUMES}[1].name",
+    ),
+    BadInput(
         "volume named config (the operator's ConfigMap volume)",
         _edit(
             samples.tikv_group,
             _volumes(_data(DATA_MOUNT), _volume("config", {"mountPath": "/conf"})),
         ),
-        "a volume must not be named 'config'",
-        "a volume must not be named 'config'",
+        "a volume must not be named 'config' or 'tls'",
+        "a volume must not be named 'config' or 'tls'",
         f"{VOLUMES}[1].name",
     ),
 ]
@@ -385,6 +404,26 @@ _MOUNT_PATHS = [
         ),
         "each mountPath may appear once across all volumes",
         "each mountPath may appear once across all volumes",
+        INSTANCE_VOLUMES,
+    ),
+    BadInput(
+        "mount inside the tikv TLS directory",
+        _edit(
+            samples.tikv_group,
+            _volumes(_data(DATA_MOUNT), _volume("certs", {"mountPath": "/var/lib/tikv-tls/x"})),
+        ),
+        "no mountPath may be /var/lib/tikv-tls, lie inside it or contain it",
+        "no mountPath may be /var/lib/tikv-tls, lie inside it or contain it",
+        VOLUMES,
+    ),
+    BadInput(
+        "mount at the pd TLS directory",
+        _edit(
+            samples.pd,
+            _volumes(_data(DATA_MOUNT), _volume("certs", {"mountPath": "/var/lib/pd-tls"})),
+        ),
+        "no mountPath may be /var/lib/pd-tls, lie inside it or contain it",
+        "no mountPath may be /var/lib/pd-tls, lie inside it or contain it",
         INSTANCE_VOLUMES,
     ),
     BadInput(
