@@ -11,7 +11,13 @@ import pytest
 
 from hack.dev import OPERATOR, operator_process, wait_http_ok
 from hack.localcluster import free_port
-from tikv_operator.cmd.run import UsageError, parse_duration_seconds, parse_override
+from tikv_operator.cmd.cli import build_parser
+from tikv_operator.cmd.run import (
+    UsageError,
+    options_from_args,
+    parse_duration_seconds,
+    parse_override,
+)
 
 from .rbac import Identity
 
@@ -29,6 +35,9 @@ FLAGS = [
     "--tikv-status-url-override",
     "--log-format",
     "--log-level",
+    "--leader-elect-lease-duration",
+    "--leader-elect-renew-deadline",
+    "--leader-elect-retry-period",
 ]
 
 
@@ -68,6 +77,32 @@ def test_tikv_status_override_names_its_flag_when_malformed() -> None:
     )
     with pytest.raises(UsageError, match="--tikv-status-url-override"):
         parse_override("nonsense", "--tikv-status-url-override")
+
+
+def lease(*argv: str) -> tuple[float, float, float]:
+    return options_from_args(build_parser().parse_args(["run", *argv])).lease_timing
+
+
+def test_lease_timing_defaults_as_kube_controller_manager_and_is_settable() -> None:
+    assert lease() == (15.0, 10.0, 2.0)
+    assert lease(
+        "--leader-elect-lease-duration=4s",
+        "--leader-elect-renew-deadline=3s",
+        "--leader-elect-retry-period=500ms",
+    ) == (4.0, 3.0, 0.5)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--leader-elect-renew-deadline=20s"],  # renews past the moment others may take over
+        ["--leader-elect-retry-period=10s"],
+        ["--leader-elect-retry-period=0s"],
+    ],
+)
+def test_lease_timing_where_two_could_lead_is_refused(argv: list[str]) -> None:
+    with pytest.raises(UsageError, match="the leader must give up before others may take over"):
+        lease(*argv)
 
 
 def test_bad_override_is_a_usage_error_exit() -> None:

@@ -62,6 +62,8 @@ class RunOptions:
     namespaces: tuple[str, ...] = ()
     leader_elect: bool = True
     leader_election_namespace: str | None = None
+    lease_timing: tuple[float, float, float] = (15.0, 10.0, 2.0)
+    """Lease duration, renew deadline and retry period, in seconds."""
     metrics_bind_address: str = ":8080"
     health_probe_bind_address: str = ":8081"
     max_concurrent_reconciles: int = 4
@@ -147,6 +149,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         default=_env("leader-election-namespace"),
         help="namespace of the Lease; default: $POD_NAMESPACE, else the first watched one",
     )
+    for flag, default, meaning in LEASE_FLAGS:
+        parser.add_argument(
+            f"--{flag}", default=_env(flag) or default, help=f"{meaning} (default {default})"
+        )
     parser.add_argument(
         "--metrics-bind-address",
         default=_env("metrics-bind-address") or ":8080",
@@ -199,6 +205,30 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+LEASE_FLAGS = (
+    (
+        "leader-elect-lease-duration",
+        "15s",
+        "how long a Lease not renewed keeps others from taking it",
+    ),
+    ("leader-elect-renew-deadline", "10s", "how long the leader retries renewing before it quits"),
+    ("leader-elect-retry-period", "2s", "how often candidates and the leader try the Lease"),
+)
+"""kube-controller-manager's flags for the same three durations, with its defaults."""
+
+
+def lease_timing(args: argparse.Namespace) -> tuple[float, float, float]:
+    duration, deadline, retry = (
+        parse_duration_seconds(getattr(args, flag.replace("-", "_"))) for flag, _, _ in LEASE_FLAGS
+    )
+    if not 0 < retry < deadline < duration:
+        raise UsageError(
+            "the Lease needs 0 < --leader-elect-retry-period < --leader-elect-renew-deadline "
+            "< --leader-elect-lease-duration: the leader must give up before others may take over"
+        )
+    return duration, deadline, retry
+
+
 def options_from_args(args: argparse.Namespace) -> RunOptions:
     namespaces = args.namespaces or _env_list("namespace")
     overrides = args.pd_url_overrides or _env_list("pd-url-override")
@@ -216,6 +246,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         namespaces=tuple(namespaces),
         leader_elect=leader_elect,
         leader_election_namespace=args.leader_election_namespace,
+        lease_timing=lease_timing(args),
         metrics_bind_address=args.metrics_bind_address,
         health_probe_bind_address=args.health_probe_bind_address,
         max_concurrent_reconciles=args.max_concurrent_reconciles,
@@ -245,7 +276,12 @@ def build_manager(client: Client, options: RunOptions) -> Manager:
         ManagerOptions(
             namespaces=list(options.namespaces) or None,
             leader_election=options.leader_elect,
-            lease=LeaseSettings(namespace=options.lease_namespace()),
+            lease=LeaseSettings(
+                namespace=options.lease_namespace(),
+                lease_duration=options.lease_timing[0],
+                renew_deadline=options.lease_timing[1],
+                retry_period=options.lease_timing[2],
+            ),
             metrics_address=options.metrics_bind_address,
             probe_address=options.health_probe_bind_address,
         ),
