@@ -73,8 +73,10 @@ bench: install
 bench-fleet: install binaries
 	$(PY) -m tests.bench.fleet $(ARGS)
 
-# Seeded chaos: scale-out, upgrade and scale-in while the operator is SIGKILLed and PD fails
-# at seeded random points, each run checked against DESIGN §5 (tests/e2e/test_chaos.py).
+# Seeded chaos: each seed runs one of five scenarios (TiKV scale/upgrade/scale-in, PD
+# scale/upgrade/scale-in, TiKV failover, PD member replacement, cluster deletion) while
+# seeded faults hit (operator SIGKILLs, PD errors, a foreign cluster id, API conflicts, cut
+# watches, a second operator), each run checked against DESIGN §5 (tests/e2e/test_chaos.py).
 # CHAOS_RUNS=N seeds 1..N (default 50); make test runs two seeds of it.
 CHAOS_RUNS ?= 50
 chaos: install binaries

@@ -391,7 +391,7 @@ class Simulator:
         return ok("ok")
 
     async def sim_cluster_id(self, request: web.Request) -> web.Response:
-        self.cluster.cluster_id = int((await request.json())["id"])
+        self.cluster.set_cluster_id(int((await request.json())["id"]))
         return ok("ok")
 
     async def sim_add_member(self, request: web.Request) -> web.Response:

@@ -152,6 +152,7 @@ class PDCluster:
         self._rng = rng or random.Random()
         # Real cluster ids are 64-bit and above 2^53, which is what breaks float parsers.
         self.cluster_id = cluster_id or (self._rng.getrandbits(62) | 1 << 60)
+        self.first_cluster_id = self.cluster_id
         self.start_timestamp = int(clock.now())
         self.members: list[Member] = []
         self.removed: dict[str, str] = {}
@@ -169,6 +170,12 @@ class PDCluster:
 
     def record(self, kind: str, subject: str, detail: str = "") -> None:
         self.events.append(Event(self.clock.now(), kind, subject, detail))
+
+    def set_cluster_id(self, cluster_id: int) -> None:
+        """PD answers with another cluster id (the URL now reaches another cluster's PD),
+        or its own again; logged with the first id, which checkers compare against."""
+        self.cluster_id = cluster_id
+        self.record("cluster-id", str(cluster_id), str(self.first_cluster_id))
 
     # Members.
 
