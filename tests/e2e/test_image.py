@@ -7,6 +7,7 @@ Ready as its ServiceAccount."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -18,9 +19,9 @@ from kubernetes_asyncio.client import ApiClient
 
 from hack.dev import Process, wait_http_ok
 from hack.image import spec
-from hack.image.build import build_image
-from hack.image.commands import ImageBuildError
-from hack.image.oci import Image, read_layout
+from hack.image.build import Built, build_image
+from hack.image.commands import ImageBuildError, ensure_command
+from hack.image.oci import Image, RuntimeConfig, read_layout
 from hack.localcluster import LocalCluster, cache_dir, free_port
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import Client
@@ -44,12 +45,19 @@ LEASE = "tikv-operator"  # the operator's default Lease name
 
 
 @pytest.fixture(scope="module")
-def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """The image as `make image` builds it (the base layer cached as there)."""
+    output = tmp_path_factory.mktemp("image")
     try:
-        built = build_image(tmp_path_factory.mktemp("image"), cache_dir())
+        built = build_image(output, cache_dir())
     except ImageBuildError as e:
         pytest.fail(f"building the image failed (make image builds it the same way): {e}")
+    yield built
+    shutil.rmtree(output)
+
+
+@pytest.fixture(scope="module")
+def image(built: Built) -> Image:
     return read_layout(built.layout, built.tag)
 
 
@@ -59,6 +67,26 @@ def rootfs(image: Image, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     unpack(image, root)
     yield root
     shutil.rmtree(root)  # some 200 MB that pytest would keep for three sessions
+
+
+def test_skopeo_reads_the_archive_as_the_image_it_holds(built: Built, image: Image) -> None:
+    """The archive works with the tool the README pushes it with."""
+    try:
+        ensure_command("skopeo", "skopeo")
+    except ImageBuildError as e:
+        pytest.fail(str(e))
+    source = f"oci-archive:{built.archive}"
+    inspect = ["skopeo", "inspect", "--config", source]
+    done = subprocess.run(inspect, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    config = json.loads(done.stdout)
+    assert RuntimeConfig.from_json(config["config"]) == image.config
+    assert config["architecture"] == image.architecture
+    done = subprocess.run(
+        ["skopeo", "inspect", source], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["Digest"] == built.digest
 
 
 def test_the_image_runs_as_the_package_version(image: Image, rootfs: Path) -> None:
