@@ -76,8 +76,32 @@ def base_layer(cache: Path, spec: BaseSpec = BASE) -> Base:
                 raise
             # Another build finished the same base first; its layer is as good.
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        _remove(work)
     return _load(directory)
+
+
+def _remove(work: Path) -> None:
+    """Remove the build directory, unless something is still mounted in it: mmdebstrap
+    bind-mounts the host's /dev/shm into the root filesystem while it installs, and one
+    killed before it unmounts would have rmtree delete the host's files through it."""
+    if not work.exists():
+        return
+    mounted = _mount_points_under(work)
+    if mounted:
+        log(f"not removing {work}: {', '.join(mounted)} still mounted; unmount, then remove it")
+        return
+    shutil.rmtree(work)
+
+
+def _mount_points_under(directory: Path) -> list[str]:
+    prefix = f"{directory.resolve()}/"
+    points = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        # The fifth field; mountinfo writes a space in a path as \040.
+        point = line.split()[4].replace("\\040", " ")
+        if point.startswith(prefix):
+            points.append(point)
+    return points
 
 
 def _build(spec: BaseSpec, architecture: str, work: Path) -> None:
