@@ -11,6 +11,7 @@ rather than dated, since every file in these layers carries the same date.
 from __future__ import annotations
 
 import compileall
+import csv
 import fnmatch
 import importlib.metadata
 import py_compile
@@ -50,7 +51,7 @@ def python_trees(work: Path, interpreter: Interpreter) -> PythonTrees:
     run([*PIP, "install", *_for_image(interpreter, work), "--target", target, wheel])
     trees = PythonTrees(work / "dependencies", work / "operator", _version(target))
     site = site_packages(interpreter.version)
-    _forget_wheel_paths(target)
+    _forget_the_build_machine(target)
     _split(target, site, trees)
     for tree in (trees.dependencies, trees.operator):
         _compile(tree, site)
@@ -120,15 +121,23 @@ def _is_operator(distribution: importlib.metadata.Distribution) -> bool:
     return re.sub(r"[-_.]+", "-", distribution.metadata["Name"]).lower() == NAME
 
 
-def _forget_wheel_paths(target: Path) -> None:
-    """Drop what pip records of a wheel installed by path (direct_url.json, naming this
-    build's temporary directory) and its line in RECORD, so equal builds give equal layers."""
+def _forget_the_build_machine(target: Path) -> None:
+    """Drop what records this build rather than the packages, with its lines in RECORD, so
+    that equal builds give equal layers wherever they run: the scripts pip wrote into
+    target/bin (they start with the build's interpreter; the operator's are written for the
+    image's in _split) and direct_url.json (where pip found a wheel given by path, this
+    build's temporary directory)."""
+    shutil.rmtree(target / "bin", ignore_errors=True)
     for url in target.glob("*.dist-info/direct_url.json"):
         url.unlink()
-        record = url.parent / "RECORD"
-        entry = f"{url.parent.name}/{url.name},"
+    for record in target.glob("*.dist-info/RECORD"):
         lines = record.read_text().splitlines(keepends=True)
-        record.write_text("".join(line for line in lines if not line.startswith(entry)))
+        record.write_text("".join(line for line in lines if not _of_the_build(line)))
+
+
+def _of_the_build(record_line: str) -> bool:
+    (path, *_) = next(csv.reader([record_line]))
+    return path.startswith("../") or path.endswith(".dist-info/direct_url.json")
 
 
 def _split(target: Path, site: str, trees: PythonTrees) -> None:
@@ -144,13 +153,9 @@ def _split(target: Path, site: str, trees: PythonTrees) -> None:
     for is_operator, files in records:
         tree = trees.operator if is_operator else trees.dependencies
         for file in files:
-            # The scripts pip wrote into target/bin start with the build's interpreter.
-            if file.parts[0] == "..":
-                continue
             destination = tree / site / file
             destination.parent.mkdir(parents=True, exist_ok=True)
             (target / file).rename(destination)
-    shutil.rmtree(target / "bin", ignore_errors=True)
     left = sorted(str(p.relative_to(target)) for p in target.rglob("*") if not p.is_dir())
     if left:
         raise ImageBuildError(f"files no distribution records: {', '.join(left[:10])}")
