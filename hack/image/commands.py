@@ -51,10 +51,15 @@ def ensure_command(command: str, package: str) -> None:
     if not _has_candidate(package):
         raise ImageBuildError(f"{command} is missing and apt has no {package} package")
     log(f"installing {package} with apt-get")
-    run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", package],
-        env={"DEBIAN_FRONTEND": "noninteractive"},
-    )
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", package]
+    noninteractive = {"DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        run(install, env=noninteractive)
+    except ImageBuildError:
+        # Package lists older than the mirror name files it no longer has.
+        log("apt-get install failed; refreshing the package lists and trying once more")
+        run(["apt-get", "update", "-qq"])
+        run(install, env=noninteractive)
     if not shutil.which(command):
         raise ImageBuildError(f"{package} is installed but {command} is not on PATH")
 
@@ -63,6 +68,9 @@ def _has_candidate(package: str) -> bool:
     policy = subprocess.run(
         ["apt-cache", "policy", package], capture_output=True, text=True, check=False
     ).stdout
-    candidates = [line.split(":", 1)[1].strip() for line in policy.splitlines()
-                  if line.strip().startswith("Candidate:")]  # fmt: skip
+    candidates = [
+        line.split(":", 1)[1].strip()
+        for line in policy.splitlines()
+        if line.strip().startswith("Candidate:")
+    ]
     return bool(candidates) and candidates[0] != "(none)"
