@@ -2,7 +2,7 @@
 filesystem and started by chroot as the image says (Entrypoint, Cmd, Env, User), with only
 what a Pod gets to find the API server (its service account files and the
 KUBERNETES_SERVICE_* variables), it takes the leader Lease and brings examples/basic to
-Ready as its ServiceAccount."""
+Ready as its ServiceAccount. skopeo, which the README pushes it with, reads its archive."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def test_skopeo_reads_the_archive_as_the_image_it_holds(built: Built, image: Ima
     assert json.loads(done.stdout)["Digest"] == built.digest
 
 
-def test_the_image_runs_as_the_package_version(image: Image, rootfs: Path) -> None:
+def test_the_image_reports_the_package_version(image: Image, rootfs: Path) -> None:
     version = importlib.metadata.version(spec.NAME)
     assert image.tag == version
     done = subprocess.run(
