@@ -6,8 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CACHE ?= $(HOME)/.cache/tikv-operator
 
-.PHONY: install binaries monitoring-tools test unit lint crds dashboards docs monitoring-preview \
-	dev bench bench-fleet cluster-up cluster-down clean
+.PHONY: install binaries monitoring-tools image test unit lint crds dashboards docs \
+	monitoring-preview dev bench bench-fleet cluster-up cluster-down clean
 
 install: $(STAMP)
 
@@ -27,6 +27,14 @@ binaries:
 # Only prometheus and promtool (apt-get download + dpkg -x: no root, nothing installed).
 monitoring-tools:
 	TIKV_OPERATOR_CACHE=$(CACHE) bash hack/build-binaries.sh prometheus
+
+# The operator's OCI image, without a container engine (hack/image): a Debian bookworm base
+# with python3 from mmdebstrap (installed with apt-get when missing; the base is cached
+# under $(CACHE)/image/), the package and its dependencies at the virtualenv's versions;
+# written to build/image/oci/ (an OCI image layout) and build/image/tikv-operator-<version>.oci.tar
+# (the same as an oci-archive, for skopeo or podman load).
+image: install
+	TIKV_OPERATOR_CACHE=$(CACHE) $(PY) -m hack.image --output build/image
 
 # The whole suite: unit, integration (real control plane, real pd-server) and end-to-end.
 test: install binaries

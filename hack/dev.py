@@ -57,7 +57,8 @@ class Process:
     log_path: Path
     popen: subprocess.Popen[bytes] | None = None
 
-    def start(self, env: dict[str, str] | None = None) -> Process:
+    def start(self, env: dict[str, str] | None = None, *, inherit_env: bool = True) -> Process:
+        """Start it with `env` on top of ours, or (inherit_env=False) with `env` alone."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.popen = subprocess.Popen(
@@ -67,7 +68,7 @@ class Process:
                 stderr=subprocess.STDOUT,
                 cwd=REPO,
                 start_new_session=True,
-                env={**os.environ, **(env or {})},
+                env={**(os.environ if inherit_env else {}), **(env or {})},
                 preexec_fn=_die_with_parent,
             )
         return self

@@ -65,6 +65,7 @@ class Identity:
 
     kubeconfig: Path
     user: str
+    token: str  # the TokenRequest token the kubeconfig holds, for a Pod's token file
     objects: list[Object]  # the RBAC objects applied
 
 
@@ -93,7 +94,7 @@ def install(control_plane: LocalCluster, directory: str, namespace: str, workdir
         context["context"]["user"] = user
     target = workdir / "operator.kubeconfig"
     target.write_text(json.dumps(config, indent=2))
-    return Identity(target, user, objects)
+    return Identity(target, user, token, objects)
 
 
 def username(namespace: str) -> str:
