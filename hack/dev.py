@@ -113,7 +113,7 @@ def simulator_process(port: int, namespace: str, kubeconfig: Path, log_dir: Path
 def operator_process(
     kubeconfig: Path,
     namespace: str,
-    pd_url: str,
+    pd_url: str | None,
     probe_port: int,
     log_dir: Path,
     *extra: str,
@@ -121,16 +121,21 @@ def operator_process(
     namespace_flag: bool = True,
 ) -> Process:
     """The operator watching `namespace`: named by --namespace, or (namespace_flag=False) by
-    the environment the process is started with (TIKV_OPERATOR_NAMESPACE)."""
+    the environment the process is started with (TIKV_OPERATOR_NAMESPACE). With a `pd_url`
+    (the simulator's) it talks to PD and the stores' status ports there; without one, at the
+    addresses it derives (real PD, reached through the process nodes' hosts file)."""
+    overrides = [
+        f"--pd-url-override={namespace}/{cluster}={pd_url}",
+        # The simulator serves every store's status API (online config) under its address.
+        f"--tikv-status-url-override={namespace}/{cluster}={pd_url}/tikv",
+    ]
     argv = [
         *OPERATOR,
         "run",
         f"--kubeconfig={kubeconfig}",
         *([f"--namespace={namespace}"] if namespace_flag else []),
         "--no-leader-elect",
-        f"--pd-url-override={namespace}/{cluster}={pd_url}",
-        # The simulator serves every store's status API (online config) under its address.
-        f"--tikv-status-url-override={namespace}/{cluster}={pd_url}/tikv",
+        *(overrides if pd_url else []),
         "--metrics-bind-address=127.0.0.1:0",
         f"--health-probe-bind-address=127.0.0.1:{probe_port}",
         *extra,

@@ -1,0 +1,159 @@
+"""The real-PD harness: PD Pods run as real pd-server processes on the process nodes
+(hack.procnode), started from the operator's own ConfigMap and command line; the operator
+runs on the host with the nodes' hosts file over its /etc/hosts, so it reaches PD by the
+Service URL it derives itself (`http://<group>-pd.<ns>:2379`), no --pd-url-override.
+
+The test reads PD's own answers at the members' Pod IPs (the test process has no cluster
+DNS): `PD.get` asks each member in turn until one answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from hack import procnode
+from hack.dev import Process, operator_process, wait_http_ok
+from hack.localcluster import REPO, LocalCluster, free_port
+from hack.procnode.sandbox import with_hosts
+from tikv_operator.kube import resources
+from tikv_operator.kube.client import Client
+from tikv_operator.kube.resources import Object, ResourceKind
+
+from ..e2e.harness import CLUSTER, eventually, is_true, merge_into
+
+EXAMPLE = REPO / "examples" / "basic"
+OPERATOR_FLAGS = ("--pd-poll-interval=2s", "--log-format=json", "--log-level=info")
+PD_PORT = 2379
+ON_PROCESS_NODES: Object = {
+    "overlay": {
+        "pod": {
+            "spec": {
+                "nodeSelector": {procnode.NODE_KIND_LABEL: procnode.NODE_MANAGED},
+                "tolerations": [procnode.toleration()],
+            }
+        }
+    }
+}
+"""What puts a group's Pods on the process nodes."""
+
+
+@dataclass
+class PD:
+    """PD's own HTTP API, at the Pod IPs of the PD Pods of the namespace."""
+
+    kube: Client
+    namespace: str
+
+    async def addresses(self) -> list[str]:
+        pods = await self.kube.list(
+            resources.POD, self.namespace, label_selector="app.kubernetes.io/component=pd"
+        )
+        return sorted(ip for p in pods.items if (ip := (p.get("status") or {}).get("podIP")))
+
+    async def get(self, path: str) -> Any:
+        """The first 200 answer of a member (a follower proxies to the leader), else None."""
+        async with httpx.AsyncClient(timeout=3) as client:
+            for ip in await self.addresses():
+                try:
+                    r = await client.get(f"http://{ip}:{PD_PORT}/pd/api/v1{path}")
+                except httpx.HTTPError:
+                    continue
+                if r.status_code == 200:
+                    return r.json()
+        return None
+
+    async def member_names(self) -> list[str]:
+        members = await self.get("/members")
+        return sorted(m.get("name", "") for m in (members or {}).get("members") or ())
+
+    async def leader(self) -> str | None:
+        leader = await self.get("/leader")
+        return str(leader["name"]) if leader and leader.get("name") else None
+
+
+@dataclass
+class RealPD:
+    control_plane: LocalCluster
+    kube: Client
+    namespace: str
+    workdir: Path
+    operator: Process | None = None
+    pd: PD = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pd = PD(self.kube, self.namespace)
+
+    def start_operator(self) -> None:
+        probe_port, metrics_port = free_port(), free_port()
+        log_dir = self.workdir / "operator"
+        process = operator_process(
+            self.control_plane.kubeconfig, self.namespace, None, probe_port, log_dir,
+            *OPERATOR_FLAGS, f"--metrics-bind-address=127.0.0.1:{metrics_port}",
+        )  # fmt: skip
+        argv = with_hosts(self.control_plane.hosts_file, process.argv, log_dir / "sandbox.json")
+        self.operator = dataclasses.replace(process, argv=argv).start()
+        wait_http_ok(f"http://127.0.0.1:{probe_port}/readyz", self.operator)
+
+    def kubectl(self, *args: str) -> str:
+        return self.control_plane.kubectl("-n", self.namespace, *args).stdout
+
+    def apply(self, pd: Object | None = None, tikv_replicas: int = 0) -> None:
+        """examples/basic's Cluster and groups, the PD Pods on the process nodes (and `pd`
+        merged into the PDGroup's template spec), `tikv_replicas` TiKV."""
+        docs = []
+        for name in ("cluster.yaml", "pd-group.yaml", "tikv-group.yaml"):
+            doc = json.loads(
+                self.kubectl("create", "--dry-run=client", "-o", "json", "-f", str(EXAMPLE / name))
+            )
+            if doc["kind"] == "PDGroup":
+                merge_into(doc["spec"]["template"]["spec"], {**ON_PROCESS_NODES, **(pd or {})})
+            if doc["kind"] == "TiKVGroup":
+                doc["spec"]["replicas"] = tikv_replicas
+            docs.append(doc)
+        target = self.workdir / "objects.json"
+        target.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}))
+        self.kubectl("apply", "-f", str(target))
+
+    async def get(self, kind: ResourceKind, name: str = CLUSTER) -> Object | None:
+        return await self.kube.get_or_none(kind, name, self.namespace)
+
+    async def objects(self, kind: ResourceKind) -> list[Object]:
+        return (await self.kube.list(kind, self.namespace)).items
+
+    async def names(self, kind: ResourceKind) -> list[str]:
+        return sorted(o["metadata"]["name"] for o in await self.objects(kind))
+
+    async def wait_pd(self, members: int, within: float = 240.0) -> list[str]:
+        """PD's own view: exactly the PD objects as members, all healthy, one leader; and
+        the PDGroup Ready (the Cluster is not Available until TiKV stores are Up). Returns
+        the member names."""
+
+        async def settled() -> list[str] | None:
+            names = await self.names(resources.PD)
+            if len(names) != members or await self.pd.member_names() != names:
+                return None
+            health = await self.pd.get("/health") or []
+            healthy = sorted(h["name"] for h in health if h.get("health"))
+            if healthy != names or await self.pd.leader() not in names:
+                return None
+            group = await self.get(resources.PDGROUP)
+            return names if is_true(group, "Ready") else None
+
+        try:
+            return await eventually(settled, f"{members} healthy PD members", within, every=1.0)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{await self.diagnostics()}") from None
+
+    async def diagnostics(self) -> str:
+        table = self.control_plane.kubectl(
+            "-n", self.namespace, "get", "tc,pdg,kvg,pds,pods,pvc", "-o", "wide", check=False
+        ).stdout
+        members = json.dumps(await self.pd.get("/members"), indent=1)
+        tail = self.operator.log_tail() if self.operator else ""
+        return f"--- objects\n{table}\n--- PD /members\n{members}\n--- operator log tail\n{tail}"
