@@ -68,6 +68,24 @@ class PD:
                     return r.json()
         return None
 
+    async def post(self, path: str) -> None:
+        """A write through the first member that answers (PD proxies it to the leader)."""
+        async with httpx.AsyncClient(timeout=10) as client:
+            for ip in await self.addresses():
+                try:
+                    r = await client.post(f"http://{ip}:{PD_PORT}/pd/api/v1{path}")
+                except httpx.HTTPError:
+                    continue
+                r.raise_for_status()
+                return
+        raise AssertionError(f"no PD member answered POST {path}")
+
+    async def wait_leader(self, name: str, within: float = 30.0) -> None:
+        async def leads() -> bool:
+            return await self.leader() == name
+
+        await eventually(leads, f"{name} leads PD", within)
+
     async def member_names(self) -> list[str]:
         members = await self.get("/members")
         return sorted(m.get("name", "") for m in (members or {}).get("members") or ())
@@ -156,4 +174,23 @@ class RealPD:
         ).stdout
         members = json.dumps(await self.pd.get("/members"), indent=1)
         tail = self.operator.log_tail() if self.operator else ""
-        return f"--- objects\n{table}\n--- PD /members\n{members}\n--- operator log tail\n{tail}"
+        exits = "\n".join(await self.container_exits())
+        return (
+            f"--- objects\n{table}\n--- PD /members\n{members}\n"
+            f"--- containers' last exits\n{exits}\n--- operator log tail\n{tail}"
+        )
+
+    async def container_exits(self) -> list[str]:
+        """Each container's last termination, with the process's own last words: how a
+        config pd-server refuses shows up."""
+        out = []
+        for pod in await self.objects(resources.POD):
+            for status in (pod.get("status") or {}).get("containerStatuses") or ():
+                ended = (status.get("lastState") or {}).get("terminated")
+                if ended:
+                    out.append(
+                        f"{pod['metadata']['name']}/{status['name']} exited "
+                        f"{ended['exitCode']} ({status['restartCount']} restarts):\n"
+                        f"{ended.get('message', '')}"
+                    )
+        return out
