@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,15 @@ class RealPD:
         target = self.workdir / "objects.json"
         target.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}))
         self.kubectl("apply", "-f", str(target))
+
+    async def eventually(
+        self, check: Callable[[], Awaitable[bool]], what: str, within: float = 240.0
+    ) -> None:
+        """`eventually`, failing with the diagnostics."""
+        try:
+            await eventually(check, what, within, every=1.0)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{await self.diagnostics()}") from None
 
     async def get(self, kind: ResourceKind, name: str = CLUSTER) -> Object | None:
         return await self.kube.get_or_none(kind, name, self.namespace)
