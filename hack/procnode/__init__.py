@@ -26,3 +26,9 @@ def toleration() -> dict[str, str]:
     """What a Pod's spec needs to be scheduled onto a process node."""
     return {"key": TAINT["key"], "operator": "Equal", "value": TAINT["value"],
             "effect": TAINT["effect"]}  # fmt: skip
+
+
+def placement() -> dict[str, object]:
+    """The part of a group's template spec that puts its Pods on the process nodes."""
+    pod_spec = {"nodeSelector": {NODE_KIND_LABEL: NODE_MANAGED}, "tolerations": [toleration()]}
+    return {"overlay": {"pod": {"spec": pod_spec}}}

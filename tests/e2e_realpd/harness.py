@@ -11,37 +11,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from hack import procnode
-from hack.dev import Process, operator_process, wait_http_ok
-from hack.localcluster import REPO, LocalCluster, free_port
+from hack.dev import Process, example_on_process_nodes, operator_process, wait_http_ok
+from hack.localcluster import LocalCluster, free_port
 from hack.procnode.sandbox import with_hosts
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import Client
 from tikv_operator.kube.resources import Object, ResourceKind
 
-from ..e2e.harness import CLUSTER, eventually, is_true, merge_into
+from ..e2e.harness import CLUSTER, eventually, is_true
 
-EXAMPLE = REPO / "examples" / "basic"
 OPERATOR_FLAGS = ("--pd-poll-interval=2s", "--log-format=json", "--log-level=info")
 PD_PORT = 2379
-ON_PROCESS_NODES: Object = {
-    "overlay": {
-        "pod": {
-            "spec": {
-                "nodeSelector": {procnode.NODE_KIND_LABEL: procnode.NODE_MANAGED},
-                "tolerations": [procnode.toleration()],
-            }
-        }
-    }
-}
-"""What puts a group's Pods on the process nodes."""
 
 
 @dataclass
@@ -134,31 +120,11 @@ class RealPD:
     def kubectl(self, *args: str) -> str:
         return self.control_plane.kubectl("-n", self.namespace, *args).stdout
 
-    def apply(self, pd: Object | None = None, tikv_replicas: int = 0) -> None:
-        """examples/basic's Cluster and groups, the PD Pods on the process nodes (and `pd`
-        merged into the PDGroup's template spec), `tikv_replicas` TiKV."""
-        docs = []
-        for name in ("cluster.yaml", "pd-group.yaml", "tikv-group.yaml"):
-            doc = json.loads(
-                self.kubectl("create", "--dry-run=client", "-o", "json", "-f", str(EXAMPLE / name))
-            )
-            if doc["kind"] == "PDGroup":
-                merge_into(doc["spec"]["template"]["spec"], {**ON_PROCESS_NODES, **(pd or {})})
-            if doc["kind"] == "TiKVGroup":
-                doc["spec"]["replicas"] = tikv_replicas
-            docs.append(doc)
-        target = self.workdir / "objects.json"
-        target.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}))
+    def apply(self, pd: Object | None = None) -> None:
+        """examples/basic, its PD Pods on the process nodes (`pd` merged into the PDGroup's
+        template spec) and no TiKV (a store stand-in is yet to run on them)."""
+        target = example_on_process_nodes(self.control_plane, self.workdir / "basic.json", pd)
         self.kubectl("apply", "-f", str(target))
-
-    async def eventually(
-        self, check: Callable[[], Awaitable[bool]], what: str, within: float = 240.0
-    ) -> None:
-        """`eventually`, failing with the diagnostics."""
-        try:
-            await eventually(check, what, within, every=1.0)
-        except AssertionError as e:
-            raise AssertionError(f"{e}\n{await self.diagnostics()}") from None
 
     async def get(self, kind: ResourceKind, name: str = CLUSTER) -> Object | None:
         return await self.kube.get_or_none(kind, name, self.namespace)

@@ -63,7 +63,9 @@ async def test_pd_rolling_restart_keeps_a_leader_and_each_member_its_data(
     realpd.apply()
     names = await realpd.wait_pd(3)
     before = {m["name"]: m["member_id"] for m in (await realpd.pd.get("/members"))["members"]}
-    uids = {p["metadata"]["name"]: p["metadata"]["uid"] for p in await realpd.objects(resources.POD)}
+    uids = {
+        p["metadata"]["name"]: p["metadata"]["uid"] for p in await realpd.objects(resources.POD)
+    }
     log = LeaderLog()
     poller = asyncio.create_task(log.record(realpd))
     try:
