@@ -195,6 +195,8 @@ def example_on_process_nodes(
             merge_into(doc["spec"]["template"]["spec"], {**procnode.placement(), **(pd_spec or {})})
         if doc["kind"] == "TiKVGroup":
             doc["spec"]["replicas"] = 0
+        # kubectl filled in its context's namespace; the caller applies to its own.
+        doc["metadata"].pop("namespace", None)
         items.append(doc)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))

@@ -239,6 +239,10 @@ class LocalCluster:
     def start_process_nodes(self, count: int) -> list[str]:
         """Starts the process kubelet for `count` nodes over the zones (registering them) and
         waits for them to be Ready; returns their names."""
+        if not os.access(self.binaries.pd_server, os.X_OK):
+            raise ControlPlaneError(
+                f"pd-server is missing: {self.binaries.pd_server}\nbuild it with `make binaries`"
+            )
         names = self.process_node_names(count)
         # A /24 of its own in 127.0.0.0/8: another control plane on this machine (another
         # test run) picks another one, and their members never collide on a port.

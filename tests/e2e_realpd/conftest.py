@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kubernetes_asyncio.client import ApiClient
 
-from hack.localcluster import LocalCluster
+from hack.localcluster import ControlPlaneError, LocalCluster
 from tikv_operator.kube.client import Client
 
 from .harness import RealPD
@@ -27,7 +27,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="package")
 def process_nodes(control_plane: LocalCluster) -> Iterator[list[str]]:
     """Removed again after the package: other tiers count the kwok nodes."""
-    names = control_plane.start_process_nodes(PROCESS_NODES)
+    try:
+        names = control_plane.start_process_nodes(PROCESS_NODES)
+    except ControlPlaneError as e:
+        pytest.fail(str(e), pytrace=False)
     try:
         yield names
     finally:
