@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,15 @@ class RealPD:
         template spec) and no TiKV (a store stand-in is yet to run on them)."""
         target = example_on_process_nodes(self.control_plane, self.workdir / "basic.json", pd)
         self.kubectl("apply", "-f", str(target))
+
+    async def eventually(
+        self, check: Callable[[], Awaitable[bool]], what: str, within: float = 240.0
+    ) -> None:
+        """`eventually`, failing with the diagnostics."""
+        try:
+            await eventually(check, what, within, every=1.0)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{await self.diagnostics()}") from None
 
     async def get(self, kind: ResourceKind, name: str = CLUSTER) -> Object | None:
         return await self.kube.get_or_none(kind, name, self.namespace)
