@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CACHE ?= $(HOME)/.cache/tikv-operator
 
 .PHONY: install binaries monitoring-tools image test unit lint crds dashboards docs \
-	monitoring-preview dev bench bench-fleet cluster-up cluster-down clean
+	monitoring-preview dev dev-real-pd bench bench-fleet cluster-up cluster-down clean
 
 install: $(STAMP)
 
@@ -68,9 +68,13 @@ monitoring-preview: install binaries
 	TIKV_OPERATOR_PREVIEW=$(CURDIR)/docs/monitoring-preview.png \
 		$(PY) -m pytest -q tests/e2e/test_monitoring.py
 
-# The operator's main job on an embedded local control plane.
+# The operator's main job on an embedded local control plane. ARGS passes flags, e.g.
+# make dev ARGS=--real-pd: PD members are real pd-server processes (hack/procnode).
 dev: install binaries
-	$(PY) -m hack.dev
+	$(PY) -m hack.dev $(ARGS)
+
+dev-real-pd: install binaries
+	$(PY) -m hack.dev --real-pd $(ARGS)
 
 bench: install
 	$(PY) -m tests.bench

@@ -9,6 +9,12 @@ Then it stays up until Ctrl-C and stops everything it started, by PID.
 
 `--exit-when-ready` (or DEV_EXIT_WHEN_READY=1) stops as soon as the Cluster is Ready, so a
 test can prove `make dev` gets there.
+
+`--real-pd` (make dev ARGS=--real-pd) runs the PD members as real pd-server processes on
+process nodes (hack.procnode) instead of the simulator; the operator reaches them by the
+Service URL it derives, through the nodes' hosts file. Until a store stand-in runs TiKV Pods
+there too, the TiKVGroup has no replicas, PD stays unbootstrapped and the Cluster is not
+Available: `make dev` waits for the PDGroup to be Ready instead.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ctypes
+import dataclasses
 import json
 import os
 import shutil
@@ -26,14 +33,18 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import httpx
 
+from hack import procnode
 from hack.localcluster import REPO, ControlPlaneError, LocalCluster, free_port
+from hack.procnode.sandbox import with_hosts
 
 DEV_DIR = REPO / ".local" / "dev"
 CLUSTER_NAME = "basic"
+EXAMPLE = REPO / "examples" / "basic"
+PROCESS_NODES = 3
 OPERATOR = [sys.executable, "-m", "tikv_operator.cmd.cli"]
 
 
@@ -114,7 +125,7 @@ def simulator_process(port: int, namespace: str, kubeconfig: Path, log_dir: Path
 def operator_process(
     kubeconfig: Path,
     namespace: str,
-    pd_url: str,
+    pd_url: str | None,
     probe_port: int,
     log_dir: Path,
     *extra: str,
@@ -122,16 +133,21 @@ def operator_process(
     namespace_flag: bool = True,
 ) -> Process:
     """The operator watching `namespace`: named by --namespace, or (namespace_flag=False) by
-    the environment the process is started with (TIKV_OPERATOR_NAMESPACE)."""
+    the environment the process is started with (TIKV_OPERATOR_NAMESPACE). With a `pd_url`
+    (the simulator's) it talks to PD and the stores' status ports there; without one, at the
+    addresses it derives (real PD, reached through the process nodes' hosts file)."""
+    overrides = [
+        f"--pd-url-override={namespace}/{cluster}={pd_url}",
+        # The simulator serves every store's status API (online config) under its address.
+        f"--tikv-status-url-override={namespace}/{cluster}={pd_url}/tikv",
+    ]
     argv = [
         *OPERATOR,
         "run",
         f"--kubeconfig={kubeconfig}",
         *([f"--namespace={namespace}"] if namespace_flag else []),
         "--no-leader-elect",
-        f"--pd-url-override={namespace}/{cluster}={pd_url}",
-        # The simulator serves every store's status API (online config) under its address.
-        f"--tikv-status-url-override={namespace}/{cluster}={pd_url}/tikv",
+        *(overrides if pd_url else []),
         "--metrics-bind-address=127.0.0.1:0",
         f"--health-probe-bind-address=127.0.0.1:{probe_port}",
         *extra,
@@ -156,22 +172,71 @@ def wait_http_ok(url: str, process: Process, timeout: float = 60.0) -> None:
     raise ControlPlaneError(f"{process.name}: {url} not ready after {timeout}s: {last}")
 
 
+def merge_into(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Merge `extra` into `base`, recursively for nested objects (lists are replaced)."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge_into(base[key], value)
+        else:
+            base[key] = value
+
+
+def example_on_process_nodes(
+    cluster: LocalCluster, target: Path, pd_spec: dict[str, Any] | None = None
+) -> Path:
+    """examples/basic as one List in `target`: the PD Pods on the process nodes (and
+    `pd_spec` merged into the PDGroup's template spec), the TiKVGroup at 0 replicas."""
+    items = []
+    for name in ("cluster.yaml", "pd-group.yaml", "tikv-group.yaml"):
+        path = str(EXAMPLE / name)
+        doc = json.loads(
+            cluster.kubectl("create", "--dry-run=client", "-o", "json", "-f", path).stdout
+        )
+        if doc["kind"] == "PDGroup":
+            merge_into(doc["spec"]["template"]["spec"], {**procnode.placement(), **(pd_spec or {})})
+        if doc["kind"] == "TiKVGroup":
+            doc["spec"]["replicas"] = 0
+        # kubectl filled in its context's namespace; the caller applies to its own.
+        doc["metadata"].pop("namespace", None)
+        items.append(doc)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    return target
+
+
 # ---- make dev ------------------------------------------------------------------------------
 
 
-def cluster_state(cluster: LocalCluster, namespace: str) -> tuple[bool, str]:
-    """(Ready and Available, a one-line summary) of the Cluster."""
-    done = cluster.kubectl("get", "tc", CLUSTER_NAME, "-n", namespace, "-o", "json", check=False)
+def conditions_of(cluster: LocalCluster, kind: str, namespace: str) -> dict[str, str] | None:
+    done = cluster.kubectl("get", kind, CLUSTER_NAME, "-n", namespace, "-o", "json", check=False)
     if done.returncode != 0:
-        return False, "Cluster not found"
+        return None
     status = json.loads(done.stdout).get("status") or {}
-    conds = {c["type"]: c["status"] for c in status.get("conditions") or []}
+    return {c["type"]: c["status"] for c in status.get("conditions") or []}
+
+
+def cluster_state(cluster: LocalCluster, namespace: str, real_pd: bool = False) -> tuple[bool, str]:
+    """(Ready and Available, a one-line summary) of the Cluster; with `real_pd`, whether the
+    PDGroup is Ready (no stores yet, so the Cluster cannot be)."""
+    conds = conditions_of(cluster, "tc", namespace)
+    if conds is None:
+        return False, "Cluster not found"
     ready = conds.get("Ready") == "True" and conds.get("Available") == "True"
-    return ready, " ".join(f"{k}={v}" for k, v in sorted(conds.items()))
+    summary = " ".join(f"{k}={v}" for k, v in sorted(conds.items()))
+    if real_pd:
+        group = conditions_of(cluster, "pdg", namespace) or {}
+        ready = group.get("Ready") == "True"
+        summary = f"PDGroup Ready={group.get('Ready')}; Cluster {summary}"
+    return ready, summary
 
 
 async def watch_until_ready(
-    cluster: LocalCluster, namespace: str, processes: Sequence[Process], within: float, out: TextIO
+    cluster: LocalCluster,
+    namespace: str,
+    processes: Sequence[Process],
+    within: float,
+    out: TextIO,
+    real_pd: bool = False,
 ) -> bool:
     deadline = time.monotonic() + within
     last = ""
@@ -187,20 +252,25 @@ async def watch_until_ready(
         if shape != last:
             print(table, file=out, flush=True)
             last = shape
-        ready, summary = cluster_state(cluster, namespace)
+        ready, summary = cluster_state(cluster, namespace, real_pd)
         if ready:
-            print(f"Cluster {namespace}/{CLUSTER_NAME} is Ready: {summary}", file=out, flush=True)
+            what = "PD of Cluster" if real_pd else "Cluster"
+            print(f"{what} {namespace}/{CLUSTER_NAME} is Ready: {summary}", file=out, flush=True)
             return True
         await asyncio.sleep(3)
-    print(f"Cluster not Ready after {within:.0f}s: {cluster_state(cluster, namespace)[1]}",
-          file=out, flush=True)  # fmt: skip
+    summary = cluster_state(cluster, namespace, real_pd)[1]
+    print(f"Cluster not Ready after {within:.0f}s: {summary}", file=out, flush=True)
     return False
 
 
-async def run_dev(workdir: Path, namespace: str, exit_when_ready: bool, within: float) -> int:
+async def run_dev(
+    workdir: Path, namespace: str, exit_when_ready: bool, within: float, real_pd: bool = False
+) -> int:
     # A fresh control plane every time: yesterday's etcd would bring yesterday's cluster.
     shutil.rmtree(workdir / "cluster", ignore_errors=True)
-    cluster = LocalCluster(workdir=workdir / "cluster")
+    cluster = LocalCluster(
+        workdir=workdir / "cluster", process_nodes=PROCESS_NODES if real_pd else 0
+    )
     log_dir = workdir / "logs"
     processes: list[Process] = []
     print(f"starting the local control plane in {cluster.workdir}", flush=True)
@@ -209,19 +279,31 @@ async def run_dev(workdir: Path, namespace: str, exit_when_ready: bool, within: 
         crd_dir = str(REPO / "manifests" / "crd")
         cluster.kubectl("apply", "--server-side", "-f", crd_dir)
         cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "-f", crd_dir)
-        pd_port, probe_port = free_port(), free_port()
-        sim = simulator_process(pd_port, namespace, cluster.kubeconfig, log_dir)
-        processes.append(sim.start())
-        wait_http_ok(f"http://127.0.0.1:{pd_port}/sim/events", sim)
-        pd_url = f"http://127.0.0.1:{pd_port}"
+        probe_port = free_port()
+        pd_url = None
+        if not real_pd:
+            pd_port = free_port()
+            sim = simulator_process(pd_port, namespace, cluster.kubeconfig, log_dir)
+            processes.append(sim.start())
+            wait_http_ok(f"http://127.0.0.1:{pd_port}/sim/events", sim)
+            pd_url = f"http://127.0.0.1:{pd_port}"
         op = operator_process(cluster.kubeconfig, namespace, pd_url, probe_port, log_dir,
                               "--pd-poll-interval=5s", "--log-format=console")  # fmt: skip
+        if real_pd:
+            # Run with the process nodes' hosts file as /etc/hosts: PD is reached at the
+            # Service URL the operator derives, as in a cluster.
+            spec = log_dir / "operator-sandbox.json"
+            op = dataclasses.replace(op, argv=with_hosts(cluster.hosts_file, op.argv, spec))
         processes.append(op.start())
         wait_http_ok(f"http://127.0.0.1:{probe_port}/readyz", op)
-        print(f"PD simulator at {pd_url}; operator logs in {op.log_path}", flush=True)
+        where = f"PD simulator at {pd_url}" if pd_url else "PD members run as real pd-server"
+        print(f"{where}; operator logs in {op.log_path}", flush=True)
 
-        cluster.kubectl("apply", "-n", namespace, "-f", str(REPO / "examples" / "basic"))
-        ready = await watch_until_ready(cluster, namespace, processes, within, sys.stdout)
+        example: Path = EXAMPLE
+        if real_pd:
+            example = example_on_process_nodes(cluster, log_dir / "basic-on-process-nodes.json")
+        cluster.kubectl("apply", "-n", namespace, "-f", str(example))
+        ready = await watch_until_ready(cluster, namespace, processes, within, sys.stdout, real_pd)
         print(f"export KUBECONFIG={cluster.kubeconfig}", flush=True)
         if not ready:
             return 1
@@ -252,12 +334,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("DEV_EXIT_WHEN_READY") == "1",
         help="stop once the Cluster is Ready (env DEV_EXIT_WHEN_READY=1)",
     )
+    parser.add_argument(
+        "--real-pd",
+        action="store_true",
+        help="PD members as real pd-server processes on process nodes (no simulator)",
+    )
     args = parser.parse_args(argv)
     # SIGTERM stops us like Ctrl-C does, so that everything started is stopped by PID.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return asyncio.run(
-            run_dev(args.workdir, args.namespace, args.exit_when_ready, args.timeout)
+            run_dev(args.workdir, args.namespace, args.exit_when_ready, args.timeout, args.real_pd)
         )
     except ControlPlaneError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -27,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from hack import procnode
 from hack.provisioner import storage_class
 
 REPO = Path(__file__).resolve().parent.parent
@@ -166,6 +168,8 @@ class LocalCluster:
 
     workdir: Path
     nodes: int = 6
+    process_nodes: int = 0
+    """Nodes whose Pods really run (hack.procnode), besides the kwok nodes."""
     binaries: Binaries = field(default_factory=Binaries.from_cache)
     detached: bool = False
     etcd_port: int = 0
@@ -217,9 +221,56 @@ class LocalCluster:
             self._spawn("provisioner", self._provisioner_argv())
             self._create_nodes()
             self._wait_nodes_ready()
+            if self.process_nodes:
+                self.start_process_nodes(self.process_nodes)
         except BaseException:
             self.stop()
             raise
+
+    @property
+    def hosts_file(self) -> Path:
+        """The cluster DNS of the process nodes: bind it over /etc/hosts (hack.procnode.sandbox)
+        and the names of Services and Pods resolve."""
+        return self.workdir / "procnode" / "hosts"
+
+    def process_node_names(self, count: int) -> list[str]:
+        return [f"proc-{i}" for i in range(count)]
+
+    def start_process_nodes(self, count: int) -> list[str]:
+        """Starts the process kubelet for `count` nodes over the zones (registering them) and
+        waits for them to be Ready; returns their names."""
+        if not os.access(self.binaries.pd_server, os.X_OK):
+            raise ControlPlaneError(
+                f"pd-server is missing: {self.binaries.pd_server}\nbuild it with `make binaries`"
+            )
+        names = self.process_node_names(count)
+        # A /24 of its own in 127.0.0.0/8: another control plane on this machine (another
+        # test run) picks another one, and their members never collide on a port.
+        network = f"127.{random.randint(100, 250)}.{random.randint(0, 255)}.0/24"
+        argv = [
+            sys.executable, "-m", "hack.procnode",
+            f"--kubeconfig={self.kubeconfig}",
+            f"--workdir={self.workdir / 'procnode'}",
+            f"--hosts-file={self.hosts_file}",
+            f"--pod-network={network}",
+            f"--binary=pd={self.binaries.pd_server}",
+            *(f"--node={n}:{ZONES[i % len(ZONES)]}" for i, n in enumerate(names)),
+        ]  # fmt: skip
+        self._spawn("procnode", argv)
+        self._wait_named_nodes_ready(names, "procnode")
+        return names
+
+    def stop_process_nodes(self) -> None:
+        """Stops the process kubelet (its processes die with it) and deletes its nodes."""
+        for comp in [c for c in self.components if c.name == "procnode"]:
+            _terminate(comp.pid)
+            self.components.remove(comp)
+        with self.api() as api:
+            selector = f"{procnode.NODE_KIND_LABEL}={procnode.NODE_MANAGED}"
+            for node in api.get("/api/v1/nodes", params={"labelSelector": selector}).json()[
+                "items"
+            ]:
+                api.delete(f"/api/v1/nodes/{node['metadata']['name']}")
 
     def stop(self) -> None:
         """Stops every component by PID, last started first, escalating to SIGKILL."""
@@ -489,17 +540,20 @@ class LocalCluster:
                     raise ControlPlaneError(f"creating node node-{i}: {r.status_code} {r.text}")
 
     def _wait_nodes_ready(self) -> None:
+        self._wait_named_nodes_ready([f"node-{i}" for i in range(self.nodes)], "kwok")
+
+    def _wait_named_nodes_ready(self, names: list[str], kubelet: str) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        ready = 0
+        ready: set[str] = set()
         with self.api() as api:
             while time.monotonic() < deadline:
-                self._check_alive("kwok")
+                self._check_alive(kubelet)
                 items = api.get("/api/v1/nodes").json().get("items", [])
-                ready = sum(1 for n in items if _node_ready(n))
-                if ready >= self.nodes:
+                ready = {n["metadata"]["name"] for n in items if _node_ready(n)}
+                if ready >= set(names):
                     return
                 time.sleep(0.3)
-        raise ControlPlaneError(f"only {ready}/{self.nodes} nodes became Ready")
+        raise ControlPlaneError(f"only {len(ready & set(names))}/{len(names)} nodes became Ready")
 
 
 def _node_ready(node: dict[str, object]) -> bool:
@@ -540,8 +594,8 @@ def _terminate(pid: int) -> None:
 
 
 @contextlib.contextmanager
-def running(workdir: Path, nodes: int = 6) -> Iterator[LocalCluster]:
-    cluster = LocalCluster(workdir=workdir, nodes=nodes)
+def running(workdir: Path, nodes: int = 6, process_nodes: int = 0) -> Iterator[LocalCluster]:
+    cluster = LocalCluster(workdir=workdir, nodes=nodes, process_nodes=process_nodes)
     cluster.start()
     try:
         yield cluster
