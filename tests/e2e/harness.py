@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from hack.dev import Process, operator_process, simulator_process, wait_http_ok
+from hack.dev import Process, merge_into, operator_process, simulator_process, wait_http_ok
 from hack.localcluster import REPO, LocalCluster, free_port
 from tikv_operator.kube import resources
 from tikv_operator.kube.client import Client
@@ -255,15 +255,6 @@ class E2E:
             f"--- objects\n{table}\n--- simulator events (last 30)\n{events}\n"
             f"--- operator log tail\n{self.operator.log_tail()}"
         )
-
-
-def merge_into(base: dict[str, Any], extra: dict[str, Any]) -> None:
-    """Merge `extra` into `base`, recursively for nested objects (lists are replaced)."""
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            merge_into(base[key], value)
-        else:
-            base[key] = value
 
 
 def metric_values(page: str, name: str, **labels: str) -> list[float]:
