@@ -66,7 +66,8 @@ async def scale_upgrade_scale_in(e2e: E2E, run: Run) -> Outcome:
     removed = sorted(known - await _tikv_addresses(e2e))
     await e2e.wait_ready(tikv=3, within=300)
     await until(lambda: evict_schedulers(e2e) == [] or None, "no evict-leader left", 60)
-    return Outcome(check_rules(e2e.sim.events()[start:], removed))
+    history = e2e.sim.events()
+    return Outcome([*check_rules(history[start:], removed), *pd_rules(history)])
 
 
 async def _scale_upgrade_scale_in(e2e: E2E) -> None:
