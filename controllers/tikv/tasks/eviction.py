@@ -19,11 +19,9 @@ async def end_leader_eviction(ctx: Context) -> TaskResult:
     if ctx.tikv.spec.offline or ctx.restart_pending:
         return Complete("eviction still needed")
     if store.store.id not in ctx.view.evict_leader_stores:
-        if ctx.condition_reason(cond.LEADERS_EVICTED) not in (
-            reasons.NOT_EVICTING,
-            reasons.EVICTION_ENDED,
-        ):
-            ctx.condition(cond.LEADERS_EVICTED, "False", reasons.NOT_EVICTING, "no eviction")
+        after = without_scheduler(ctx.condition_reason(cond.LEADERS_EVICTED), store.store.id)
+        if after is not None:
+            ctx.condition(cond.LEADERS_EVICTED, "False", *after)
         return Complete()
     if not pod_ready(ctx.pod) or store.store.state_name != StoreStateName.UP:
         ctx.requeue(5)
@@ -45,3 +43,20 @@ async def end_leader_eviction(ctx: Context) -> TaskResult:
         f"store {store.store.id} takes leaders again",
     )
     return Complete("eviction ended")
+
+
+OURS = (reasons.EVICTING_LEADERS, reasons.LEADERS_EVICTED, reasons.EVICTION_TIMED_OUT)
+"""The reasons of an eviction the operator began and has not ended yet."""
+
+
+def without_scheduler(reason: str | None, store_id: int) -> tuple[str, str] | None:
+    """The LeadersEvicted reason and message once PD lists no evict-leader scheduler for the
+    store, if the condition must change. An eviction of ours whose scheduler is gone has
+    ended (this reconcile may read a cache that misses the status write of the one that
+    ended it): EvictionEnded, so that the group still waits for leaders to return before it
+    touches the next store; never NotEvicting, which would let it go on at once."""
+    if reason in OURS:
+        return reasons.EVICTION_ENDED, f"store {store_id} has no evict-leader scheduler any more"
+    if reason in (reasons.NOT_EVICTING, reasons.EVICTION_ENDED):
+        return None
+    return reasons.NOT_EVICTING, "no eviction"

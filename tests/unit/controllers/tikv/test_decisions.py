@@ -18,6 +18,7 @@ from controllers.tikv.decisions import (
     stale_process,
     wanted_store_labels,
 )
+from controllers.tikv.tasks.eviction import without_scheduler
 from tikv_operator.pdapi.models import StoreInfo
 
 from .samples import OFFLINE, TOMBSTONE, UP, store
@@ -213,3 +214,24 @@ def test_a_store_counts_as_back_only_once_a_process_newer_than_its_pod_runs(
     assert (message is not None) == stale
     if stale:
         assert "waiting for the new process" in message
+
+
+@pytest.mark.parametrize(
+    ("reason", "after"),
+    [
+        ("EvictingLeaders", "EvictionEnded"),
+        ("LeadersEvicted", "EvictionEnded"),
+        ("EvictionTimedOut", "EvictionEnded"),
+        ("EvictionEnded", None),
+        ("NotEvicting", None),
+        (None, "NotEvicting"),
+    ],
+)
+def test_an_eviction_of_ours_without_its_scheduler_has_ended_and_leaders_may_return(
+    reason: str | None, after: str | None
+) -> None:
+    """Never NotEvicting after an eviction of ours: the group would stop waiting for the
+    store's leaders to come back and begin the next store's eviction (two stores short of
+    leaders at once, seen under load when a reconcile read a cache missing EvictionEnded)."""
+    change = without_scheduler(reason, 7)
+    assert (change[0] if change else None) == after
