@@ -31,6 +31,9 @@ class Alert:
     fires_in_failover: bool = False
     """The e2e monitoring scenario (a store fails, is replaced, a second one fails with the
     failover budget spent) makes this alert's expression return series."""
+    tls_only: bool = False
+    """Reads a metric only TLS clusters export, which the monitoring scenario's cluster is
+    not: its timing is proven by promtool's unit tests, its metric by the TLS e2e."""
 
     @property
     def anchor(self) -> str:
@@ -96,6 +99,7 @@ ALERTS = (
         "When it expires, the components (or the operator) that present it can no longer "
         "talk to their peers. Renew it in the same Secret (cert-manager does so before "
         "renewBefore); see docs/tls.md.",
+        tls_only=True,
     ),
     Alert(
         "TiKVOperatorReconcileErrors",
