@@ -7,11 +7,13 @@ from controllers.common.objects import Object
 from controllers.common.pods import create_pod, delete_pod, patch_pod_metadata
 from controllers.common.restart import needs_recreate
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
+from controllers.common.updater import member_states
 from controllers.pd import reasons
 from controllers.pd.build import build_pod
 from controllers.pd.context import PDContext
 from controllers.pd.tasks.takedown import hold_before_taking_down
 from tikv_operator.kube import resources
+from tikv_operator.pdapi.poller import Snapshot
 
 PD_RETRY = 5.0
 
@@ -54,6 +56,16 @@ async def _restart(ctx: PDContext, pod: Object) -> TaskResult:
     hold = await hold_before_taking_down(ctx, "restarted", "RestartPod", reasons.RESTART_BLOCKED)
     if hold is not None:
         return hold
+    assert ctx.view is not None  # the hold's guard read PD afresh
+    down = unhealthy_peers(ctx.view, ctx.name)
+    if down:
+        # Rule 6: one member down because of the operator at a time. The group saw the
+        # last restarted member Ready (its Pod), PD's fresh view may not have it back yet.
+        return Retry(
+            PD_RETRY,
+            f"{', '.join(down)} not healthy in PD yet; {ctx.name} restarts once every other "
+            "member is",
+        )
     await delete_pod(ctx.deps.client, pod)
     ctx.event(
         "Normal",
@@ -62,3 +74,11 @@ async def _restart(ctx: PDContext, pod: Object) -> TaskResult:
         f"Pod {ctx.name} deleted to apply a changed spec; it is created again once gone",
     )
     return Wait("Pod deleted for a restart; it is created again once it is gone")
+
+
+def unhealthy_peers(view: Snapshot, name: str) -> list[str]:
+    """The members other than `name` that PD does not call healthy (an unstarted one, with
+    no name yet, as `(joining)`)."""
+    return sorted(
+        m.name or "(joining)" for m in member_states(view) if m.name != name and not m.healthy
+    )

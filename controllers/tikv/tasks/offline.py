@@ -11,7 +11,7 @@ from controllers.common.safety import UnsafeToProceed
 from controllers.tikv import reasons
 from controllers.tikv.context import Context
 from controllers.tikv.decisions import OfflineStep, offline_step
-from controllers.tikv.tasks.guard import guard
+from controllers.tikv.tasks.guard import begin_eviction, guard
 from tikv_operator.kube.events import EventType
 from tikv_operator.pdapi import PDClient, StoresNotEnough, StoreTombstoned
 
@@ -65,17 +65,22 @@ async def _no_store(ctx: Context, pd: PDClient) -> None:
 
 async def _begin_evict(ctx: Context, pd: PDClient) -> None:
     assert ctx.store is not None
-    await pd.begin_evict_leader(ctx.store.store.id)
+    store_id = ctx.store.store.id
+    unsafe = await begin_eviction(ctx, pd, store_id)
+    if unsafe is not None:
+        message = f"not evicting the leaders of store {store_id}: {unsafe}"
+        ctx.condition(cond.OFFLINED, "False", reasons.UNSAFE, message)
+        _event(ctx, "Warning", reasons.EVENT_UNSAFE, message)
+        ctx.requeue(15)
+        return
     ctx.restart_condition(
         cond.LEADERS_EVICTED,
         "False",
         reasons.EVICTING_LEADERS,
-        f"moving leaders off store {ctx.store.store.id} before removing it",
+        f"moving leaders off store {store_id} before removing it",
     )
     _offlining(ctx, "evicting leaders before asking PD to remove the store")
-    _event(
-        ctx, "Normal", reasons.EVENT_EVICT_BEGIN, f"evicting leaders of store {ctx.store.store.id}"
-    )
+    _event(ctx, "Normal", reasons.EVENT_EVICT_BEGIN, f"evicting leaders of store {store_id}")
 
 
 async def _wait_evict(ctx: Context, pd: PDClient) -> None:

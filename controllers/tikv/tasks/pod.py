@@ -18,7 +18,7 @@ from controllers.tikv import reasons
 from controllers.tikv.build import build_pod
 from controllers.tikv.context import Context
 from controllers.tikv.decisions import RestartDecision, RestartStep, restart_decision
-from controllers.tikv.tasks.guard import fresh_instance, guard
+from controllers.tikv.tasks.guard import begin_eviction, fresh_instance, guard
 from tikv_operator.kube import resources
 from tikv_operator.pdapi import NotBootstrapped, PDClient, PDError
 from tikv_operator.pdapi.models import StoreStateName
@@ -89,7 +89,10 @@ async def _evict(ctx: Context, pd: PDClient, decision: RestartDecision, action: 
     store = ctx.store
     if decision.step == RestartStep.BEGIN_EVICT:
         assert store is not None
-        await pd.begin_evict_leader(store.store.id)
+        unsafe = await begin_eviction(ctx, pd, store.store.id)
+        if unsafe is not None:
+            ctx.event("Warning", reasons.EVENT_UNSAFE, action, f"not evicting leaders: {unsafe}")
+            return Retry(15, unsafe)
         ctx.restart_condition(
             cond.LEADERS_EVICTED, "False", reasons.EVICTING_LEADERS, decision.message
         )
