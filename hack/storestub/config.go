@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,7 +61,12 @@ func parseFlags(args []string) (flagValues, error) {
 	fs.StringVar(&f.labels, "labels", "", "server.labels as key=value,key=value")
 	fs.StringVar(&f.version, "stub-version", envOr("TIKV_STUB_VERSION", "8.5.1"),
 		"the TiKV version the store reports to PD (default $TIKV_STUB_VERSION or 8.5.1)")
-	fs.IntVar(&f.regions, "stub-regions", 12, "regions the bootstrapping store splits the key space into")
+	regions, err := strconv.Atoi(envOr("TIKV_STUB_REGIONS", "12"))
+	if err != nil {
+		return f, fmt.Errorf("TIKV_STUB_REGIONS: %w", err)
+	}
+	fs.IntVar(&f.regions, "stub-regions", regions,
+		"regions the bootstrapping store splits the key space into (default $TIKV_STUB_REGIONS or 12)")
 	return f, fs.Parse(args)
 }
 

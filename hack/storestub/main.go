@@ -30,7 +30,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, cfg); err != nil {
 		if errors.Is(err, errTombstone) {
-			log.Printf("[FATAL] %v: a store removed from the cluster does not start again; start with an empty data dir to join as a new store", err)
+			log.Printf("[FATAL] %v; a removed store never starts again: start with an empty data dir to join as a new store", err)
 		} else {
 			log.Printf("[FATAL] %v", err)
 		}
@@ -85,7 +85,7 @@ func run(ctx context.Context, cfg *Config) error {
 		go func() { defer wg.Done(); loop(ctx) }()
 	}
 	if first != nil {
-		if err := store.splitFirstRegion(ctx, first.GetId(), cfg.InitialRegions); err != nil {
+		if err := store.splitRegion(ctx, first.GetId(), initialSplitKeys(cfg.InitialRegions)); err != nil {
 			log.Printf("initial split: %v", err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 
 // errTombstone: the data dir belongs to a store PD has removed. TiKV refuses to start
 // on it, and so does the stub.
-var errTombstone = errors.New("tombstone")
+var errTombstone = errors.New("PD knows it as Tombstone")
 
 // gitHash and deployPath are what TiKV reports as its build and install folder; the
 // build script sets gitHash to the key of the stub's sources.
@@ -100,7 +100,7 @@ func checkNotTombstone(ctx context.Context, pd *PD, storeID uint64) error {
 		return nil
 	}
 	if resp.GetStore().GetState() == metapb.StoreState_Tombstone {
-		return fmt.Errorf("store %d has been removed: %w", storeID, errTombstone)
+		return fmt.Errorf("store %d has been removed from the cluster: %w", storeID, errTombstone)
 	}
 	return nil
 }
@@ -112,7 +112,7 @@ func putStore(ctx context.Context, cfg *Config, pd *PD, storeID uint64) error {
 		return c.PutStore(ctx, &pdpb.PutStoreRequest{Header: pd.header(), Store: storeMeta(cfg, storeID)})
 	})
 	if isPDError(err, pdpb.ErrorType_STORE_TOMBSTONE) {
-		return fmt.Errorf("store %d has been removed: %w", storeID, errTombstone)
+		return fmt.Errorf("store %d has been removed from the cluster: %w", storeID, errTombstone)
 	}
 	return err
 }

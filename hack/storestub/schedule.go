@@ -11,8 +11,8 @@ import (
 
 // handleSchedule carries out what PD asks of a region this store leads. Like TiKV, it
 // refuses a command whose epoch is not the region's current one (PD sends the next step
-// again after the following heartbeat). Splits and merges are not done: the stub's
-// regions are split once, at bootstrap (split.go).
+// again after the following heartbeat). Splits are done at the keys PD names; splits by
+// size or scan, and merges, are not: the stub holds no data.
 func (s *Store) handleSchedule(ctx context.Context, resp *pdpb.RegionHeartbeatResponse) {
 	if err := headerError(resp.GetHeader()); err != nil {
 		log.Printf("region heartbeat answer: %v", err)
@@ -43,6 +43,13 @@ func (s *Store) handleSchedule(ctx context.Context, resp *pdpb.RegionHeartbeatRe
 			s.transferLeader(ctx, r.id(), target, msg)
 			return
 		}
+	case resp.GetSplitRegion().GetPolicy() == pdpb.CheckPolicy_USEKEY:
+		keys := resp.GetSplitRegion().GetKeys()
+		go func() {
+			if err := s.splitRegion(ctx, r.id(), keys); err != nil {
+				log.Printf("region %d: split asked by PD: %v", r.id(), err)
+			}
+		}()
 	default:
 		log.Printf("region %d: ignoring a command the stub does not carry out: %v", r.id(), resp)
 	}
