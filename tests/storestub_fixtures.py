@@ -277,9 +277,6 @@ def stub_cluster(tmp_path: Path) -> Iterator[StubCluster]:
     cluster = StubCluster(pd, storestub_binary(), tmp_path)
     try:
         pd.start(["pd-1"], config=PD_CONFIG)
-        cluster.api(
-            "POST", "/stores/limit", json={"rate": STORE_LIMIT_PER_MINUTE}
-        ).raise_for_status()
         yield cluster
     finally:
         cluster.stop()

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log"
-	"math/rand"
 	"time"
 
 	"github.com/pingcap/kvproto/pkg/metapb"
@@ -12,10 +11,10 @@ import (
 
 // electionTimeout is TiKV's default (raft-base-tick-interval 1s × raft-election-timeout-ticks
 // 10); each peer waits a random extra up to electionJitter so that one candidate usually
-// wins the first round.
+// wins the first round (elections are checked once a second).
 const (
 	electionTimeout = 10 * time.Second
-	electionJitter  = 5 * time.Second
+	electionJitter  = 10 * time.Second
 )
 
 // campaignWhereLeaderIsSilent starts an election for every region whose leader has not
@@ -26,10 +25,10 @@ func (s *Store) campaignWhereLeaderIsSilent(ctx context.Context) {
 	s.mu.Lock()
 	var due []uint64
 	for id, r := range s.regions {
-		if !r.ledBy(s.id) && time.Since(r.lastContact) > electionTimeout+time.Duration(rand.Int63n(int64(electionJitter))) {
+		if !r.ledBy(s.id) && time.Now().After(r.electionDue) {
 			due = append(due, id)
-			// Wait a whole timeout again before the next attempt.
-			r.lastContact = time.Now()
+			// A failed attempt waits a whole timeout again.
+			r.resetElectionTimer()
 		}
 	}
 	s.mu.Unlock()
@@ -121,7 +120,7 @@ func (s *Store) grantVote(meta *metapb.Region, candidate *metapb.Peer, term uint
 		return false
 	}
 	r.Term, r.Leader = term, nil
-	r.lastContact = time.Now()
+	r.resetElectionTimer()
 	s.dirty = true
 	log.Printf("region %d: voted for store %d at term %d", meta.GetId(), candidate.GetStoreId(), term)
 	return true

@@ -146,7 +146,7 @@ func (s *Store) follow(meta *metapb.Region, leader *metapb.Peer, term uint64, ta
 	case newerOrSame(meta, r.Meta):
 		r.Meta = meta
 	}
-	r.lastContact = time.Now()
+	r.resetElectionTimer()
 	if takeOver {
 		log.Printf("region %d: leadership transferred here (term %d)", meta.GetId(), term)
 		r.becomeLeader(mine, term)
@@ -244,7 +244,7 @@ func (s *Store) stepDownWhereBehind(higher map[uint64]uint64) {
 		if r := s.regions[id]; r != nil && term > r.Term {
 			log.Printf("region %d: a peer is at term %d, above %d; stepping down", id, term, r.Term)
 			r.Leader, r.Term = nil, term
-			r.lastContact = time.Now()
+			r.resetElectionTimer()
 			s.dirty = true
 		}
 	}

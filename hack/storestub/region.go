@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"time"
@@ -19,8 +20,10 @@ type localRegion struct {
 	Leader *metapb.Peer // nil until a leader is known (always after a restart)
 	Term   uint64
 
-	// lastContact: when the leader last reached this follower (election.go).
+	// lastContact: when the leader last reached this follower (or it voted); electionDue:
+	// when it starts an election if nothing is heard until then (election.go).
 	lastContact time.Time
+	electionDue time.Time
 	// Leader only: when each other peer's store last answered, and the peers whose
 	// store has not yet confirmed them (reported to PD as pending, like a snapshot that
 	// is not applied yet).
@@ -29,10 +32,20 @@ type localRegion struct {
 }
 
 func newLocalRegion(meta *metapb.Region, leader *metapb.Peer, term uint64) *localRegion {
-	return &localRegion{
-		Meta: meta, Leader: leader, Term: term, lastContact: time.Now(),
+	r := &localRegion{
+		Meta: meta, Leader: leader, Term: term,
 		lastAck: map[uint64]time.Time{}, pending: map[uint64]bool{},
 	}
+	r.resetElectionTimer()
+	return r
+}
+
+// resetElectionTimer: the leader was heard from (or a vote given) just now. Each wait
+// gets its own random extra, so the peers of a region whose leader died do not all
+// campaign in the same second and split the vote, round after round.
+func (r *localRegion) resetElectionTimer() {
+	r.lastContact = time.Now()
+	r.electionDue = r.lastContact.Add(electionTimeout + time.Duration(rand.Int63n(int64(electionJitter))))
 }
 
 func (r *localRegion) id() uint64 { return r.Meta.GetId() }

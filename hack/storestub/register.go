@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/pingcap/kvproto/pkg/metapb"
 	"github.com/pingcap/kvproto/pkg/pdpb"
@@ -56,14 +57,32 @@ func allocID(ctx context.Context, pd *PD) (uint64, error) {
 }
 
 // bootstrapIfNeeded bootstraps an empty cluster with this store and a first region
-// spanning every key; nil when another store did it first.
+// spanning every key; nil when another store did it first. Stores that start together
+// race: PD lets one Bootstrap through and may answer the others with an etcd
+// transaction conflict rather than ALREADY_BOOTSTRAPPED, so like TiKV the stub asks
+// again whether the cluster is bootstrapped before trying once more.
 func bootstrapIfNeeded(ctx context.Context, cfg *Config, pd *PD, storeID uint64) (*metapb.Region, error) {
-	boot, err := call(ctx, pd, func(ctx context.Context, c pdpb.PDClient) (*pdpb.IsBootstrappedResponse, error) {
-		return c.IsBootstrapped(ctx, &pdpb.IsBootstrappedRequest{Header: pd.header()})
-	})
-	if err != nil || boot.GetBootstrapped() {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		boot, err := call(ctx, pd, func(ctx context.Context, c pdpb.PDClient) (*pdpb.IsBootstrappedResponse, error) {
+			return c.IsBootstrapped(ctx, &pdpb.IsBootstrappedRequest{Header: pd.header()})
+		})
+		if err != nil || boot.GetBootstrapped() {
+			return nil, err
+		}
+		region, err := bootstrap(ctx, cfg, pd, storeID)
+		if err == nil || attempt == 10 {
+			return region, err
+		}
+		log.Printf("bootstrap: %v; checking again", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(backoff(attempt)):
+		}
 	}
+}
+
+func bootstrap(ctx context.Context, cfg *Config, pd *PD, storeID uint64) (*metapb.Region, error) {
 	regionID, err := allocID(ctx, pd)
 	if err != nil {
 		return nil, err

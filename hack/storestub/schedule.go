@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log"
-	"time"
 
 	"github.com/pingcap/kvproto/pkg/metapb"
 	"github.com/pingcap/kvproto/pkg/pdpb"
@@ -92,7 +91,7 @@ func (s *Store) transferLeader(ctx context.Context, id uint64, target *metapb.Pe
 	defer s.mu.Unlock()
 	if r := s.regions[id]; r != nil && r.Term < msg.Term {
 		r.Leader, r.Term = target, msg.Term
-		r.lastContact = time.Now()
+		r.resetElectionTimer()
 		s.dirty = true
 	}
 }
