@@ -204,9 +204,11 @@ class StubCluster:
         stub.start()
         return stub
 
-    def start(self, count: int, timeout: float = 60.0) -> list[Stub]:
-        """Start `count` stubs and wait until one of them bootstrapped the cluster, then
-        raise the store limit (PD's API needs a bootstrapped cluster)."""
+    def start(self, count: int, pd_members: int = 1, timeout: float = 60.0) -> list[Stub]:
+        """Start PD with `pd_members` members, then `count` stubs, and wait until one of them
+        bootstrapped the cluster; then raise the store limit (PD's API needs a bootstrapped
+        cluster)."""
+        self.pd.start([f"pd-{i}" for i in range(1, pd_members + 1)], config=PD_CONFIG)
         stubs = [self.add() for _ in range(count)]
         wait_for("PD bootstrapped by a stub", self.bootstrapped, timeout)
         self.api("POST", "/stores/limit", json={"rate": STORE_LIMIT_PER_MINUTE}).raise_for_status()
@@ -216,8 +218,13 @@ class StubCluster:
         response = self.api("GET", "/cluster/status")
         return response.status_code == 200 and bool(response.json().get("raft_bootstrap_time"))
 
+    @property
+    def pd_url(self) -> str:
+        """A running PD member's URL (any member answers or forwards to the leader)."""
+        return next(m.client_url for m in self.pd.members if m.process and m.process.poll() is None)
+
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return httpx.request(method, f"{self.pd.url}/pd/api/v1{path}", timeout=10, **kwargs)
+        return httpx.request(method, f"{self.pd_url}/pd/api/v1{path}", timeout=10, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> Any:
         response = self.api("GET", path, **kwargs)
@@ -270,13 +277,12 @@ def wait_for(what: str, probe: Callable[[], T | None], timeout: float) -> T:
 
 @pytest.fixture
 def stub_cluster(tmp_path: Path) -> Iterator[StubCluster]:
-    """A real pd-server with the stub test config; start stubs with `.start(n)` and more
-    with `.add()`. Every stub still running at the end is stopped with SIGTERM."""
+    """Real pd-server with the stub test config and stubs: `.start(n)` starts both, `.add()`
+    one more stub. Every stub still running at the end is stopped with SIGTERM."""
     pd = PDServerCluster(pd_server_binary(), tmp_path / "pd")
     pd.workdir.mkdir()
     cluster = StubCluster(pd, storestub_binary(), tmp_path)
     try:
-        pd.start(["pd-1"], config=PD_CONFIG)
         yield cluster
     finally:
         cluster.stop()

@@ -91,6 +91,7 @@ func (s *Store) regionHeartbeatStream(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	reconnected := s.pd.Reconnected()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stream, err := c.RegionHeartbeat(ctx)
@@ -122,6 +123,8 @@ func (s *Store) regionHeartbeatStream(ctx context.Context) error {
 			return nil
 		case err := <-recvErr:
 			return err
+		case <-reconnected:
+			return nil
 		case <-periodic.C:
 			s.reportAll()
 		case <-s.wake:

@@ -26,6 +26,10 @@ type PD struct {
 	conn      *grpc.ClientConn
 	clusterID uint64
 	members   []string // client URLs of every member, learned from GetMembers
+	// reconnected is closed when a new connection replaces the one it was handed out
+	// with: the region heartbeat stream then moves to the new leader at once and reports
+	// every region again, as TiKV does on its PD client's reconnect.
+	reconnected chan struct{}
 }
 
 // pdError is an error PD put in a response header (not a transport error).
@@ -49,7 +53,14 @@ func headerError(h *pdpb.ResponseHeader) error {
 }
 
 func NewPD(endpoints []string) *PD {
-	return &PD{endpoints: endpoints}
+	return &PD{endpoints: endpoints, reconnected: make(chan struct{})}
+}
+
+// Reconnected is closed when the current connection has been replaced.
+func (p *PD) Reconnected() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.reconnected
 }
 
 func (p *PD) header() *pdpb.RequestHeader {
@@ -80,6 +91,8 @@ func (p *PD) client(ctx context.Context) (pdpb.PDClient, error) {
 			continue
 		}
 		p.conn = conn
+		close(p.reconnected)
+		p.reconnected = make(chan struct{})
 		log.Printf("connected to PD leader %s (cluster %d)", leader, p.clusterID)
 		return pdpb.NewPDClient(conn), nil
 	}

@@ -7,7 +7,9 @@ a deadline. PD runs with tests/storestub_fixtures.PD_CONFIG (Down after 30s).
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -51,8 +53,10 @@ def replicated_on(cluster: StubCluster, store_ids: set[int]) -> list[dict[str, A
     return regions
 
 
-def start_replicated(cluster: StubCluster, count: int) -> tuple[list[Stub], list[int]]:
-    stubs = cluster.start(count)
+def start_replicated(
+    cluster: StubCluster, count: int, pd_members: int = 1
+) -> tuple[list[Stub], list[int]]:
+    stubs = cluster.start(count, pd_members)
     wait_for(f"{count} stores Up", lambda: all_up(cluster, stubs), 60)
     ids = [cluster.store_id(s) for s in stubs]
     wait_for("3 replicas of every region", lambda: replicated_on(cluster, set(ids)), REPLICATED)
@@ -212,3 +216,38 @@ def test_a_killed_stub_goes_disconnected_then_down_and_restarts_as_the_same_stor
     wait_for("Up again", lambda: state_name(stub_cluster, victim_id) == "Up", 30)
     assert stub_cluster.store_id(victim) == victim_id
     assert [s["store"]["id"] for s in stub_cluster.stores()].count(victim_id) == 1
+
+
+def last_heartbeat(store: dict[str, Any]) -> datetime:
+    # PD writes nanoseconds; Python reads up to microseconds.
+    stamp = re.sub(r"(\.\d{6})\d+", r"\1", store["status"]["last_heartbeat_ts"])
+    return datetime.fromisoformat(stamp)
+
+
+def test_stubs_follow_pd_leadership_to_another_member_and_past_their_stopped_endpoint(
+    stub_cluster: StubCluster,
+) -> None:
+    _, ids = start_replicated(stub_cluster, 3, pd_members=3)
+    pd = stub_cluster.pd
+    # The stubs' tikv.toml names pd-1 alone, as the operator's names one PD URL.
+    pd.transfer_leader("pd-2")
+    next(m for m in pd.members if m.name == "pd-1").stop()
+    switched = datetime.now(UTC)
+
+    wait_for(
+        "every store heartbeating the new leader",
+        lambda: all(
+            last_heartbeat(s) > switched and s["store"]["state_name"] == "Up"
+            for s in stub_cluster.stores()
+        ),
+        40,
+    )
+    # Region heartbeats reach the new leader too: its scheduler moves the leaders away.
+    stub_cluster.api(
+        "POST", "/schedulers", json={"name": "evict-leader-scheduler", "store_id": ids[0]}
+    ).raise_for_status()
+    wait_for(
+        "no leader left on the store",
+        lambda: status_count(stub_cluster, ids[0], "leader_count") == 0,
+        60,
+    )
