@@ -223,8 +223,8 @@ func setDotted(doc map[string]any, dotted string, value any) {
 	table[tables[len(tables)-1]] = value
 }
 
-// labelList is the store's labels in PD's form, sorted for a stable PutStore.
-func (c *Config) labelList() []string {
+// labelKeys: the label names in order, for a stable PutStore.
+func (c *Config) labelKeys() []string {
 	keys := make([]string, 0, len(c.Labels))
 	for k := range c.Labels {
 		keys = append(keys, k)

@@ -147,7 +147,7 @@ func storeMeta(cfg *Config, storeID uint64) *metapb.Store {
 		StartTimestamp: startTime.Unix(),
 		DeployPath:     deployPath(),
 	}
-	for _, k := range cfg.labelList() {
+	for _, k := range cfg.labelKeys() {
 		store.Labels = append(store.Labels, &metapb.StoreLabel{Key: k, Value: cfg.Labels[k]})
 	}
 	return store
