@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import hashlib
 import json
 import os
 import random
@@ -74,6 +75,17 @@ def cache_dir() -> Path:
     return Path(os.environ.get("TIKV_OPERATOR_CACHE", Path.home() / ".cache" / "tikv-operator"))
 
 
+STORESTUB_DIR = REPO / "hack" / "storestub"
+
+
+def storestub_key(source: Path = STORESTUB_DIR) -> str:
+    """The key hack/build-binaries.sh builds the store stub under: the first 12 hex digits
+    of the sha256 of go.mod, go.sum and the Go files in name order, so an edited stub is a
+    new binary."""
+    files = [source / "go.mod", source / "go.sum", *sorted(source.glob("*.go"))]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
+
+
 NODE_ANNOTATION = "kwok.x-k8s.io/node"
 NODE_MANAGED = "fake"
 """The main kwok plays the kubelet of the nodes with this annotation value."""
@@ -112,6 +124,7 @@ class Binaries:
     pd_server: Path
     prometheus: Path
     promtool: Path
+    storestub: Path
 
     @classmethod
     def from_cache(cls, root: Path | None = None) -> Binaries:
@@ -127,6 +140,7 @@ class Binaries:
             pd_server=bin_dir / f"pd-v{v['PD_VERSION']}" / "pd-server",
             prometheus=bin_dir / f"prometheus-v{v['PROMETHEUS_VERSION']}" / "prometheus",
             promtool=bin_dir / f"prometheus-v{v['PROMETHEUS_VERSION']}" / "promtool",
+            storestub=bin_dir / f"storestub-{storestub_key()}" / "storestub",
         )
 
     def require_control_plane(self) -> None:
