@@ -120,7 +120,7 @@ class Stub:
         self.workdir.mkdir(parents=True, exist_ok=True)
         labels = "".join(f'{k} = "{v}"\n' for k, v in self.labels.items())
         tikv = tikv_instance(f"basic-tikv-{self.index}", f"[server.labels]\n{labels}")
-        self.config_file.write_text(render_tikv_config(tikv, self.pd_url))
+        self.config_file.write_text(render_tikv_config(tikv, self.pd_url, None))
 
     @property
     def address(self) -> str:
