@@ -253,10 +253,10 @@ class LocalCluster:
     def start_process_nodes(self, count: int) -> list[str]:
         """Starts the process kubelet for `count` nodes over the zones (registering them) and
         waits for them to be Ready; returns their names."""
-        if not os.access(self.binaries.pd_server, os.X_OK):
-            raise ControlPlaneError(
-                f"pd-server is missing: {self.binaries.pd_server}\nbuild it with `make binaries`"
-            )
+        for what, path in (("pd-server", self.binaries.pd_server),
+                           ("the store stub", self.binaries.storestub)):  # fmt: skip
+            if not os.access(path, os.X_OK):
+                raise ControlPlaneError(f"{what} is missing: {path}\nbuild it with `make binaries`")
         names = self.process_node_names(count)
         # A /24 of its own in 127.0.0.0/8: another control plane on this machine (another
         # test run) picks another one, and their members never collide on a port.
@@ -268,6 +268,8 @@ class LocalCluster:
             f"--hosts-file={self.hosts_file}",
             f"--pod-network={network}",
             f"--binary=pd={self.binaries.pd_server}",
+            # TiKV Pods run the store stub, which takes tikv-server's command line.
+            f"--binary=tikv={self.binaries.storestub}",
             *(f"--node={n}:{ZONES[i % len(ZONES)]}" for i, n in enumerate(names)),
         ]  # fmt: skip
         self._spawn("procnode", argv)
