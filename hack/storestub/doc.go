@@ -19,7 +19,9 @@
 //     as JSON over HTTP on server.addr, addressed by the store address PD holds
 //     (raft.go). That message is both raft's heartbeat and its snapshot: a stub creates
 //     a peer it did not have, destroys a peer the region no longer lists, and confirms
-//     new peers, which the leader reports to PD as pending until then. Only the leader's
+//     new peers, which the leader reports to PD as pending until then. A conf change is
+//     reported to PD once a majority of the voters has confirmed it (raft's commit), so
+//     the peers that survive a leader always know the voters PD counts. Only the leader's
 //     stub can make PD see a region change, because PD binds a store's heartbeat stream
 //     to the store that sends it.
 //   - Leader transfer hands the region and the next term to the target's stub, which

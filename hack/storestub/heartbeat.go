@@ -156,7 +156,8 @@ func (s *Store) dueHeartbeats() []*pdpb.RegionHeartbeatRequest {
 	for id := range s.report {
 		r := s.regions[id]
 		delete(s.report, id)
-		if r == nil || !r.ledBy(s.id) {
+		if r == nil || !r.ledBy(s.id) || r.uncommitted() {
+			// An uncommitted conf change is reported once committed (raft.go).
 			continue
 		}
 		req := &pdpb.RegionHeartbeatRequest{

@@ -210,6 +210,13 @@ func (s *Store) termOf(meta *metapb.Region) uint64 {
 }
 
 func (s *Store) deliverHeartbeat(ctx context.Context, storeID uint64, batch []regionMessage, removals []*metapb.Region) {
+	// The conf version each message carried: what the peer holds once it accepts.
+	sent := map[uint64]uint64{}
+	for _, m := range batch {
+		if meta, _, err := m.decode(); err == nil {
+			sent[meta.GetId()] = meta.GetRegionEpoch().GetConfVer()
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, raftTimeout)
 	defer cancel()
 	reply, err := s.send(ctx, storeID, raftMessage{Kind: msgHeartbeat, FromStore: s.id, Regions: batch})
@@ -226,6 +233,9 @@ func (s *Store) deliverHeartbeat(ctx context.Context, storeID uint64, batch []re
 		r := s.regions[id]
 		if r == nil || !r.ledBy(s.id) {
 			continue
+		}
+		if r.commit(storeID, sent[id]) {
+			s.changed(r)
 		}
 		if p := peerOn(r.Meta, storeID); p != nil {
 			r.lastAck[p.GetId()] = now

@@ -29,12 +29,18 @@ type localRegion struct {
 	// is not applied yet).
 	lastAck map[uint64]time.Time
 	pending map[uint64]bool
+	// Leader only: the conf version each peer has confirmed, and the one a majority of
+	// the voters holds. A conf change is reported to PD only once committed, as in raft:
+	// PD must never count a voter whose promotion the other peers have not heard of, or
+	// the region loses its quorum if the leader dies right after.
+	ackedConfVer map[uint64]uint64
+	committed    uint64
 }
 
 func newLocalRegion(meta *metapb.Region, leader *metapb.Peer, term uint64) *localRegion {
 	r := &localRegion{
 		Meta: meta, Leader: leader, Term: term,
-		lastAck: map[uint64]time.Time{}, pending: map[uint64]bool{},
+		lastAck: map[uint64]time.Time{}, pending: map[uint64]bool{}, ackedConfVer: map[uint64]uint64{},
 	}
 	r.resetElectionTimer()
 	return r
@@ -64,6 +70,40 @@ func (r *localRegion) becomeLeader(peer *metapb.Peer, term uint64) {
 		r.lastAck[p.GetId()] = now
 	}
 	r.pending = map[uint64]bool{}
+	r.ackedConfVer = map[uint64]uint64{}
+	r.committed = r.Meta.GetRegionEpoch().GetConfVer()
+}
+
+// commit records that the peer on storeID holds conf version confVer and reports
+// whether that made the current conf version committed (a majority of the voters, this
+// one included, hold it).
+func (r *localRegion) commit(storeID, confVer uint64) bool {
+	if p := peerOn(r.Meta, storeID); p != nil {
+		r.ackedConfVer[p.GetId()] = max(r.ackedConfVer[p.GetId()], confVer)
+	}
+	current := r.Meta.GetRegionEpoch().GetConfVer()
+	if r.committed >= current {
+		return false
+	}
+	voters, holding := 0, 0
+	for _, p := range r.Meta.GetPeers() {
+		if !isVoter(p) {
+			continue
+		}
+		voters++
+		if p.GetId() == r.Leader.GetId() || r.ackedConfVer[p.GetId()] >= current {
+			holding++
+		}
+	}
+	if holding*2 <= voters {
+		return false
+	}
+	r.committed = current
+	return true
+}
+
+func (r *localRegion) uncommitted() bool {
+	return r.Meta.GetRegionEpoch().GetConfVer() > r.committed
 }
 
 func clonePeer(p *metapb.Peer) *metapb.Peer { return proto.Clone(p).(*metapb.Peer) }

@@ -25,15 +25,15 @@ func (s *Store) handleSchedule(ctx context.Context, resp *pdpb.RegionHeartbeatRe
 	}
 	switch {
 	case resp.GetChangePeer() != nil:
-		s.changePeers(r, []*pdpb.ChangePeer{resp.GetChangePeer()})
+		s.changePeers(ctx, r, []*pdpb.ChangePeer{resp.GetChangePeer()})
 	case resp.GetChangePeerV2() != nil && len(resp.GetChangePeerV2().GetChanges()) == 0:
 		if inJoint(r.Meta) {
 			leaveJoint(r)
 			log.Printf("region %d: left the joint state", r.id())
-			s.changed(r)
+			s.confChanged(ctx, r)
 		}
 	case resp.GetChangePeerV2() != nil:
-		s.changePeers(r, resp.GetChangePeerV2().GetChanges())
+		s.changePeers(ctx, r, resp.GetChangePeerV2().GetChanges())
 	case resp.GetTransferLeader() != nil:
 		target := transferTarget(r, resp.GetTransferLeader())
 		if target != nil {
@@ -60,7 +60,7 @@ func sameEpoch(a, b *metapb.RegionEpoch) bool {
 }
 
 // changePeers applies a conf change (s.mu held) and queues the removed peers' notices.
-func (s *Store) changePeers(r *localRegion, changes []*pdpb.ChangePeer) {
+func (s *Store) changePeers(ctx context.Context, r *localRegion, changes []*pdpb.ChangePeer) {
 	before := cloneRegion(r.Meta)
 	if err := applyConfChange(r, changes); err != nil {
 		log.Printf("region %d: refusing %v: %v", r.id(), changes, err)
@@ -73,7 +73,16 @@ func (s *Store) changePeers(r *localRegion, changes []*pdpb.ChangePeer) {
 			s.removed[p.GetStoreId()] = append(s.removed[p.GetStoreId()], cloneRegion(r.Meta))
 		}
 	}
+	s.confChanged(ctx, r)
+}
+
+// confChanged (s.mu held): the change is committed at once when this peer alone is a
+// majority; otherwise it goes to the followers now rather than at the next tick, and is
+// reported to PD once a majority of the voters holds it.
+func (s *Store) confChanged(ctx context.Context, r *localRegion) {
+	r.commit(s.id, r.Meta.GetRegionEpoch().GetConfVer())
 	s.changed(r)
+	go s.heartbeatFollowers(ctx)
 }
 
 // transferLeader hands the region to the target's store (raft's MsgTimeoutNow). This
