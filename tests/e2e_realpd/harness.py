@@ -33,6 +33,7 @@ OPERATOR_FLAGS = ("--pd-poll-interval=2s", "--log-format=json", "--log-level=inf
 PD_PORT = 2379
 T = TypeVar("T")
 TIKV_SUBDOMAIN = f"{CLUSTER}-tikv-peer"
+TIKV_PODS = "app.kubernetes.io/component=tikv"
 ALL_STORES = "/stores?state=0&state=1&state=2"
 """PD's plain /stores leaves Tombstone stores out."""
 
@@ -221,6 +222,10 @@ class RealPD:
             return await eventually(settled, f"{members} healthy PD members", within, every=1.0)
         except AssertionError as e:
             raise AssertionError(f"{e}\n{await self.diagnostics()}") from None
+
+    async def tikv_pods(self) -> dict[str, Object]:
+        pods = await self.kube.list(resources.POD, self.namespace, label_selector=TIKV_PODS)
+        return {p["metadata"]["name"]: p for p in pods.items}
 
     def store_address(self, tikv: str) -> str:
         """The address the TiKV instance's store registers in PD."""

@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 
 from tikv_operator.kube import resources
 
-from .harness import RealPD
-
-TIKV_PODS = "app.kubernetes.io/component=tikv"
+from .harness import TIKV_PODS, RealPD
 
 
 @dataclass(frozen=True)
