@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,20 @@ reserve-space = "1GB"
 pd-store-heartbeat-tick-interval = "2s"
 """
 """The tier's TiKV config: examples/basic's, with store heartbeats every 2 s."""
+
+
+def rooted_under(prefix: str) -> list[int]:
+    """The processes whose root directory starts with `prefix`: the containers of the
+    process nodes run chrooted in their Pod's directory."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            root = os.readlink(proc / "root")
+        except OSError:  # not a process, or gone meanwhile
+            continue
+        if root.startswith(prefix):
+            pids.append(int(proc.name))
+    return pids
 
 
 @dataclass
@@ -226,6 +241,12 @@ class RealPD:
     async def tikv_pods(self) -> dict[str, Object]:
         pods = await self.kube.list(resources.POD, self.namespace, label_selector=TIKV_PODS)
         return {p["metadata"]["name"]: p for p in pods.items}
+
+    def containers(self) -> list[int]:
+        """The processes of this namespace's Pods on the process nodes, found by their
+        private roots (hack.procnode.pod: `<workdir>/pods/<namespace>_<pod>_<uid>`)."""
+        pods = self.control_plane.workdir / "procnode" / "pods"
+        return rooted_under(f"{pods}/{self.namespace}_")
 
     def store_address(self, tikv: str) -> str:
         """The address the TiKV instance's store registers in PD."""

@@ -13,11 +13,11 @@ import pytest
 
 from tikv_operator.kube import resources
 
-from .harness import RealPD
+from .harness import PD_CONFIG, RealPD
 
 pytestmark = pytest.mark.realpd
 
-CONFIG = "[schedule]\nleader-schedule-limit = 8\n"
+CONFIG = PD_CONFIG.replace("leader-schedule-limit = 16", "leader-schedule-limit = 8")
 LONGEST_LEADERLESS = 10.0
 """Seconds PD may go without a leader during the roll: a transfer (an etcd leader move, then
 PD's own campaign) takes a second or two; an unplanned election takes longer."""
@@ -97,3 +97,5 @@ async def test_pd_rolling_restart_keeps_a_leader_and_each_member_its_data(
         assert "leader-schedule-limit = 8" in (cm or {}).get("data", {}).get("pd.toml", "")
     config = await realpd.pd.get("/config/schedule")
     assert config["leader-schedule-limit"] == 8
+    # The stores followed PD's leaders through the roll.
+    await realpd.wait_settled(3, 3)
