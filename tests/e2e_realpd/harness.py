@@ -34,7 +34,8 @@ OPERATOR_FLAGS = ("--pd-poll-interval=2s", "--log-format=json", "--log-level=inf
 PD_PORT = 2379
 T = TypeVar("T")
 TIKV_SUBDOMAIN = f"{CLUSTER}-tikv-peer"
-TIKV_PODS = "app.kubernetes.io/component=tikv"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+TIKV_PODS = f"{COMPONENT_LABEL}=tikv"
 ALL_STORES = "/stores?state=0&state=1&state=2"
 """PD's plain /stores leaves Tombstone stores out."""
 
@@ -238,9 +239,14 @@ class RealPD:
         except AssertionError as e:
             raise AssertionError(f"{e}\n{await self.diagnostics()}") from None
 
-    async def tikv_pods(self) -> dict[str, Object]:
-        pods = await self.kube.list(resources.POD, self.namespace, label_selector=TIKV_PODS)
+    async def pods(self, component: str) -> dict[str, Object]:
+        """The Pods of `component` (`pd` or `tikv`) by name."""
+        selector = f"{COMPONENT_LABEL}={component}"
+        pods = await self.kube.list(resources.POD, self.namespace, label_selector=selector)
         return {p["metadata"]["name"]: p for p in pods.items}
+
+    async def tikv_pods(self) -> dict[str, Object]:
+        return await self.pods("tikv")
 
     def containers(self) -> list[int]:
         """The processes of this namespace's Pods on the process nodes, found by their
