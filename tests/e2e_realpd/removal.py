@@ -19,7 +19,6 @@ class Snapshot:
     pvcs: frozenset[str]
     states: dict[str, str]
     """PD's state name of the newest store at each address."""
-    region_counts: dict[str, int]
 
 
 @dataclass
@@ -41,14 +40,12 @@ class RemovalLog:
         stores = await self.realpd.pd.stores()
         if stores is None:
             return None
-        newest = sorted((s for s in stores), key=lambda s: int(s["store"]["id"]))
+        # Oldest first, so the newest store at an address is the one its entry keeps.
+        by_id = sorted(stores, key=lambda s: int(s["store"]["id"]))
         return Snapshot(
             pods=frozenset(p["metadata"]["name"] for p in pods.items),
             pvcs=frozenset(p["metadata"]["name"] for p in pvcs.items),
-            states={s["store"]["address"]: s["store"]["state_name"] for s in newest},
-            region_counts={
-                s["store"]["address"]: int(s["status"].get("region_count", 0)) for s in newest
-            },
+            states={s["store"]["address"]: s["store"]["state_name"] for s in by_id},
         )
 
     def states_of(self, instance: str) -> list[str]:
