@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 
 # Kubernetes control plane, etcd and kwok built from the Go module proxy, pd-server from
 # the checksum-verified source snapshot in ../shared/third_party/pd (its dependencies from
-# the proxy), and prometheus/promtool unpacked from Debian's package; cached under
-# $(CACHE)/bin/<component>-<version>/. A cold build takes a long time on 2 cores.
+# the proxy), the TiKV store stub from hack/storestub, and prometheus/promtool unpacked
+# from Debian's package; cached under $(CACHE)/bin/<component>-<version>/ (the stub under
+# storestub-<hash of its sources>/). A cold build takes a long time on 2 cores.
 binaries:
 	TIKV_OPERATOR_CACHE=$(CACHE) bash hack/build-binaries.sh
 

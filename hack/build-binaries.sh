@@ -3,8 +3,9 @@
 # kube-controller-manager, kube-scheduler, etcd, kwok from the Go module proxy; pd-server
 # from PD's source snapshot, see build_pd; prometheus and promtool unpacked from Debian's
 # package, see build_prometheus) and caches them under
-# $TIKV_OPERATOR_CACHE/bin/<component>-<version>/. Targets: etcd kwok kubernetes pd
-# prometheus (all by default).
+# $TIKV_OPERATOR_CACHE/bin/<component>-<version>/; storestub, the Go stand-in for
+# tikv-server in hack/storestub/, see build_storestub. Targets: etcd kwok kubernetes pd
+# storestub prometheus (all by default).
 # A binary that is already there is skipped; each one is built to a temporary name and
 # moved into place, so an interrupted build never leaves a half-written binary behind.
 set -euo pipefail
@@ -133,6 +134,18 @@ build_pd() {
   build "$PD_SRC" "$PD_BIN/pd-server" ./cmd/pd-server "$(pd_ldflags)" without_dashboard
 }
 
+# storestub_key: a hash of hack/storestub's sources and go.sum, so an edited stub is built
+# again into a new folder and an unchanged one is reused.
+storestub_key() {
+  (cd "$here/storestub" && LC_ALL=C; cat go.mod go.sum ./*.go | sha256sum | cut -c1-12)
+}
+
+build_storestub() {
+  local key
+  key=$(storestub_key)
+  build "$here/storestub" "$CACHE/bin/storestub-$key/storestub" . "-s -w -X main.gitHash=$key"
+}
+
 # Prometheus is not built: Debian's `prometheus` package is downloaded (`apt-get download`,
 # no root needed, nothing installed on the system) and its two binaries unpacked with
 # `dpkg -x`. The package must carry PROMETHEUS_VERSION upstream (Debian's own suffix, such
@@ -179,7 +192,7 @@ build_prometheus() {
 }
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok kubernetes pd prometheus)
+[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok kubernetes pd storestub prometheus)
 for t in "${targets[@]}"; do
   "build_$t"
 done

@@ -10,11 +10,10 @@ Then it stays up until Ctrl-C and stops everything it started, by PID.
 `--exit-when-ready` (or DEV_EXIT_WHEN_READY=1) stops as soon as the Cluster is Ready, so a
 test can prove `make dev` gets there.
 
-`--real-pd` (make dev ARGS=--real-pd) runs the PD members as real pd-server processes on
-process nodes (hack.procnode) instead of the simulator; the operator reaches them by the
-Service URL it derives, through the nodes' hosts file. Until a store stand-in runs TiKV Pods
-there too, the TiKVGroup has no replicas, PD stays unbootstrapped and the Cluster is not
-Available: `make dev` waits for the PDGroup to be Ready instead.
+`--real-pd` (make dev ARGS=--real-pd) runs the Pods on process nodes (hack.procnode)
+instead of the simulator: the PD members as real pd-server processes, the TiKV stores as
+the store stub (hack/storestub) against them; the operator reaches PD by the Service URL it
+derives, through the nodes' hosts file.
 """
 
 from __future__ import annotations
@@ -182,10 +181,15 @@ def merge_into(base: dict[str, Any], extra: dict[str, Any]) -> None:
 
 
 def example_on_process_nodes(
-    cluster: LocalCluster, target: Path, pd_spec: dict[str, Any] | None = None
+    cluster: LocalCluster,
+    target: Path,
+    pd_spec: dict[str, Any] | None = None,
+    tikv_spec: dict[str, Any] | None = None,
+    tikv_replicas: int | None = None,
 ) -> Path:
-    """examples/basic as one List in `target`: the PD Pods on the process nodes (and
-    `pd_spec` merged into the PDGroup's template spec), the TiKVGroup at 0 replicas."""
+    """examples/basic as one List in `target`, every Pod on the process nodes: `pd_spec` and
+    `tikv_spec` merged into the groups' template specs, the TiKVGroup's replicas replaced by
+    `tikv_replicas` if given."""
     items = []
     for name in ("cluster.yaml", "pd-group.yaml", "tikv-group.yaml"):
         path = str(EXAMPLE / name)
@@ -195,7 +199,10 @@ def example_on_process_nodes(
         if doc["kind"] == "PDGroup":
             merge_into(doc["spec"]["template"]["spec"], {**procnode.placement(), **(pd_spec or {})})
         if doc["kind"] == "TiKVGroup":
-            doc["spec"]["replicas"] = 0
+            template = doc["spec"]["template"]["spec"]
+            merge_into(template, {**procnode.placement(), **(tikv_spec or {})})
+            if tikv_replicas is not None:
+                doc["spec"]["replicas"] = tikv_replicas
         # kubectl filled in its context's namespace; the caller applies to its own.
         doc["metadata"].pop("namespace", None)
         items.append(doc)
@@ -215,19 +222,13 @@ def conditions_of(cluster: LocalCluster, kind: str, namespace: str) -> dict[str,
     return {c["type"]: c["status"] for c in status.get("conditions") or []}
 
 
-def cluster_state(cluster: LocalCluster, namespace: str, real_pd: bool = False) -> tuple[bool, str]:
-    """(Ready and Available, a one-line summary) of the Cluster; with `real_pd`, whether the
-    PDGroup is Ready (no stores yet, so the Cluster cannot be)."""
+def cluster_state(cluster: LocalCluster, namespace: str) -> tuple[bool, str]:
+    """(Ready and Available, a one-line summary) of the Cluster."""
     conds = conditions_of(cluster, "tc", namespace)
     if conds is None:
         return False, "Cluster not found"
     ready = conds.get("Ready") == "True" and conds.get("Available") == "True"
-    summary = " ".join(f"{k}={v}" for k, v in sorted(conds.items()))
-    if real_pd:
-        group = conditions_of(cluster, "pdg", namespace) or {}
-        ready = group.get("Ready") == "True"
-        summary = f"PDGroup Ready={group.get('Ready')}; Cluster {summary}"
-    return ready, summary
+    return ready, " ".join(f"{k}={v}" for k, v in sorted(conds.items()))
 
 
 async def watch_until_ready(
@@ -236,7 +237,6 @@ async def watch_until_ready(
     processes: Sequence[Process],
     within: float,
     out: TextIO,
-    real_pd: bool = False,
 ) -> bool:
     deadline = time.monotonic() + within
     last = ""
@@ -252,13 +252,12 @@ async def watch_until_ready(
         if shape != last:
             print(table, file=out, flush=True)
             last = shape
-        ready, summary = cluster_state(cluster, namespace, real_pd)
+        ready, summary = cluster_state(cluster, namespace)
         if ready:
-            what = "PD of Cluster" if real_pd else "Cluster"
-            print(f"{what} {namespace}/{CLUSTER_NAME} is Ready: {summary}", file=out, flush=True)
+            print(f"Cluster {namespace}/{CLUSTER_NAME} is Ready: {summary}", file=out, flush=True)
             return True
         await asyncio.sleep(3)
-    summary = cluster_state(cluster, namespace, real_pd)[1]
+    summary = cluster_state(cluster, namespace)[1]
     print(f"Cluster not Ready after {within:.0f}s: {summary}", file=out, flush=True)
     return False
 
@@ -296,14 +295,18 @@ async def run_dev(
             op = dataclasses.replace(op, argv=with_hosts(cluster.hosts_file, op.argv, spec))
         processes.append(op.start())
         wait_http_ok(f"http://127.0.0.1:{probe_port}/readyz", op)
-        where = f"PD simulator at {pd_url}" if pd_url else "PD members run as real pd-server"
+        where = (
+            f"PD simulator at {pd_url}"
+            if pd_url
+            else "PD members run as real pd-server, TiKV stores as the store stub"
+        )
         print(f"{where}; operator logs in {op.log_path}", flush=True)
 
         example: Path = EXAMPLE
         if real_pd:
             example = example_on_process_nodes(cluster, log_dir / "basic-on-process-nodes.json")
         cluster.kubectl("apply", "-n", namespace, "-f", str(example))
-        ready = await watch_until_ready(cluster, namespace, processes, within, sys.stdout, real_pd)
+        ready = await watch_until_ready(cluster, namespace, processes, within, sys.stdout)
         print(f"export KUBECONFIG={cluster.kubeconfig}", flush=True)
         if not ready:
             return 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import hashlib
 import json
 import os
 import random
@@ -74,6 +75,17 @@ def cache_dir() -> Path:
     return Path(os.environ.get("TIKV_OPERATOR_CACHE", Path.home() / ".cache" / "tikv-operator"))
 
 
+STORESTUB_DIR = REPO / "hack" / "storestub"
+
+
+def storestub_key(source: Path = STORESTUB_DIR) -> str:
+    """The key hack/build-binaries.sh builds the store stub under: the first 12 hex digits
+    of the sha256 of go.mod, go.sum and the Go files in name order, so an edited stub is a
+    new binary."""
+    files = [source / "go.mod", source / "go.sum", *sorted(source.glob("*.go"))]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
+
+
 NODE_ANNOTATION = "kwok.x-k8s.io/node"
 NODE_MANAGED = "fake"
 """The main kwok plays the kubelet of the nodes with this annotation value."""
@@ -112,6 +124,7 @@ class Binaries:
     pd_server: Path
     prometheus: Path
     promtool: Path
+    storestub: Path
 
     @classmethod
     def from_cache(cls, root: Path | None = None) -> Binaries:
@@ -127,6 +140,7 @@ class Binaries:
             pd_server=bin_dir / f"pd-v{v['PD_VERSION']}" / "pd-server",
             prometheus=bin_dir / f"prometheus-v{v['PROMETHEUS_VERSION']}" / "prometheus",
             promtool=bin_dir / f"prometheus-v{v['PROMETHEUS_VERSION']}" / "promtool",
+            storestub=bin_dir / f"storestub-{storestub_key()}" / "storestub",
         )
 
     def require_control_plane(self) -> None:
@@ -239,10 +253,10 @@ class LocalCluster:
     def start_process_nodes(self, count: int) -> list[str]:
         """Starts the process kubelet for `count` nodes over the zones (registering them) and
         waits for them to be Ready; returns their names."""
-        if not os.access(self.binaries.pd_server, os.X_OK):
-            raise ControlPlaneError(
-                f"pd-server is missing: {self.binaries.pd_server}\nbuild it with `make binaries`"
-            )
+        for what, path in (("pd-server", self.binaries.pd_server),
+                           ("the store stub", self.binaries.storestub)):  # fmt: skip
+            if not os.access(path, os.X_OK):
+                raise ControlPlaneError(f"{what} is missing: {path}\nbuild it with `make binaries`")
         names = self.process_node_names(count)
         # A /24 of its own in 127.0.0.0/8: another control plane on this machine (another
         # test run) picks another one, and their members never collide on a port.
@@ -254,6 +268,8 @@ class LocalCluster:
             f"--hosts-file={self.hosts_file}",
             f"--pod-network={network}",
             f"--binary=pd={self.binaries.pd_server}",
+            # TiKV Pods run the store stub, which takes tikv-server's command line.
+            f"--binary=tikv={self.binaries.storestub}",
             *(f"--node={n}:{ZONES[i % len(ZONES)]}" for i, n in enumerate(names)),
         ]  # fmt: skip
         self._spawn("procnode", argv)

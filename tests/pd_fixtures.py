@@ -117,10 +117,16 @@ class PDServerCluster:
     workdir: Path
     members: list[PDServer] = field(default_factory=list)
 
-    def start(self, names: list[str]) -> None:
-        """Start a fresh cluster bootstrapped with `--initial-cluster` and wait for a leader."""
+    def start(self, names: list[str], config: str = "") -> None:
+        """Start a fresh cluster bootstrapped with `--initial-cluster` and wait for a leader;
+        `config` is the members' PD config file (TOML), if any."""
         self.members = [PDServer(n, free_port(), free_port(), self.workdir / n) for n in names]
         initial = ",".join(f"{m.name}={m.peer_url}" for m in self.members)
+        config_args = []
+        if config:
+            config_file = self.workdir / "pd.toml"
+            config_file.write_text(config)
+            config_args = [f"--config={config_file}"]
         for m in self.members:
             log = (self.workdir / f"{m.name}.log").open("wb")
             m.process = subprocess.Popen(
@@ -132,6 +138,7 @@ class PDServerCluster:
                     f"--peer-urls={m.peer_url}",
                     f"--initial-cluster={initial}",
                     f"--log-file={self.workdir / (m.name + '.pd.log')}",
+                    *config_args,
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,

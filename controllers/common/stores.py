@@ -1,8 +1,10 @@
-"""Finding a TiKV instance's store in PD's view: by the address it advertises."""
+"""Finding a TiKV instance's store in PD's view (by the address it advertises), and reading
+it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from apis import TiKV
 from apis.names import tikv_address
@@ -26,3 +28,13 @@ def advertise_address(tikv: TiKV) -> str:
     """The address the store registers in PD; how the instance finds its store."""
     meta = tikv.metadata
     return tikv_address(str(meta.name), tikv.spec.subdomain, str(meta.namespace))
+
+
+def last_heard(store: StoreInfo) -> datetime | None:
+    """When PD last had a heartbeat from the store; None if it never had one.
+
+    PD leaves `store.last_heartbeat` out (0) until the first heartbeat, and meanwhile writes
+    the epoch as `status.last_heartbeat_ts` and counts the store's down time from it, so a
+    TiKV that registered and is still starting reads `Down` (pkg/response/store.go).
+    """
+    return store.status.last_heartbeat_ts if store.store.last_heartbeat else None

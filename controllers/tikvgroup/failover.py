@@ -36,6 +36,7 @@ class Candidate:
     state_name: str | None
     """PD's state name of its store; None when it never registered."""
     last_heartbeat: datetime | None
+    """When PD last heard from the store; None if it never has."""
     pod_ready: bool
     ready: bool
     """The instance's Ready condition: Pod Ready and its own store Up."""
@@ -45,6 +46,11 @@ class Candidate:
     def failed(self, now: datetime, timeout: timedelta) -> str | None:
         """Why the store counts as failed, or None."""
         if self.pod_ready or not self.active or self.state_name not in UNHEALTHY_STATE_NAMES:
+            return None
+        if self.last_heartbeat is None:
+            # Never heartbeated: PD counts a store's down time from its last heartbeat, from
+            # the epoch before the first one, so a TiKV still starting reads Down from the
+            # moment it registers. It holds nothing a replacement would take over.
             return None
         if self.state_name == "Down":
             return f"store {self.store_id} is Down in PD and its Pod is not Ready"

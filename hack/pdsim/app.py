@@ -427,7 +427,10 @@ class Simulator:
     async def sim_put_store(self, request: web.Request) -> web.Response:
         data = await request.json()
         store = self.cluster.put_store(
-            data["address"], data.get("status_address", ""), data.get("version", "")
+            data["address"],
+            data.get("status_address", ""),
+            data.get("version", ""),
+            heartbeat=data.get("heartbeat", True),
         )
         return ok(render.store(self.cluster, store))
 

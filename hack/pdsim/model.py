@@ -341,9 +341,13 @@ class PDCluster:
         if not self.bootstrapped:
             raise SimError(500, NOT_BOOTSTRAPPED)
 
-    def put_store(self, address: str, status_address: str = "", version: str = "") -> Store:
+    def put_store(
+        self, address: str, status_address: str = "", version: str = "", heartbeat: bool = True
+    ) -> Store:
         """A TiKV (of `version`, default the simulator's) registering, or restarting at the
-        same address, and starting to heartbeat."""
+        same address, and starting to heartbeat. With `heartbeat` False a new store only
+        registers, as a TiKV does before its first store heartbeat: PD then has its last
+        heartbeat at 0 and lists it Down, counting its down time from the epoch."""
         version = version or VERSION
         store = self.store_by_address(address)
         now = self.clock.now()
@@ -354,7 +358,8 @@ class PDCluster:
                 status_address=status_address,
                 version=version,
                 start_timestamp=int(now),
-                last_heartbeat=now,
+                last_heartbeat=now if heartbeat else 0.0,
+                heartbeating=heartbeat,
             )
             self._next_store_id += 1
             if not self.stores:
@@ -363,13 +368,14 @@ class PDCluster:
                 store.node_state = NodeState.SERVING
             self.stores[store.id] = store
             self.record("store-registered", address, str(store.id))
-        elif not store.heartbeating:
+        elif not store.heartbeating and heartbeat:
             # A new process: a new start time, and the version it runs.
             store.start_timestamp = int(now)
             store.version = version
             self.record("store-started", address, f"{store.id} {version}")
-        store.heartbeating = True
-        store.last_heartbeat = now
+        if heartbeat:
+            store.heartbeating = True
+            store.last_heartbeat = now
         self._refresh_state_name(store)
         return store
 

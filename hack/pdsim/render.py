@@ -63,7 +63,10 @@ def health(cluster: PDCluster) -> list[dict[str, Any]]:
 
 
 def rfc3339(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """As Go's time.Time marshals to JSON (RFC3339Nano): trailing zeros of the fraction
+    dropped, and the dot with them on a whole second."""
+    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return stamp.rstrip("0").rstrip(".") + "Z"
 
 
 def go_duration(seconds: float) -> str:

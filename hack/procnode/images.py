@@ -9,6 +9,10 @@ which several members on one machine cannot share, so each process gets its Pod'
 address through the flags that override the file (`--client-urls`/`--peer-urls` for
 pd-server, `--addr`/`--status-addr` for tikv-server and the store stub). Advertised names
 are left alone: the hosts file resolves them.
+
+`pingcap/tikv` runs the store stub (hack/storestub), which has no version of its own: it
+reports to PD the version named by `TIKV_STUB_VERSION`, which the process node sets from
+the image's tag, as a real image's binary would carry it.
 """
 
 from __future__ import annotations
@@ -59,11 +63,13 @@ class Image:
     entrypoint: str
     """Where the image has its binary; the Pod's command names it."""
     listen_flags: Callable[[Mapping[str, Any], str], list[str]]
+    version_env: str | None = None
+    """The variable telling a binary without a built-in version the image's tag."""
 
 
 IMAGES = {
     "pingcap/pd": Image("pd", "/pd-server", pd_listen_flags),
-    "pingcap/tikv": Image("tikv", "/tikv-server", tikv_listen_flags),
+    "pingcap/tikv": Image("tikv", "/tikv-server", tikv_listen_flags, "TIKV_STUB_VERSION"),
 }
 
 
@@ -74,6 +80,20 @@ def repository(image: str) -> str:
     if head and "/" not in tag:
         name = head
     return name.removeprefix("docker.io/").removeprefix("library/")
+
+
+def tag(image: str) -> str | None:
+    """`pingcap/tikv:v8.5.1` → `v8.5.1`; None for a digest or no tag."""
+    if "@" in image:
+        return None
+    head, _, version = image.rpartition(":")
+    return version if head and "/" not in version else None
+
+
+def version_env(image: Image, image_name: str) -> dict[str, str]:
+    """The image's version for a binary that takes it from the environment."""
+    version = tag(image_name)
+    return {image.version_env: version} if image.version_env and version else {}
 
 
 def config_path(argv: Sequence[str]) -> str | None:

@@ -18,7 +18,7 @@ import httpx
 
 from hack.procnode.addresses import AddressPool
 from hack.procnode.container import Container, rfc3339
-from hack.procnode.images import IMAGES, config_path, listen_flags, repository
+from hack.procnode.images import IMAGES, config_path, listen_flags, repository, version_env
 from hack.procnode.kubeapi import STRATEGIC, Api
 from hack.procnode.nodes import HOST_IP
 from hack.procnode.probes import Readiness, check
@@ -229,7 +229,10 @@ class PodWorker:
             )
         spec = self.pod["spec"]
         hostname = str(spec.get("hostname") or self.name)
-        env = container_env(container, self.pod, self.ip, hostname)
+        env = {
+            **version_env(image, image_name),
+            **container_env(container, self.pod, self.ip, hostname),
+        }
         argv = [expand(a, env) for a in (container.get("command") or [image.entrypoint])]
         argv += [expand(a, env) for a in container.get("args") or ()]
         mounts = self.volumes.mounts(container)

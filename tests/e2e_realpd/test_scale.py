@@ -70,3 +70,5 @@ async def test_pd_3_to_5_to_3_joins_new_members_and_never_removes_the_leader(
     assert added[0] in three, "the leader was scaled in"
     assert log.removed_while_leading() == []
     assert await realpd.pd.member_names() == three == await realpd.names(resources.PD)
+    # The stores followed PD's membership and leader changes.
+    await realpd.wait_settled(3, 3)

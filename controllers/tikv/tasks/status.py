@@ -9,6 +9,7 @@ from apis import conditions as cond
 from controllers.common.pods import pod_ready, pod_ready_since
 from controllers.common.restart import needs_recreate, pod_hash_of
 from controllers.common.runner import TaskResult
+from controllers.common.stores import last_heard
 from controllers.tikv import reasons
 from controllers.tikv.build import build_pod, pod_revision
 from controllers.tikv.context import Context
@@ -45,7 +46,7 @@ def _last_heartbeat(store: StoreInfo | None) -> datetime | None:
     once the store stops heartbeating it stays put, and that is when it matters."""
     if store is None or store.store.state_name == StoreStateName.UP:
         return None
-    return store.status.last_heartbeat_ts
+    return last_heard(store)
 
 
 def _set_ready(ctx: Context) -> None:

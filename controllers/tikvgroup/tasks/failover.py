@@ -14,7 +14,7 @@ from controllers.common.failovers import failovers, write_records
 from controllers.common.objects import key_of
 from controllers.common.pods import pod_ready
 from controllers.common.runner import Complete, TaskResult
-from controllers.common.stores import advertise_address, find_store
+from controllers.common.stores import advertise_address, find_store, last_heard
 from controllers.common.updater import Hold, Settled
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.build import new_instance_name
@@ -57,7 +57,7 @@ def candidate(ctx: Context, tikv: TiKV) -> Candidate:
     state: str | None
     if store is not None:
         store_id, state = store.store.id, store.store.state_name.value
-        heartbeat = store.status.last_heartbeat_ts
+        heartbeat = last_heard(store)
     else:
         store_id = int(tikv.status.id) if tikv.status.id else None
         state, heartbeat = tikv.status.state_name, tikv.status.last_heartbeat_time

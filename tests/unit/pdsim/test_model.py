@@ -1,5 +1,6 @@
 import pytest
 
+from hack.pdsim import render
 from hack.pdsim.clock import ManualClock
 from hack.pdsim.model import NodeState, PDCluster, Settings, SimError, StoreState
 
@@ -212,6 +213,25 @@ def test_schedulers_spread_replicas_and_leaders_over_new_stores() -> None:
 def test_registering_the_same_address_again_keeps_the_store_id() -> None:
     cluster, _ = with_stores(1)
     assert cluster.put_store("kv-0:20160").id == 1
+
+
+def test_a_store_registered_before_its_first_heartbeat_is_down_until_it_heartbeats() -> None:
+    cluster, _ = with_stores(3)
+    new = cluster.put_store("kv-3:20160", heartbeat=False)
+    assert (new.state_name, new.last_heartbeat) == ("Down", 0.0)
+    cluster.tick()
+    assert new.state_name == "Down"
+    cluster.put_store("kv-3:20160")
+    assert new.state_name == "Up"
+
+
+def test_a_store_before_its_first_heartbeat_renders_as_real_pd_lists_it() -> None:
+    # pd v8.5.1 pkg/response/store.go: no last_heartbeat, the epoch as last_heartbeat_ts.
+    cluster, _ = with_stores(3)
+    rendered = render.store(cluster, cluster.put_store("kv-3:20160", heartbeat=False))
+    assert "last_heartbeat" not in rendered["store"]
+    assert rendered["store"]["state_name"] == "Down"
+    assert rendered["status"]["last_heartbeat_ts"] == "1970-01-01T00:00:00Z"
 
 
 def test_store_becomes_disconnected_after_20s_without_heartbeat() -> None:

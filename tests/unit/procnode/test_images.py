@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hack.procnode.images import IMAGES, config_path, listen_flags, repository
+from hack.procnode.images import IMAGES, config_path, listen_flags, repository, version_env
 
 PD_TOML = """
 name = "basic-pd-x"
@@ -43,3 +43,11 @@ def test_tikv_listens_on_its_pod_ip() -> None:
 def test_a_specific_listen_host_is_left_alone() -> None:
     flags = listen_flags(IMAGES["pingcap/pd"], 'client-urls = "http://10.1.2.3:2379"', "127.0.10.4")
     assert flags == ["--client-urls=http://10.1.2.3:2379"]
+
+
+def test_the_store_stub_reports_the_version_of_the_image_tag() -> None:
+    stub = IMAGES["pingcap/tikv"]
+    assert version_env(stub, "pingcap/tikv:v8.5.0") == {"TIKV_STUB_VERSION": "v8.5.0"}
+    assert version_env(stub, "localhost:5000/pingcap/tikv") == {}
+    assert version_env(stub, "pingcap/tikv@sha256:abc") == {}
+    assert version_env(IMAGES["pingcap/pd"], "pingcap/pd:v8.5.1") == {}

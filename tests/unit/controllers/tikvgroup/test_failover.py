@@ -71,8 +71,11 @@ def step(
         [serving("a"), silent("b", since=timedelta(hours=1), pod_ready=True)],
         # A store on its way out is not replaced.
         [serving("a"), Candidate("b", 9, "Down", None, pod_ready=False, ready=False, active=False)],
+        # Registered, no heartbeat yet, Pod not Ready: real PD says Down (its down time
+        # counts from the epoch) for a TiKV that is only starting.
+        [serving("a"), Candidate("b", 9, "Down", None, pod_ready=False, ready=False)],
     ],
-    ids=["all-up", "not-long-enough", "pod-ready", "leaving"],
+    ids=["all-up", "not-long-enough", "pod-ready", "leaving", "never-heartbeated"],
 )
 def test_no_failover_while_no_store_has_failed(candidates: list[Candidate]) -> None:
     assert step(candidates) == Settled()
