@@ -36,6 +36,10 @@ PD_ONLINE_SECTIONS = frozenset(
 """Sections of PD's config that `POST /pd/api/v1/config` changes (PD v8.5.1, every key)."""
 PD_ONLINE_KEYS = frozenset({"log.level", "cluster-version"})
 """Single keys outside those sections that it changes."""
+PD_PERSISTED_KEYS = frozenset({"cluster-version"})
+"""Of those, the one PD keeps in its own storage, like every key of the sections: once the
+cluster is bootstrapped a member reads them from there, not from its file, so a restart
+never applies a change to them; only the config API does, whatever the update strategy."""
 
 
 class Unreachable(Exception):
@@ -101,6 +105,17 @@ def pd_online(change: ConfigChange) -> tuple[dict[str, Any], list[str]]:
         else:
             offline.append(key)
     return payload, sorted(offline)
+
+
+def pd_persisted(change: ConfigChange) -> dict[str, Any]:
+    """The part of `pd_online`'s body that PD keeps in its own storage (see
+    PD_PERSISTED_KEYS): sent under the Restart strategy too."""
+    payload, _ = pd_online(change)
+    return {
+        k: v
+        for k, v in payload.items()
+        if k.split(".", 1)[0] in PD_ONLINE_SECTIONS or k in PD_PERSISTED_KEYS
+    }
 
 
 def tikv_online(change: ConfigChange) -> dict[str, str]:

@@ -3,14 +3,21 @@ to PD's config API first (`common.hotreload`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from apis.config import PD_MANAGED_KEYS
 from apis.labels import INSTANCE_REVISION_HASH
 from controllers.common.hotreload import (
+    EVENT_HOT_RELOADED,
+    EVENT_NOT_HOT_RELOADED,
+    UNREACHABLE_RETRY,
     ConfigChange,
     Refused,
     Unreachable,
+    config_change,
     configmap_config,
     pd_online,
+    pd_persisted,
     write_config,
 )
 from controllers.common.pods import pod_ready
@@ -21,7 +28,7 @@ from controllers.common.runner import Complete, TaskResult, Wait
 from controllers.pd.build import CONFIG_FILE, build_config, build_configmap, build_pod, child_labels
 from controllers.pd.context import PDContext
 from tikv_operator.kube import cache, resources
-from tikv_operator.pdapi import PDError, Unavailable
+from tikv_operator.pdapi import PDClient, PDError, Unavailable
 
 
 async def apply_configmap(ctx: PDContext) -> TaskResult:
@@ -39,6 +46,10 @@ async def apply_configmap(ctx: PDContext) -> TaskResult:
     async def write() -> object:
         return await ctx.deps.client.apply(resources.CONFIGMAP, desired)
 
+    if old is not None and ctx.pd.spec.update_strategy.config == "Restart":
+        held = await _set_persisted_config(ctx, config_change(old, ctx.config, PD_MANAGED_KEYS))
+        if held is not None:
+            return held
     return await write_config(
         ctx,
         write,
@@ -62,6 +73,48 @@ def _serving(ctx: PDContext) -> bool:
     return not needs_recreate(pod, desired, ctx.pd.spec.update_strategy.config)
 
 
+async def _set_persisted_config(ctx: PDContext, change: ConfigChange) -> TaskResult | None:
+    """Under Restart, the keys PD keeps in its own storage still go through its config API
+    before the ConfigMap is written: restarting the members would not change them. Returns
+    a result when the ConfigMap must wait (PD could not be asked)."""
+    payload = pd_persisted(change)
+    if not payload:
+        return None
+    client = ctx.pd_client()
+    try:
+        if ctx.view is None or client is None:
+            raise Unreachable(f"PD cannot be asked ({ctx.pd_error})")
+        await _post_config(client, payload)
+    except Unreachable as error:
+        ctx.requeue(UNREACHABLE_RETRY)
+        return Complete(f"PD's stored config waits to be changed: {error}")
+    except Refused as error:
+        ctx.event(
+            "Warning",
+            EVENT_NOT_HOT_RELOADED,
+            "SetPDConfig",
+            f"PD refused {sorted(payload)}: {error}",
+        )
+        return None
+    ctx.event(
+        "Normal",
+        EVENT_HOT_RELOADED,
+        "SetPDConfig",
+        f"set through PD's config API, which PD keeps for the whole cluster (a restart would "
+        f"not change them): {', '.join(sorted(payload))}",
+    )
+    return None
+
+
+async def _post_config(client: PDClient, payload: dict[str, Any]) -> None:
+    try:
+        await client.set_config(payload)
+    except Unavailable as error:
+        raise Unreachable(str(error)) from error
+    except PDError as error:
+        raise Refused(str(error)) from error
+
+
 async def _set_pd_config(ctx: PDContext, change: ConfigChange) -> list[str]:
     """POST the changed items PD takes online to its config API (the PD config is the
     cluster's: every member asking for the same change is idempotent). Returns the keys
@@ -72,12 +125,7 @@ async def _set_pd_config(ctx: PDContext, change: ConfigChange) -> list[str]:
     client = ctx.pd_client()
     if ctx.view is None or client is None:
         raise Unreachable(f"PD cannot be asked ({ctx.pd_error})")
-    try:
-        await client.set_config(payload)
-    except Unavailable as error:
-        raise Unreachable(str(error)) from error
-    except PDError as error:
-        raise Refused(str(error)) from error
+    await _post_config(client, payload)
     return offline
 
 

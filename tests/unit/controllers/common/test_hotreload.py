@@ -18,6 +18,7 @@ from controllers.common.hotreload import (
     Unreachable,
     config_change,
     pd_online,
+    pd_persisted,
     reload_step,
     tikv_online,
     write_config,
@@ -79,6 +80,27 @@ def test_pd_gets_the_keys_its_config_api_takes_with_their_json_types() -> None:
         "pd-server.metric-storage",
         "security.cacert-path",
     ]
+
+
+def test_under_restart_pd_still_gets_what_it_keeps_in_its_own_storage() -> None:
+    """PD reads [schedule], [replication], ... and cluster-version from etcd once the cluster
+    is bootstrapped (found on real pd-server: a rolling restart left leader-schedule-limit
+    as it was); the log level is the member's own and a restart applies it."""
+    change = ConfigChange(
+        {
+            "schedule.leader-schedule-limit": 8,
+            "replication.max-replicas": 5,
+            "cluster-version": "8.5.1",
+            "log.level": "warn",
+            "lease": 5,
+        }
+    )
+    assert pd_persisted(change) == {
+        "cluster-version": "8.5.1",
+        "replication.max-replicas": 5,
+        "schedule.leader-schedule-limit": 8,
+    }
+    assert pd_persisted(ConfigChange({"log.level": "warn"}, ("schedule.x",))) == {}
 
 
 def test_tikv_gets_every_changed_key_as_a_string() -> None:
