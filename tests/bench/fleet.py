@@ -78,7 +78,7 @@ import httpx
 
 from hack.dev import Process, wait_http_ok
 from hack.localcluster import REPO, ControlPlaneError, LocalCluster, free_port
-from tests.bench import chart, compare, figures, promtext, provenance, report, timeline
+from tests.bench import chart, compare, figures, promtext, provenance, report, targets, timeline
 from tests.bench.figures import Sample, rnd
 from tests.bench.procfs import cpu_seconds, memory_mb
 from tests.bench.subjects import TIDB_OPERATOR_V2, TIKV_OPERATOR, Launch, Subject, v2_binary
@@ -866,12 +866,14 @@ def run(args: argparse.Namespace) -> int:
                 for r in table
             ],
             "compare_markdown": compare.markdown_table(table),
+            "targets": [vars(v) for v in targets.judge(ours)],
+            "targets_compare": [vars(v) for v in targets.judge_compare(ours, theirs)],
         }
         runs = [ours, theirs]
         out_path: Path = args.out or default_out(args.clusters, "-compare-v2")
     else:
         ours = run_subject(args, TIKV_OPERATOR, workdir / "ours")
-        result = {**header, **ours}
+        result = {**header, **ours, "targets": [vars(v) for v in targets.judge(ours)]}
         runs = [ours]
         out_path = args.out or default_out(args.clusters)
     result["machine"]["loadavg_1m_at_end"] = os.getloadavg()[0]
@@ -882,9 +884,11 @@ def run(args: argparse.Namespace) -> int:
     chart.render(runs, out_path.with_suffix(".png"))
     for one in runs:
         report.print_run(one, result)
+    targets.print_verdicts(f"ours, {args.clusters} clusters", targets.judge(ours))
     if args.compare == "v2":
         print(f"\n== ours / tidb-operator v2, {args.clusters} clusters ==")
         compare.text_table(table)
+        targets.print_verdicts("ours against v2", targets.judge_compare(ours, theirs))
     print(f"\nwritten to {out_path} and {out_path.with_suffix('.png')}")
     return 0 if all(r["complete"] for r in runs) else 2
 
