@@ -471,13 +471,14 @@ class Bench:
         """One look at every cluster's objects, stamping the milestones reached."""
         now = time.monotonic()
         by_ns = {m.namespace: m for m in self.members}
-        ready_groups: dict[str, set[str]] = {}
+        # (plural, name) by namespace: ours names both groups after the cluster.
+        ready_groups: dict[str, set[tuple[str, str]]] = {}
         for plural in ("pdgroups", "tikvgroups"):
             for obj in self._list(plural):
                 name, ns = obj["metadata"]["name"], obj["metadata"]["namespace"]
                 want = replicas if scaling and plural == "tikvgroups" else None
                 if group_ready(obj, want):
-                    ready_groups.setdefault(ns, set()).add(name)
+                    ready_groups.setdefault(ns, set()).add((plural, name))
         if self.subject.has_cluster_ready and not scaling:
             for obj in self._list("clusters"):
                 m = by_ns.get(obj["metadata"]["namespace"])
@@ -485,11 +486,15 @@ class Bench:
                     m.cluster_ready_at = now
         for m in self.members:
             groups = ready_groups.get(m.namespace, set())
-            tikv_ok = self.subject.tikv_group in groups
+            tikv_ok = ("tikvgroups", self.subject.tikv_group) in groups
             if scaling:
                 if m.scaled_at is None and tikv_ok:
                     m.scaled_at = now
-            elif m.groups_ready_at is None and tikv_ok and self.subject.pd_group in groups:
+            elif (
+                m.groups_ready_at is None
+                and tikv_ok
+                and ("pdgroups", self.subject.pd_group) in groups
+            ):
                 m.groups_ready_at = now
 
     def ready_at(self, m: Member) -> float | None:

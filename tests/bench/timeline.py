@@ -46,7 +46,7 @@ def ready_curve(ready_times: Sequence[float | None]) -> list[tuple[float, int]]:
     return [(t, i + 1) for i, t in enumerate(times)]
 
 
-def to_json(points: Sequence[Point]) -> list[dict[str, object]]:
+def to_json(points: Sequence[Point]) -> list[dict[str, float]]:
     return [{"t": round(p.t, 2), **{k: v for k, v in sorted(p.counts.items())}} for p in points]
 
 
