@@ -78,7 +78,17 @@ import httpx
 
 from hack.dev import Process, wait_http_ok
 from hack.localcluster import REPO, ControlPlaneError, LocalCluster, free_port
-from tests.bench import chart, compare, figures, promtext, provenance, report, targets, timeline
+from tests.bench import (
+    chart,
+    compare,
+    figures,
+    promtext,
+    provenance,
+    report,
+    summary,
+    targets,
+    timeline,
+)
 from tests.bench.figures import Sample, rnd
 from tests.bench.procfs import cpu_seconds, memory_mb
 from tests.bench.subjects import TIDB_OPERATOR_V2, TIKV_OPERATOR, Launch, Subject, v2_binary
@@ -832,6 +842,7 @@ def run_subject(args: argparse.Namespace, subject: Subject, workdir: Path) -> di
         result["timeline"] = timeline.to_json(bench.points)
         result["phases"] = bench.phases
         result["complete"] = all_ready
+        result["summary_markdown"] = summary.markdown(result)
         return result
     finally:
         log(f"[{subject.name}] stopping everything the bench started")

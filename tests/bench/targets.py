@@ -4,6 +4,7 @@ meets the bar. Printed after the run; never a pass/fail of `make test`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,12 +34,16 @@ def duration_s(text: str | None, default: float = DEFAULT_POLL_S) -> float:
 
 def snapshot_budget(result: Mapping[str, Any]) -> tuple[int, float] | None:
     """(PD APIs in one snapshot, requests per cluster per minute that one snapshot per poll
-    interval needs), from the APIs the simulator saw in the steady window."""
-    by_api = ((result.get("steady") or {}).get("pd_sim") or {}).get("by_api_per_cluster_per_min")
-    if not by_api:
+    interval allows in the steady window), from the APIs the simulator saw there. A window
+    of W seconds holds at most floor(W / interval) + 1 polls one interval apart."""
+    steady = result.get("steady") or {}
+    by_api = (steady.get("pd_sim") or {}).get("by_api_per_cluster_per_min")
+    seconds = steady.get("seconds")
+    if not by_api or not seconds:
         return None
     interval = duration_s((result.get("config") or {}).get("pd_poll_interval"))
-    return len(by_api), len(by_api) * 60.0 / interval
+    polls = math.floor(seconds / interval) + 1
+    return len(by_api), len(by_api) * polls * 60.0 / seconds
 
 
 def _at_most(value: float | None, bar: float) -> bool | None:
@@ -75,7 +80,8 @@ def judge(result: Mapping[str, Any]) -> list[Verdict]:
     out.append(
         Verdict(
             "PD requests/cluster/min <= one snapshot per poll interval",
-            f"{_fmt(pd, '/min')} (one snapshot: {budget[0]} requests, {budget[1]:g}/min)"
+            f"{_fmt(pd, '/min')} (a snapshot is {budget[0]} requests: at most "
+            f"{budget[1]:.1f}/min in this window)"
             if budget
             else _fmt(pd),
             _at_most(pd, budget[1]) if budget else None,

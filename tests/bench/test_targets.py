@@ -16,6 +16,7 @@ def run(clusters: int = 20, **over: Any) -> dict[str, Any]:
             "last_s": 70.0,
         },
         "steady": {
+            "seconds": 60.0,
             "api": {"writes": {"per_min": 0.0}, "reads": {"per_min": 0.0}},
             "pd_sim": {
                 "per_cluster_per_min": 12.0,
@@ -43,7 +44,8 @@ def test_durations() -> None:
 
 
 def test_the_snapshot_budget_is_its_apis_once_per_interval() -> None:
-    assert targets.snapshot_budget(run()) == (6, 12.0)
+    # 60 s at a 30 s interval: polls at 0, 30 and 60 s at most.
+    assert targets.snapshot_budget(run()) == (6, 18.0)
 
 
 def test_a_quiet_twenty_cluster_run_meets_every_bar() -> None:
@@ -63,7 +65,7 @@ def test_a_write_in_the_steady_window_misses() -> None:
 
 def test_more_pd_requests_than_a_snapshot_per_interval_misses() -> None:
     result = run()
-    result["steady"]["pd_sim"]["per_cluster_per_min"] = 12.5
+    result["steady"]["pd_sim"]["per_cluster_per_min"] = 18.5
     assert not targets.judge(result)[3].met
 
 
