@@ -76,12 +76,9 @@ def markdown(result: Mapping[str, Any]) -> str:
     lines = ["| figure | value |", "|---|---:|"]
     for label, paths, unit in ROWS:
         lines.append(f"| {label}{f' ({unit})' if unit else ''} | {cell(result, paths)} |")
-    lines.append(
-        f"| reconcile p50/p99 ms by controller, convergence | {per_controller(result, 'convergence')} |"
-    )
-    lines.append(
-        f"| reconcile p50/p99 ms by controller, steady | {per_controller(result, 'steady')} |"
-    )
+    for phase in ("convergence", "steady"):
+        label = f"reconcile p50/p99 ms by controller, {phase}"
+        lines.append(f"| {label} | {per_controller(result, phase)} |")
     return "\n".join(lines)
 
 
