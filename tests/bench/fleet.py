@@ -424,11 +424,11 @@ class Bench:
         mem = memory_mb(self.operator.pid)
         self.peak_rss_mb = max(self.peak_rss_mb, mem.get("VmHWM", 0.0))
 
-    def tick(self) -> None:
+    def tick(self, force: bool = False) -> None:
         """Between polls: check the processes, and add a timeline point when one is due."""
         self.check_alive()
         now = time.monotonic()
-        if now - self.last_point < self.args.timeline_every:
+        if not force and now - self.last_point < self.args.timeline_every:
             return
         self.last_point = now
         counts: dict[str, float] = {}
@@ -824,7 +824,7 @@ def run_subject(args: argparse.Namespace, subject: Subject, workdir: Path) -> di
             result["scale"] = bench.scale()
         assert bench.operator is not None
         mem = memory_mb(bench.operator.pid)
-        bench.tick()
+        bench.tick(force=True)
         result["operator"].update(
             {
                 "pid": bench.operator.pid,
