@@ -116,6 +116,10 @@ def window(a: Sample, b: Sample, clusters: Sequence[str], group: str = OURS) -> 
         }
     out["reconcile"] = reconciles
     out["reconcile_total"] = reconcile_total(reconciles, seconds)
+    # What a reconcile waits on: the API server's and PD's answers (both operators export
+    # the first; only ours the second).
+    out["api_latency"] = latency(d, "rest_client_request_duration_seconds", "verb")
+    out["pd_latency"] = latency(d, "tikv_operator_pd_request_duration_seconds", "api")
     adds = promtext.group(d.select("workqueue_adds_total"), lambda lb: lb.get("name", "?"))
     retries = promtext.group(d.select("workqueue_retries_total"), lambda lb: lb.get("name", "?"))
     out["workqueue"] = {
@@ -155,6 +159,27 @@ def window(a: Sample, b: Sample, clusters: Sequence[str], group: str = OURS) -> 
             },
         }
     return out
+
+
+def latency(d: promtext.Snapshot, family: str, label: str) -> dict[str, Any]:
+    """p50/p99 in ms of a latency histogram's delta, in all and by `label`."""
+    buckets = d.select(f"{family}_bucket")
+    values = sorted({dict(k).get(label, "?") for k in buckets})
+
+    def quantiles(**match: str) -> dict[str, Any]:
+        hist = promtext.buckets_of(buckets, **match)
+        count = max(hist.values(), default=0.0)
+        p50 = promtext.histogram_quantile(0.5, hist)
+        p99 = promtext.histogram_quantile(0.99, hist)
+        return {
+            "count": count,
+            "p50_ms": rnd(p50 * 1000 if p50 is not None else None, 1),
+            "p99_ms": rnd(p99 * 1000 if p99 is not None else None, 1),
+        }
+
+    out = {"all": quantiles()}
+    out.update({v: quantiles(**{label: v}) for v in values})
+    return {k: v for k, v in out.items() if v["count"]}
 
 
 def reconcile_total(by_controller: dict[str, Any], seconds: float) -> dict[str, Any]:

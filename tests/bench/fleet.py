@@ -103,6 +103,8 @@ OPERATOR_METRICS = (
     "workqueue_adds_total",
     "workqueue_retries_total",
     "workqueue_depth",
+    "rest_client_request_duration_seconds",
+    "tikv_operator_pd_request_duration_seconds",
 )
 APISERVER_METRICS = ("apiserver_request_total",)
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}

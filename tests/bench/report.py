@@ -72,6 +72,11 @@ def print_run(
             for api_name, v in pd["by_api_per_cluster_per_min"].items():
                 codes = " ".join(f"{c}:{n}" for c, n in v["codes"].items())
                 out(f"    {api_name:<48} {v['per_min']:>7.2f}/cluster/min  [{codes}]")
+        for key, title in (("api_latency", "API server"), ("pd_latency", "PD")):
+            lat = w.get(key) or {}
+            if lat:
+                parts = ", ".join(f"{k} {v['p50_ms']}/{v['p99_ms']}" for k, v in lat.items())
+                out(f"{title} answer time p50/p99 ms: {parts}")
         out("reconciles:      count    per min     p50 ms    p99 ms   mean ms  results")
         for c, v in w["reconcile"].items():
             results = " ".join(f"{k}={n:.0f}" for k, n in v["by_result"].items())

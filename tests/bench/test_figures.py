@@ -57,3 +57,21 @@ def test_a_group_not_yet_patched_or_observed_is_not_scaled() -> None:
     assert not group_ready(group(3, 3), replicas=4)
     assert not group_ready(group(4, 4, observed=1), replicas=4)
     assert group_ready(group(4, 4), replicas=4)
+
+
+def test_latency_quantiles_in_all_and_by_label() -> None:
+    from tests.bench import promtext
+
+    text = "\n".join(
+        f'rest_client_request_duration_seconds_bucket{{verb="{verb}",le="{le}"}} {n}'
+        for verb, rows in (
+            ("GET", ((0.01, 10), (0.1, 10), ("+Inf", 10))),
+            ("PATCH", ((0.01, 0), (0.1, 10), ("+Inf", 10))),
+        )
+        for le, n in rows
+    )
+    snap = promtext.parse(text, ["rest_client_request_duration_seconds"])
+    out = figures.latency(snap, "rest_client_request_duration_seconds", "verb")
+    assert out["GET"] == {"count": 10.0, "p50_ms": 5.0, "p99_ms": 9.9}
+    assert out["PATCH"]["p50_ms"] == 55.0
+    assert out["all"]["count"] == 20.0 and out["all"]["p50_ms"] == 10.0
