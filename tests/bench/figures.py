@@ -146,6 +146,16 @@ def window(a: Sample, b: Sample, clusters: Sequence[str], group: str = OURS) -> 
             key = f"{lb.get('verb')} {group_name}/{resource}"
             rows_api[key] = rows_api.get(key, 0.0) + v
         ours = {k: v for k, v in rows_api.items() if f" {group}/" in k}
+        # The server's own time for the operator's kinds: what our client's answer time
+        # holds beyond it is spent in the operator's process (its event loop) or the network.
+        served = b.apiserver.minus(a.apiserver)
+        out["apiserver_latency"] = latency(
+            promtext.Snapshot(
+                {k: v for k, v in served.samples.items() if dict(k[1]).get("group") == group}
+            ),
+            "apiserver_request_duration_seconds",
+            "verb",
+        )
         out["apiserver"] = {
             "note": f"all clients: {group} writes come only from the operator here (the bench "
             "is silent in this window), but reads also come from kube-controller-manager "

@@ -106,7 +106,7 @@ OPERATOR_METRICS = (
     "rest_client_request_duration_seconds",
     "tikv_operator_pd_request_duration_seconds",
 )
-APISERVER_METRICS = ("apiserver_request_total",)
+APISERVER_METRICS = ("apiserver_request_total", "apiserver_request_duration_seconds")
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
 
@@ -800,10 +800,10 @@ def run_subject(args: argparse.Namespace, subject: Subject, workdir: Path) -> di
         bench.start()
         assert bench.operator is not None
         result["operator_argv"] = bench.operator_argv
-        base = bench.sample()
+        base = bench.sample(apiserver=True)
         bench.apply_fleet()
         all_ready = bench.wait_ready()
-        converged = bench.sample()
+        converged = bench.sample(apiserver=True)
         bench.phase("converge", bench.origin, converged.at)
         keys = [m.key for m in bench.members]
         result["ready"] = bench.ready_figures()

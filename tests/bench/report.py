@@ -72,7 +72,11 @@ def print_run(
             for api_name, v in pd["by_api_per_cluster_per_min"].items():
                 codes = " ".join(f"{c}:{n}" for c, n in v["codes"].items())
                 out(f"    {api_name:<48} {v['per_min']:>7.2f}/cluster/min  [{codes}]")
-        for key, title in (("api_latency", "API server"), ("pd_latency", "PD")):
+        for key, title in (
+            ("api_latency", "API server (operator's clock)"),
+            ("apiserver_latency", "API server (its own clock, operator's kinds)"),
+            ("pd_latency", "PD"),
+        ):
             lat = w.get(key) or {}
             if lat:
                 parts = ", ".join(f"{k} {v['p50_ms']}/{v['p99_ms']}" for k, v in lat.items())
