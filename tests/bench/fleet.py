@@ -1013,7 +1013,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--poll", type=float, default=0.5, help="seconds between object lists while converging"
     )
     p.add_argument(
-        "--timeline-every", type=float, default=5.0, help="seconds between timeline points"
+        "--timeline-every",
+        type=float,
+        default=10.0,
+        help="seconds between timeline points (each scrapes the operator's /metrics)",
     )
     p.add_argument("--workdir", type=Path, default=REPO / ".local" / "bench-fleet")
     p.add_argument(
