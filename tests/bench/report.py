@@ -39,8 +39,8 @@ def print_run(
         f"{result['convergence']['operator_cpu']['seconds']}s, steady "
         f"{result['steady']['operator_cpu']['percent_of_one_core']}% of a core); "
         f"peak RSS {op['peak_rss_mb']} MB, RSS at end {op['rss_end_mb']} MB; "
-        f"/metrics answers in {op['metrics_scrape_ms']} ms (slowest seen "
-        f"{op['metrics_scrape_ms_max']} ms)"
+        f"/metrics in steady state: {_metrics(op.get('metrics'))}; slowest seen while "
+        f"sampling {op['metrics_scrape_ms_max']} ms"
     )
     for phase in ("convergence", "steady"):
         w = result[phase]
@@ -144,6 +144,15 @@ def print_run(
 
 def _s(v: float | None) -> str:
     return f"{v}s" if v is not None else "not seen"
+
+
+def _metrics(m: dict[str, Any] | None) -> str:
+    if not m:
+        return "?"
+    return (
+        f"median {m['wall_ms_median']} ms, fastest {m['wall_ms_min']} ms over {m['scrapes']} "
+        f"scrapes, {m['cpu_ms_per_scrape']} ms of operator CPU each, {m['bytes'] // 1024} KiB"
+    )
 
 
 def _load(v: Any) -> str:

@@ -66,7 +66,11 @@ def test_every_default_figure_reads_a_real_result_shape() -> None:
             "pd_sim": {"per_cluster_per_min": 1},
             "reconcile_total": {"per_min": 1, "worst_p99_ms": 1},
         },
-        "operator": {"peak_rss_mb": 1, "metrics_scrape_ms": 1},
+        "operator": {
+            "peak_rss_mb": 1,
+            "metrics_scrape_ms": 1,
+            "metrics": {"cpu_ms_per_scrape": 1},
+        },
         "restart": {"resync_s": 1, "api": {"writes": {"count": 1}}},
         "scale": {"fleet_s": 1, "median_s": 1},
     }
