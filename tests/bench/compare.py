@@ -71,10 +71,14 @@ def ratio(ours: float | None, theirs: float | None) -> float | None:
     return ours / theirs
 
 
+SAME_WITHIN = 0.02
+"""Figures this close (relative to the larger) are a tie: one run's noise, not a difference."""
+
+
 def verdict(figure: Figure, ours: float | None, theirs: float | None) -> str:
     if ours is None or theirs is None:
         return "n/a"
-    if ours == theirs:
+    if abs(ours - theirs) <= SAME_WITHIN * max(abs(ours), abs(theirs)):
         return "same"
     ours_better = ours < theirs if figure.better == LOWER else ours > theirs
     return "ours" if ours_better else "v2"

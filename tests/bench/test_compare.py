@@ -75,3 +75,9 @@ def test_every_default_figure_reads_a_real_result_shape() -> None:
         "scale": {"fleet_s": 1, "median_s": 1},
     }
     assert all(r.ours == 1.0 for r in compare.rows(result, result))
+
+
+def test_figures_within_two_percent_are_the_same() -> None:
+    fig = Figure("writes", "x")
+    assert compare.verdict(fig, 2.96, 2.97) == "same"
+    assert compare.verdict(fig, 2.5, 2.97) == "ours"
