@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from tests.bench import compare
 from tests.bench.compare import lookup
 
 ROWS: tuple[tuple[str, str, str], ...] = (
@@ -98,8 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for run in result.get("runs") or [result]:
             print(f"\n{run.get('subject', 'tikv-operator')}: {machine_line({**result, **run})}\n")
             print(markdown(run))
-        if "compare_markdown" in result:
-            print("\n" + result["compare_markdown"])
+        runs = {run.get("subject"): run for run in result.get("runs") or ()}
+        if "tikv-operator" in runs and "tidb-operator-v2" in runs:
+            # Built again rather than read back, so a saved run gets today's figures.
+            table = compare.rows(runs["tikv-operator"], runs["tidb-operator-v2"])
+            print("\n" + compare.markdown_table(table))
     return 0
 
 
