@@ -11,7 +11,8 @@ from typing import Any
 
 from hack.localcluster import REPO
 
-OPERATOR_CODE = ("controllers", "tikv_operator", "apis")
+# The operator's code and what it runs on (a dependency can change its figures too).
+OPERATOR_CODE = ("controllers", "tikv_operator", "apis", "pyproject.toml")
 
 
 def machine() -> dict[str, Any]:
