@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 CACHE ?= $(HOME)/.cache/tikv-operator
 
 .PHONY: install binaries monitoring-tools image test unit lint crds dashboards docs \
-	monitoring-preview dev dev-real-pd bench bench-fleet cluster-up cluster-down clean
+	monitoring-preview dev dev-real-pd bench bench-runtime bench-fleet tidb-operator-v2 \
+	cluster-up cluster-down clean
 
 install: $(STAMP)
 
@@ -77,14 +78,29 @@ dev: install binaries
 dev-real-pd: install binaries
 	$(PY) -m hack.dev --real-pd $(ARGS)
 
-bench: install
+# The fleet bench (tests/bench/fleet.py): BENCH_CLUSTERS clusters of 3 PD + 3 TiKV on the
+# local control plane, PD simulated; time to Ready, API and PD requests, reconciles, CPU,
+# memory, /metrics latency, resync after a restart, fleet-wide scale 3 -> 4. Writes
+# bench/results/<date>-<N>.json and .png. COMPARE=v2 runs the same fleet through
+# tidb-operator v2 first (built once into the cache: tidb-operator-v2 below) and prints both
+# with the ratio ours/v2. ARGS passes more flags. Never part of `make test`.
+BENCH_CLUSTERS ?= 20
+COMPARE ?=
+bench: install binaries $(if $(filter v2,$(COMPARE)),tidb-operator-v2)
+	BENCH_CLUSTERS=$(BENCH_CLUSTERS) COMPARE=$(COMPARE) $(PY) -m tests.bench.fleet $(ARGS)
+
+# The same bench, by its older name, e.g.
+# make bench-fleet BENCH_CLUSTERS=1 ARGS="--tikv 5 --scale-to 5 --steady 120 --store-down".
+bench-fleet: bench
+
+# The runtime micro-bench: events/second through informer -> work queue -> reconcile.
+bench-runtime: install
 	$(PY) -m tests.bench
 
-# One operator, a fleet of simulated-PD clusters: time to Ready, API/PD requests, reconciles,
-# CPU and memory (tests/bench/fleet.py). BENCH_CLUSTERS=N sets the fleet size; ARGS passes
-# more flags, e.g. make bench-fleet ARGS="--clusters 1 --tikv 5 --steady 120 --store-down".
-bench-fleet: install binaries
-	$(PY) -m tests.bench.fleet $(ARGS)
+# tidb-operator v2 from its checksum-verified source snapshot (about 5 min, 3.4 GB peak on
+# 2 cores), cached like the other binaries; only `make bench COMPARE=v2` needs it.
+tidb-operator-v2:
+	TIKV_OPERATOR_CACHE=$(CACHE) bash hack/build-binaries.sh tidb-operator-v2
 
 # Seeded chaos: each seed runs one of five scenarios (TiKV scale/upgrade/scale-in, PD
 # scale/upgrade/scale-in, TiKV failover, PD member replacement, cluster deletion) while

@@ -3,9 +3,15 @@
 # kube-controller-manager, kube-scheduler, etcd, kwok from the Go module proxy; pd-server
 # from PD's source snapshot, see build_pd; prometheus and promtool unpacked from Debian's
 # package, see build_prometheus) and caches them under
+<<<<<<< HEAD
 # $TIKV_OPERATOR_CACHE/bin/<component>-<version>/; storestub, the Go stand-in for
 # tikv-server in hack/storestub/, see build_storestub. Targets: etcd kwok kubernetes pd
 # storestub prometheus (all by default).
+=======
+# $TIKV_OPERATOR_CACHE/bin/<component>-<version>/. Targets: etcd kwok kubernetes pd
+# prometheus (all by default), and tidb-operator-v2 (only when named: `make bench
+# COMPARE=v2` runs it beside ours, see build_tidb_operator_v2).
+>>>>>>> bench
 # A binary that is already there is skipped; each one is built to a temporary name and
 # moved into place, so an interrupted build never leaves a half-written binary behind.
 set -euo pipefail
@@ -19,6 +25,7 @@ ETCD_BIN=$CACHE/bin/etcd-v$ETCD_VERSION
 KWOK_BIN=$CACHE/bin/kwok-v$KWOK_VERSION
 PD_BIN=$CACHE/bin/pd-v$PD_VERSION
 PROMETHEUS_BIN=$CACHE/bin/prometheus-v$PROMETHEUS_VERSION
+TIDB_OPERATOR_V2_BIN=$CACHE/bin/tidb-operator-v$TIDB_OPERATOR_V2_VERSION
 
 export CGO_ENABLED=0
 # The checksum database is not reachable from every build machine; the committed
@@ -78,16 +85,15 @@ build_kwok() {
 # snapshot_dir: PD_SNAPSHOT_DIR, else shared/third_party/pd beside the checkout or beside
 # one of its parent folders (a CI clone may sit one level deeper than the working copy).
 snapshot_dir() {
-  if [[ -n ${PD_SNAPSHOT_DIR:-} ]]; then echo "$PD_SNAPSHOT_DIR"; return; fi
-  local dir
+  local name=$1 dir
   dir=$(cd "$here/.." && pwd)
   while [[ $dir != / ]]; do
     dir=$(dirname "$dir")
-    if [[ -d $dir/shared/third_party/pd ]]; then echo "$dir/shared/third_party/pd"; return; fi
+    if [[ -d $dir/shared/third_party/$name ]]; then echo "$dir/shared/third_party/$name"; return; fi
   done
-  echo "$(cd "$here/.." && pwd)/../shared/third_party/pd"
+  echo "$(cd "$here/.." && pwd)/../shared/third_party/$name"
 }
-PD_SNAPSHOT_DIR=$(snapshot_dir)
+PD_SNAPSHOT_DIR=${PD_SNAPSHOT_DIR:-$(snapshot_dir pd)}
 PD_SRC=$CACHE/src/pd-v$PD_VERSION
 
 # unpack_pd: verify the snapshot and unpack it into $PD_SRC (once per checksum).
@@ -191,8 +197,43 @@ build_prometheus() {
   log "unpacked $PROMETHEUS_BIN/{prometheus,promtool}"
 }
 
+# tidb-operator v2 is the benchmark anchor of `make bench COMPARE=v2`. Like PD, its module
+# is not served by the proxy (403), so it is built from the checksum-verified source
+# snapshot in ../shared/third_party/tidb-operator/ (TIDB_OPERATOR_SNAPSHOT_DIR overrides),
+# unpacked under $CACHE/src/ and used by path; its dependencies come from the proxy.
+# About 5 minutes and 3.4 GB of memory on 2 cores, hence never part of the default targets.
+build_tidb_operator_v2() {
+  local out=$TIDB_OPERATOR_V2_BIN/tidb-operator
+  if [[ -x $out ]]; then log "have $out"; return; fi
+  local dir=${TIDB_OPERATOR_SNAPSHOT_DIR:-$(snapshot_dir tidb-operator)}
+  local name=tidb-operator-v$TIDB_OPERATOR_V2_VERSION
+  local tarball=$dir/$name.tar.gz src=$CACHE/src/$name
+  if [[ ! -f $tarball ]]; then
+    log "no tidb-operator source snapshot at $tarball (set TIDB_OPERATOR_SNAPSHOT_DIR)"
+    return 1
+  fi
+  local sum
+  sum=$(sha256sum "$tarball" | cut -d' ' -f1)
+  if [[ $sum != "$TIDB_OPERATOR_V2_SNAPSHOT_SHA256" ]]; then
+    log "checksum mismatch for $tarball: got $sum, want $TIDB_OPERATOR_V2_SNAPSHOT_SHA256"
+    return 1
+  fi
+  if [[ ! -f $src/.snapshot-sha256 || $(cat "$src/.snapshot-sha256") != "$sum" ]]; then
+    log "unpacking $tarball into $src"
+    mkdir -p "$CACHE/src"
+    local tmp
+    tmp=$(mktemp -d "$CACHE/src/.tidb-operator-unpack.XXXXXX")
+    tar -xzf "$tarball" -C "$tmp"
+    echo "$sum" >"$tmp/$name/.snapshot-sha256"
+    rm -rf "$src"
+    mv "$tmp/$name" "$src"
+    rmdir "$tmp"
+  fi
+  build "$src" "$out" ./cmd/tidb-operator "-s -w"
+}
+
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(etcd kwok kubernetes pd storestub prometheus)
 for t in "${targets[@]}"; do
-  "build_$t"
+  "build_${t//-/_}"
 done

@@ -10,3 +10,7 @@ PROMETHEUS_VERSION=2.42.0
 PD_COMMIT=5036cc277fc8c0e7fa1219265ae407de80b950b7
 # sha256 of ../shared/third_party/pd/pd-v$PD_VERSION.tar.gz (PD source snapshot, see its README)
 PD_SNAPSHOT_SHA256=8d470edfd33cfa9b7375faefeb54712204a9e0522a58a4d56522f355ee29b136
+# tidb-operator v2, built only for `make bench COMPARE=v2` (hack/build-binaries.sh
+# tidb-operator-v2) from the source snapshot in ../shared/third_party/tidb-operator/
+TIDB_OPERATOR_V2_VERSION=2.2.0-alpha.6
+TIDB_OPERATOR_V2_SNAPSHOT_SHA256=bf6aa151cc314f12e70d91cb530651b2d873d044888d783db00dd26d422a2f5c

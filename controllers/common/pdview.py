@@ -41,6 +41,17 @@ class PDState:
     def client(self) -> PDClient | None:
         return self.poller.client if self.poller is not None else None
 
+    @property
+    def pending(self) -> bool:
+        """The poller's first poll is still on its way (the operator just started, or the
+        Cluster just got its PD URL): PD's state is not known, which is not PD being down.
+        A status written now would say "PD unavailable" for a moment and flip back; the
+        first snapshot, answered or failed, wakes every object of the cluster anyway."""
+        return self.poller is not None and self.snapshot is None and self.poller.snapshot is None
+
+
+PD_PENDING = "PD has not answered yet"
+
 
 def read_pd(deps: Deps, cluster: Cluster) -> PDState:
     poller = deps.pd.get(key_of(cluster))
@@ -48,7 +59,7 @@ def read_pd(deps: Deps, cluster: Cluster) -> PDState:
         return PDState(None, None, "PD is not watched yet: the Cluster has no PD URL")
     last = poller.snapshot
     if last is None:
-        return PDState(poller, None, "PD has not answered yet")
+        return PDState(poller, None, PD_PENDING)
     if last.error is not None:
         return PDState(poller, None, f"PD cannot be asked: {last.error}")
     if poller.current() is None:

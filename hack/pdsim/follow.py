@@ -6,6 +6,10 @@ Pod that becomes Running registers its advertise address and heartbeats, and a P
 stops running or is deleted stops answering (unhealthy member, silent store). Members are
 never removed here: removing them is the operator's job, as with real PD.
 
+Which Pods those are, and the member name and store address each process would report,
+depends on the operator that made them: a `Flavour` (ours by default; tidb-operator v2's
+in `hack.pdsim.v2`, for the side-by-side bench).
+
 A PD Pod's data directory is its data PVC, known by uid: a Pod that comes back on a new PVC
 is a wiped member, which PD refuses until the old member is deleted (see
 `PDCluster.add_member`).
@@ -16,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +49,8 @@ class PodView:
     """The PVC of its `data` volume, if any."""
     data: str = ""
     """That PVC's uid, once looked up: which data directory the process runs on."""
+    subdomain: str = ""
+    """The Pod's `spec.subdomain`: the headless Service its DNS name is under, if set."""
 
 
 @dataclass(frozen=True)
@@ -77,9 +84,24 @@ def role_of(pod: PodView) -> PDMemberSpec | TiKVStoreSpec | None:
     return None
 
 
-def apply(cluster: PDCluster, pod: PodView, present: bool) -> None:
+@dataclass(frozen=True)
+class Flavour:
+    """Whose Pods the follower reads: their label selector (for a cluster name, or all) and
+    what each Pod stands for."""
+
+    selector: Callable[[str | None], str]
+    role_of: Callable[[PodView], PDMemberSpec | TiKVStoreSpec | None]
+    component_label: str = COMPONENT
+
+
+TIKV_OPERATOR = Flavour(label_selector, role_of)
+
+
+def apply(
+    cluster: PDCluster, pod: PodView, present: bool, flavour: Flavour = TIKV_OPERATOR
+) -> None:
     """Reflect one Pod's state (or its deletion, `present=False`) in the simulated cluster."""
-    role = role_of(pod)
+    role = flavour.role_of(pod)
     alive = present and pod.running
     if isinstance(role, PDMemberSpec):
         if alive:
@@ -124,6 +146,7 @@ def view(pod: Any) -> PodView:
         running,
         image_tag(containers),
         claims[0] if claims else "",
+        subdomain=(pod.spec.subdomain or "") if pod.spec is not None else "",
     )
 
 
@@ -136,12 +159,12 @@ def image_tag(containers: list[Any]) -> str:
     return tag if name and "/" not in tag else ""
 
 
-async def with_data(core: Any, pod: PodView) -> PodView:
+async def with_data(core: Any, pod: PodView, flavour: Flavour = TIKV_OPERATOR) -> PodView:
     """`pod` with the uid of its data PVC, for a running PD Pod (what its process would find
     on disk); unchanged when there is none to look up."""
     from kubernetes_asyncio.client.exceptions import ApiException
 
-    if not (pod.running and pod.claim and pod.labels.get(COMPONENT) == "pd"):
+    if not (pod.running and pod.claim and pod.labels.get(flavour.component_label) == "pd"):
         return pod
     try:
         pvc = await core.read_namespaced_persistent_volume_claim(pod.claim, pod.namespace)
@@ -153,7 +176,11 @@ async def with_data(core: Any, pod: PodView) -> PodView:
 
 
 async def follow(
-    cluster: PDCluster, namespace: str, kubeconfig: str | None, cluster_name: str | None
+    cluster: PDCluster,
+    namespace: str,
+    kubeconfig: str | None,
+    cluster_name: str | None,
+    flavour: Flavour = TIKV_OPERATOR,
 ) -> None:
     """List and watch the namespace's PD and TiKV Pods until cancelled."""
     import aiohttp
@@ -162,19 +189,21 @@ async def follow(
 
     configuration = client.Configuration()
     await config.load_kube_config(config_file=kubeconfig, client_configuration=configuration)
-    selector = label_selector(cluster_name)
+    selector = flavour.selector(cluster_name)
     known: dict[str, PodView] = {}
     async with client.ApiClient(configuration) as api:
         core = client.CoreV1Api(api)
         while True:
             try:
                 listed = await core.list_namespaced_pod(namespace, label_selector=selector)
-                current = {p.metadata.name: await with_data(core, view(p)) for p in listed.items}
+                current = {
+                    p.metadata.name: await with_data(core, view(p), flavour) for p in listed.items
+                }
                 for name in set(known) - set(current):
-                    apply(cluster, known.pop(name), present=False)
+                    apply(cluster, known.pop(name), False, flavour)
                 for name, pod in current.items():
                     known[name] = pod
-                    apply(cluster, pod, present=True)
+                    apply(cluster, pod, True, flavour)
                 async with watch.Watch().stream(
                     core.list_namespaced_pod,
                     namespace,
@@ -185,13 +214,13 @@ async def follow(
                     async for event in stream:
                         if event["type"] not in ("ADDED", "MODIFIED", "DELETED"):
                             continue
-                        pod = await with_data(core, view(event["object"]))
+                        pod = await with_data(core, view(event["object"]), flavour)
                         present = event["type"] != "DELETED"
                         if present:
                             known[pod.name] = pod
                         else:
                             known.pop(pod.name, None)
-                        apply(cluster, pod, present)
+                        apply(cluster, pod, present, flavour)
             except asyncio.CancelledError:
                 raise
             except (ApiException, aiohttp.ClientError, OSError, ValueError) as err:

@@ -1,83 +1,100 @@
 """Fleet bench: one operator, N clusters, and what it costs to run them.
 
-    python -m tests.bench.fleet [--clusters 5] [--pd 3] [--tikv 3] [--steady 60]
-                                [--store-down] [--out PATH]
-    make bench-fleet ARGS="--clusters 1 --tikv 5 --steady 120 --store-down"
+    make bench                       # 20 clusters (BENCH_CLUSTERS=100 for the full run)
+    make bench COMPARE=v2            # the same fleet through tidb-operator v2, then ours
+    python -m tests.bench.fleet [--clusters 20] [--pd 3] [--tikv 3] [--steady 60]
+                                [--compare v2] [--store-down] [--out PATH]
 
 On a fresh local control plane (`hack.localcluster`: etcd, kube-apiserver,
-kube-controller-manager, kube-scheduler, kwok, the volume provisioner) it installs the CRDs,
-starts the PD simulator and the operator as a process (`tikv-operator run`, cluster-wide,
-one `--pd-url-override NS/basic=URL` per cluster, leader election off as in the e2e harness
-unless `--leader-elect`), creates N clusters built from examples/basic in N namespaces
-(`fleet-000`, ...; replicas from `--pd` / `--tikv`) and measures:
+kube-controller-manager, kube-scheduler, kwok, the volume provisioner) it starts the PD
+simulator and the operator as a process (cluster-wide, leader election off as in the e2e
+harness unless `--leader-elect`), creates N clusters of `--pd` PD + `--tikv` TiKV in N
+namespaces (`fleet-000`, ...) and goes through these phases, with a progress bar:
 
-- time from apply to each Cluster's `Ready` (and `Available`) condition: first, median, last;
-- during convergence and then in a steady-state window (`--steady` seconds, after all are
-  Ready and `--settle` more seconds have passed): the operator's API requests by method and
-  code (`rest_client_requests_total` deltas), PD requests per cluster per minute by API and
-  code (`tikv_operator_pd_requests_total` deltas, cross-checked against what the simulator
-  counted), reconciles per controller per minute and p50/p99 reconcile time
-  (`controller_runtime_reconcile_total`, `controller_runtime_reconcile_time_seconds`
-  bucket deltas, interpolated as Prometheus' histogram_quantile does), operator CPU seconds;
-  in the steady window also the API server's own count of requests on `core.tikv.org`
-  resources by verb (`apiserver_request_total`; only the operator touches those then: the
-  bench itself is silent during the window);
-- operator peak RSS (VmHWM) and CPU from /proc;
-- with `--store-down`: after the steady window, one store of the first cluster stops
-  heartbeating in the simulator (`POST /sim/stores/{address}/stop`); the simulator calls it
-  Disconnected after 20 s and Down after `--max-store-down-time` (default 60 s here, 30 min
-  in real PD), and the bench polls that TiKV object until `status.stateName` says so. The
-  figure is the time from the simulator's Down (its event log) to the object saying Down.
+1. **converge**: time from apply to each cluster's Ready (first, median, last, whole
+   fleet). Ours: the Cluster's `Ready`; `--ready-by groups` (and every `--compare` run):
+   both groups `Ready` with every replica ready, which both operators report.
+2. **steady**: after `--settle` seconds, a `--steady` window in which the bench is silent
+   towards the API server: the operator's API requests by method and code
+   (`rest_client_requests_total`; the API server's own count on the operator's kinds,
+   `apiserver_request_total`), PD requests per cluster per minute as the simulator counted
+   them (and, for ours, as the operator did), reconciles and p50/p99 reconcile time per
+   controller (`controller_runtime_reconcile_*`, Prometheus' histogram_quantile over
+   bucket deltas), CPU; and how long `/metrics` takes to answer.
+3. **restart**: the operator is stopped (SIGTERM) and started again with everything
+   converged; resync is the time from its start until every object has been reconciled
+   once (`controller_runtime_reconcile_total` >= objects) with the work queues empty
+   (`workqueue_depth`), with the API requests it made meanwhile.
+4. **scale**: every TiKVGroup 3 -> 4 (`--scale-to`), one merge patch each; the time until
+   each group reports `Ready` with every replica ready, per cluster and fleet-wide.
 
-It writes every figure to `--out` (default `bench/results/<date>-<N>.json`) and prints a
-table. Every process it starts is stopped by PID on exit, Ctrl-C and errors alike.
+Operator CPU seconds and peak RSS come from /proc. Throughout, a timeline (every
+`--timeline-every` seconds: the operator's API reads and writes, PD requests, Ready
+clusters) feeds the PNG chart (`tests.bench.chart`) written beside the JSON
+(`bench/results/<date>-<N>.json`, `--out`). Every process the bench starts is stopped by
+PID on exit, Ctrl-C and errors alike.
 
-PD simulator: by default ONE process serves every cluster (`tests.bench.pdfleet`): one
-`hack.pdsim` PD per cluster, each on its own loopback port and following its own namespace,
-sharing an event loop. One process per cluster would cost ~50 MB and a Python interpreter
-each (5 GB at 100 clusters on a 2-core machine, competing with the operator for CPU), and
-PD's URL must differ per cluster anyway since the operator is pointed at each cluster's
-PD by URL. The shared host also counts the PD requests it answers (`GET /sim/requests`),
-which the stock simulator does not. `--sim per-cluster` runs the stock `python -m
-hack.pdsim --follow-namespace` once per cluster instead (no cross-check then).
+`--compare v2` runs the same fleet (same N, same simulator settings) through tidb-operator
+v2 (`tests.bench.subjects`, built by `hack/build-binaries.sh tidb-operator-v2`) and then
+through ours, each on a fresh control plane, ours with `--pd-poll-interval=30s` (v2 polls
+PD every 30 s, hard-coded), and prints every figure of both with the ratio ours/v2
+(`tests.bench.compare`). What v2 cannot do in this scenario (its Cluster's `Available`
+needs a TiDBGroup) is left out: both are judged by their groups.
 
-The bench depends only on the operator's CLI, the CRDs, metric names and the simulator's
-HTTP API, so the same bench measures the operator before and after a refactor.
+PD simulator: ONE process serves every cluster (`tests.bench.pdfleet`): one `hack.pdsim`
+PD per cluster, each on its own loopback port and following its own namespace (ours' Pods,
+or v2's: `hack.pdsim.v2`), sharing an event loop. One process per cluster would cost
+~50 MB and a Python interpreter each (5 GB at 100 clusters on a 2-core machine, competing
+with the operator for CPU), and PD's URL must differ per cluster anyway since each
+operator is pointed at each cluster's PD by URL. The shared host also counts the PD
+requests it answers (`GET /sim/requests`), the figure both operators are compared on.
+`--sim per-cluster` runs the stock `python -m hack.pdsim --follow-namespace` once per
+cluster instead (ours only; no PD count from the simulator then).
+
+With `--store-down` (ours), after the steady window one store of the first cluster stops
+heartbeating in the simulator and the bench times its TiKV object saying Down.
+
+The bench depends only on the operators' command lines, CRDs, metric names and the
+simulator's HTTP API, so the same bench measures the operator before and after a refactor.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-import yaml
 
 from hack.dev import Process, wait_http_ok
 from hack.localcluster import REPO, ControlPlaneError, LocalCluster, free_port
-from tests.bench import promtext
+from tests.bench import (
+    chart,
+    compare,
+    figures,
+    promtext,
+    provenance,
+    report,
+    summary,
+    targets,
+    timeline,
+)
+from tests.bench.figures import Sample, rnd
+from tests.bench.procfs import cpu_seconds, memory_mb
+from tests.bench.subjects import TIDB_OPERATOR_V2, TIKV_OPERATOR, Launch, Subject, v2_binary
 
-CLUSTER = "basic"
-EXAMPLE = REPO / "examples" / "basic"
 CRD_DIR = REPO / "manifests" / "crd"
-GROUP = "core.tikv.org"
-PLURALS = {"Cluster": "clusters", "PDGroup": "pdgroups", "TiKVGroup": "tikvgroups"}
-WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 OPERATOR_METRICS = (
     "rest_client_requests_total",
     "tikv_operator_pd_requests_total",
@@ -86,9 +103,12 @@ OPERATOR_METRICS = (
     "controller_runtime_reconcile_time_seconds",
     "workqueue_adds_total",
     "workqueue_retries_total",
+    "workqueue_depth",
+    "rest_client_request_duration_seconds",
+    "tikv_operator_pd_request_duration_seconds",
 )
-APISERVER_METRICS = ("apiserver_request_total",)
-OPERATOR_CODE = ("controllers", "tikv_operator", "apis")
+APISERVER_METRICS = ("apiserver_request_total", "apiserver_request_duration_seconds")
+MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
 
 class BenchError(RuntimeError):
@@ -130,14 +150,6 @@ def bar(done: int, total: int, width: int = 30) -> str:
     return "[" + "#" * filled + "." * (width - filled) + f"] {done}/{total}"
 
 
-def per_min(count: float, seconds: float) -> float:
-    return count * 60.0 / seconds if seconds > 0 else 0.0
-
-
-def rnd(value: float | None, digits: int = 2) -> float | None:
-    return None if value is None else round(value, digits)
-
-
 def conditions(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {c.get("type", ""): c for c in (obj.get("status") or {}).get("conditions") or ()}
 
@@ -146,51 +158,26 @@ def is_true(obj: dict[str, Any], type_: str) -> bool:
     return conditions(obj).get(type_, {}).get("status") == "True"
 
 
-# ---- the operator process, seen from /proc ----------------------------------------------
+def group_ready(obj: dict[str, Any], replicas: int | None = None) -> bool:
+    """A group that says Ready with every replica it was asked for ready (`replicas`: at
+    least that many asked for, so a group not yet seeing a scale patch is not Ready)."""
+    status = obj.get("status") or {}
+    want = int((obj.get("spec") or {}).get("replicas", 0))
+    ready = int(status.get("readyReplicas") or 0)
+    if replicas is not None and want < replicas:
+        return False
+    # A status written before the latest spec change says nothing about it.
+    seen = status.get("observedGeneration")
+    if seen is not None and int(seen) < int(obj["metadata"].get("generation", 0)):
+        return False
+    return is_true(obj, "Ready") and ready == want
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of the process (and of children it waited for)."""
-    text = Path(f"/proc/{pid}/stat").read_text()
-    fields = text[text.rfind(")") + 2 :].split()
-    # After the command: state(3) ... utime(14) stime(15) cutime(16) cstime(17).
-    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def memory_mb(pid: int) -> dict[str, float]:
-    """VmRSS (now) and VmHWM (peak) in MB."""
-    out: dict[str, float] = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out[key] = int(value.split()[0]) / 1024.0
-    return out
+def sum_of(snapshot: promtext.Snapshot, name: str, **match: str) -> float:
+    return sum(snapshot.select(name, **match).values())
 
 
 # ---- the fleet --------------------------------------------------------------------------
-
-
-def example_objects(namespace: str, pd: int, tikv: int) -> list[dict[str, Any]]:
-    """examples/basic in `namespace`, with the group replicas asked for."""
-    docs: list[dict[str, Any]] = []
-    for name in ("cluster.yaml", "pd-group.yaml", "tikv-group.yaml"):
-        for doc in yaml.safe_load_all((EXAMPLE / name).read_text()):
-            if not doc:
-                continue
-            doc.setdefault("metadata", {})["namespace"] = namespace
-            if doc["kind"] == "PDGroup":
-                doc["spec"]["replicas"] = pd
-            elif doc["kind"] == "TiKVGroup":
-                doc["spec"]["replicas"] = tikv
-            docs.append(doc)
-    return docs
-
-
-def object_path(doc: dict[str, Any]) -> str:
-    kind = doc["kind"]
-    plural = PLURALS.get(kind, kind.lower() + "s")
-    return f"/apis/{doc['apiVersion']}/namespaces/{doc['metadata']['namespace']}/{plural}"
 
 
 @dataclass
@@ -198,31 +185,23 @@ class Member:
     """One cluster of the fleet and the times it reached its milestones (monotonic)."""
 
     namespace: str
+    cluster: str
     applied_at: float = 0.0
-    ready_at: float | None = None
-    available_at: float | None = None
+    cluster_ready_at: float | None = None
+    groups_ready_at: float | None = None
+    scale_at: float = 0.0
+    scaled_at: float | None = None
     pd_url: str = ""
 
     @property
     def key(self) -> str:
-        return f"{self.namespace}/{CLUSTER}"
-
-
-@dataclass
-class Sample:
-    """Everything read at one instant, for deltas between instants."""
-
-    at: float
-    operator: promtext.Snapshot
-    cpu: float
-    sim: dict[str, dict[tuple[str, str, int], float]] | None
-    apiserver: promtext.Snapshot | None = None
-    scrape_ms: float = 0.0
+        return f"{self.namespace}/{self.cluster}"
 
 
 @dataclass
 class Bench:
     args: argparse.Namespace
+    subject: Subject
     workdir: Path
     cluster: LocalCluster | None = None
     members: list[Member] = field(default_factory=list)
@@ -231,31 +210,65 @@ class Bench:
     sim_processes: list[Process] = field(default_factory=list)
     metrics_url: str = ""
     api: httpx.Client | None = None
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
     operator_argv: list[str] = field(default_factory=list)
+    origin: float = 0.0
+    """When the fleet was applied: time 0 of the timeline."""
+    points: list[timeline.Point] = field(default_factory=list)
+    phases: list[dict[str, Any]] = field(default_factory=list)
+    last_point: float = 0.0
+    peak_rss_mb: float = 0.0
+    cpu_before_restart: float = 0.0
 
     # ---- start-up ----
 
     def start(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
         self.workdir.mkdir(parents=True)
-        pods = self.args.clusters * (self.args.pd + self.args.tikv)
+        pods = self.args.clusters * (self.args.pd + max(self.args.tikv, self.args.scale_to))
         nodes = self.args.nodes or max(6, -(-pods // 80))
         self.cluster = LocalCluster(workdir=self.workdir / "cluster", nodes=nodes)
         started = time.monotonic()
-        log(f"starting the local control plane ({nodes} kwok nodes) in {self.workdir}")
+        log(f"[{self.subject.name}] starting the local control plane ({nodes} kwok nodes)")
         self.cluster.start()
         self.api = self.cluster.api()
-        log(f"control plane up in {time.monotonic() - started:.1f}s; installing the CRDs")
-        self.cluster.kubectl("apply", "--server-side", "-f", str(CRD_DIR))
-        self.cluster.kubectl(
-            "wait", "--for=condition=Established", "--timeout=60s", "-f", str(CRD_DIR)
-        )
-        self.members = [Member(f"fleet-{i:03d}") for i in range(self.args.clusters)]
+        log(f"control plane up in {time.monotonic() - started:.1f}s")
+        if not self.subject.installs_crds:
+            self._install_crds()
+        self.members = [
+            Member(f"fleet-{i:03d}", self.subject.cluster) for i in range(self.args.clusters)
+        ]
         for m in self.members:
             body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": m.namespace}}
             self._post("/api/v1/namespaces", body)
         self._start_simulator()
-        self._start_operator()
+        self._start_operator(restart=False)
+        if self.subject.installs_crds:
+            self._wait_own_crds()
+
+    def _install_crds(self) -> None:
+        assert self.cluster is not None
+        self.cluster.kubectl("apply", "--server-side", "-f", str(CRD_DIR))
+        self.cluster.kubectl(
+            "wait", "--for=condition=Established", "--timeout=60s", "-f", str(CRD_DIR)
+        )
+
+    def _wait_own_crds(self) -> None:
+        """The operator installs its CRDs at start-up; wait until the three kinds serve."""
+        assert self.cluster is not None
+        g = self.subject.group
+        crds = [f"crd/{plural}.{g}" for plural in ("clusters", "pdgroups", "tikvgroups")]
+        deadline = time.monotonic() + 120
+        while True:
+            done = self.cluster.kubectl(
+                "wait", "--for=condition=Established", "--timeout=10s", *crds, check=False
+            )
+            if done.returncode == 0:
+                return
+            self.check_alive()
+            if time.monotonic() > deadline:
+                raise BenchError(f"{self.subject.name} did not install its CRDs: {done.stderr}")
+            time.sleep(1)
 
     def _start_simulator(self) -> None:
         assert self.cluster is not None
@@ -268,6 +281,7 @@ class Bench:
             ready_file = self.workdir / "pdfleet.json"
             argv = [sys.executable, "-m", "tests.bench.pdfleet"]
             argv += [f"--kubeconfig={self.cluster.kubeconfig}", f"--ready-file={ready_file}"]
+            argv += [f"--objects={self.subject.sim_objects}"]
             argv += [f"--cluster={m.key}" for m in self.members] + settings
             sim = Process("pdfleet", argv, log_dir / "pdfleet.log").start()
             self.processes.append(sim)
@@ -286,7 +300,7 @@ class Bench:
             for m in self.members:
                 port = free_port()
                 argv = [sys.executable, "-m", "hack.pdsim", "--port", str(port)]
-                argv += ["--follow-namespace", m.namespace, "--follow-cluster", CLUSTER]
+                argv += ["--follow-namespace", m.namespace, "--follow-cluster", m.cluster]
                 argv += ["--kubeconfig", str(self.cluster.kubeconfig), *settings]
                 sim = Process(f"pdsim-{m.namespace}", argv, log_dir / f"pdsim-{m.namespace}.log")
                 self.processes.append(sim.start())
@@ -297,42 +311,39 @@ class Bench:
             wait_http_ok(f"{m.pd_url}/sim/events", sim)
         log(f"PD simulator up ({self.args.sim}): {len(self.sim_processes)} process(es)")
 
-    def _start_operator(self) -> None:
+    def _start_operator(self, restart: bool) -> float:
+        """Start the operator; returns when its process started (monotonic)."""
         assert self.cluster is not None
-        metrics_port, probe_port = free_port(), free_port()
-        console_script = Path(sys.executable).parent / "tikv-operator"
-        if console_script.exists():
-            argv = [str(console_script)]
-        else:
-            argv = [sys.executable, "-m", "tikv_operator.cli"]
-        argv += [
-            "run",
-            f"--kubeconfig={self.cluster.kubeconfig}",
-            f"--metrics-bind-address=127.0.0.1:{metrics_port}",
-            f"--health-probe-bind-address=127.0.0.1:{probe_port}",
-            f"--log-format={self.args.log_format}",
-        ]
-        if self.args.leader_elect:
-            argv += ["--leader-elect", "--leader-election-namespace=default"]
-        else:
-            argv += ["--no-leader-elect"]
-        if self.args.pd_poll_interval:
-            argv += [f"--pd-poll-interval={self.args.pd_poll_interval}"]
-        argv += [f"--pd-url-override={m.key}={m.pd_url}" for m in self.members]
-        argv += list(self.args.operator_arg or ())
+        launch = Launch(
+            kubeconfig=self.cluster.kubeconfig,
+            metrics_port=free_port(),
+            probe_port=free_port(),
+            pd_urls={m.key: m.pd_url for m in self.members},
+            restart=restart,
+            leader_elect=self.args.leader_elect,
+            pd_poll_interval=self.args.pd_poll_interval,
+            log_format=self.args.log_format,
+        )
+        argv = self.subject.argv(launch, list(self.args.operator_arg or ()))
         self.operator_argv = argv
-        self.operator = Process("operator", argv, self.workdir / "logs" / "operator.log")
+        name = "operator-restarted" if restart else "operator"
+        self.operator = Process(name, argv, self.workdir / "logs" / f"{name}.log")
+        started = time.monotonic()
         self.processes.append(self.operator.start())
-        wait_http_ok(f"http://127.0.0.1:{probe_port}/readyz", self.operator, timeout=120)
-        self.metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+        wait_http_ok(f"http://127.0.0.1:{launch.probe_port}/readyz", self.operator, timeout=180)
+        self.metrics_url = f"http://127.0.0.1:{launch.metrics_port}/metrics"
         wait_http_ok(self.metrics_url, self.operator)
-        log(f"operator up (pid {self.operator.pid}); log {self.operator.log_path}")
+        log(f"{self.subject.name} up (pid {self.operator.pid}); log {self.operator.log_path}")
+        return started
 
     def stop(self) -> None:
         for p in reversed(self.processes):
-            with contextlib.suppress(Exception):
+            try:
                 p.stop()
+            except Exception as err:  # stopping the others matters more than this one
+                log(f"stopping {p.name}: {err}")
         self.processes.clear()
+        self.http.close()
         if self.api is not None:
             self.api.close()
         if self.cluster is not None:
@@ -346,12 +357,25 @@ class Bench:
         if r.status_code not in (200, 201, 409):
             raise BenchError(f"POST {path}: {r.status_code} {r.text[:500]}")
 
+    def _patch(self, path: str, body: dict[str, Any]) -> None:
+        assert self.api is not None
+        r = self.api.patch(path, json=body, headers=MERGE_PATCH)
+        if r.status_code != 200:
+            raise BenchError(f"PATCH {path}: {r.status_code} {r.text[:500]}")
+
     def _get(self, path: str) -> dict[str, Any]:
         assert self.api is not None
         r = self.api.get(path)
         r.raise_for_status()
         answer: dict[str, Any] = r.json()
         return answer
+
+    def _list(self, plural: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (
+            self._get(f"/apis/{self.subject.group}/{self.subject.version}/{plural}").get("items")
+            or []
+        )
+        return items
 
     def check_alive(self) -> None:
         for p in self.processes:
@@ -360,13 +384,42 @@ class Bench:
 
     # ---- sampling ----
 
+    def scrape(self) -> tuple[promtext.Snapshot, float]:
+        """The operator's metrics, and how long /metrics took to answer (ms)."""
+        started = time.monotonic()
+        r = self.http.get(self.metrics_url)
+        r.raise_for_status()
+        return promtext.parse(r.text, OPERATOR_METRICS), (time.monotonic() - started) * 1000
+
+    def metrics_cost(self, scrapes: int = 5) -> dict[str, Any]:
+        """How long /metrics takes to answer in steady state: `scrapes` scrapes a second
+        apart, wall time each, and the operator's CPU per scrape (its CPU over the scrapes,
+        so a busy operator counts too; on a shared machine wall time also holds waiting for
+        a core, which the CPU figure does not)."""
+        assert self.operator is not None
+        walls: list[float] = []
+        size = 0
+        cpu = 0.0
+        for _ in range(scrapes):
+            time.sleep(1.0)
+            before = cpu_seconds(self.operator.pid)
+            started = time.monotonic()
+            r = self.http.get(self.metrics_url)
+            r.raise_for_status()
+            walls.append((time.monotonic() - started) * 1000)
+            cpu += cpu_seconds(self.operator.pid) - before
+            size = len(r.content)
+        return {
+            "scrapes": scrapes,
+            "wall_ms_min": rnd(min(walls), 1),
+            "wall_ms_median": rnd(statistics.median(walls), 1),
+            "cpu_ms_per_scrape": rnd(cpu * 1000 / scrapes, 1),
+            "bytes": size,
+        }
+
     def sample(self, apiserver: bool = False) -> Sample:
         assert self.operator is not None
-        started = time.monotonic()
-        r = httpx.get(self.metrics_url, timeout=30)
-        r.raise_for_status()
-        scrape_ms = (time.monotonic() - started) * 1000
-        snapshot = promtext.parse(r.text, OPERATOR_METRICS)
+        snapshot, scrape_ms = self.scrape()
         sim = self._sim_requests() if self.args.sim == "shared" else None
         api_snapshot = None
         if apiserver:
@@ -374,6 +427,7 @@ class Bench:
             a = self.api.get("/metrics", timeout=60)
             a.raise_for_status()
             api_snapshot = promtext.parse(a.text, APISERVER_METRICS)
+        self._watch_memory()
         return Sample(
             at=time.monotonic(),
             operator=snapshot,
@@ -387,50 +441,119 @@ class Bench:
         out: dict[str, dict[tuple[str, str, int], float]] = {}
         for m in self.members:
             try:
-                rows = httpx.get(f"{m.pd_url}/sim/requests", timeout=10).json()
+                rows = self.http.get(f"{m.pd_url}/sim/requests", timeout=10).json()
             except (httpx.HTTPError, ValueError):
                 return None
             out[m.key] = {(r["method"], r["route"], int(r["code"])): r["count"] for r in rows}
         return out
+
+    def _watch_memory(self) -> None:
+        """VmHWM is per process: the peak over the run is the larger of both processes'."""
+        assert self.operator is not None
+        mem = memory_mb(self.operator.pid)
+        self.peak_rss_mb = max(self.peak_rss_mb, mem.get("VmHWM", 0.0))
+
+    def tick(self, force: bool = False) -> None:
+        """Between polls: check the processes, and add a timeline point when one is due."""
+        self.check_alive()
+        now = time.monotonic()
+        if not force and now - self.last_point < self.args.timeline_every:
+            return
+        self.last_point = now
+        counts: dict[str, float] = {}
+        try:
+            snapshot, scrape_ms = self.scrape()
+        except httpx.HTTPError:
+            snapshot = None
+        if snapshot is not None:
+            rest = snapshot.select("rest_client_requests_total")
+            by_method = promtext.group(rest, lambda lb: lb.get("method", "?"))
+            counts["api_reads"] = by_method.get("GET", 0.0)
+            counts["api_writes"] = sum(by_method.get(m, 0.0) for m in figures.WRITE_METHODS)
+            counts["metrics_ms"] = scrape_ms
+            self._watch_memory()
+        sim = self._sim_requests() if self.args.sim == "shared" else None
+        if sim is not None:
+            counts["pd_requests"] = sum(
+                v
+                for per in sim.values()
+                for (_, route, _), v in per.items()
+                if route.startswith("/pd/")
+            )
+        self.points.append(timeline.Point(now - self.origin, counts))
+
+    def phase(self, name: str, start: float, end: float) -> None:
+        self.phases.append(
+            {"name": name, "start_s": rnd(start - self.origin), "end_s": rnd(end - self.origin)}
+        )
 
     # ---- phases ----
 
     def apply_fleet(self) -> float:
         log(
             f"applying {len(self.members)} cluster(s) of {self.args.pd} PD + {self.args.tikv} "
-            "TiKV from examples/basic"
+            f"TiKV ({self.subject.name})"
         )
-        first = time.monotonic()
+        first = self.origin = time.monotonic()
         for m in self.members:
             m.applied_at = time.monotonic()
-            for doc in example_objects(m.namespace, self.args.pd, self.args.tikv):
-                self._post(object_path(doc), doc)
+            for doc in self.subject.objects(m.namespace, self.args.pd, self.args.tikv):
+                plural = doc["kind"].lower() + "s"
+                self._post(self.subject.plural_path(m.namespace, plural), doc)
+                if doc["kind"] == "Cluster" and self.subject.pd_status is not None:
+                    path = self.subject.plural_path(m.namespace, "clusters")
+                    self._patch(f"{path}/{m.cluster}/status", self.subject.pd_status(m.pd_url))
+            self.tick()
         return first
 
-    def wait_ready(self, first_apply: float) -> bool:
-        progress = Progress()
-        deadline = first_apply + self.args.ready_timeout
-        path = f"/apis/{GROUP}/v1alpha1/clusters"
+    def _observe(self, replicas: int | None, scaling: bool) -> None:
+        """One look at every cluster's objects, stamping the milestones reached."""
+        now = time.monotonic()
         by_ns = {m.namespace: m for m in self.members}
-        while True:
-            self.check_alive()
-            now = time.monotonic()
-            try:
-                items = self._get(path).get("items") or []
-            except httpx.HTTPError as err:
-                log(f"listing Clusters failed ({err}); retrying")
-                items = []
-            for obj in items:
+        # (plural, name) by namespace: ours names both groups after the cluster.
+        ready_groups: dict[str, set[tuple[str, str]]] = {}
+        for plural in ("pdgroups", "tikvgroups"):
+            for obj in self._list(plural):
+                name, ns = obj["metadata"]["name"], obj["metadata"]["namespace"]
+                want = replicas if scaling and plural == "tikvgroups" else None
+                if group_ready(obj, want):
+                    ready_groups.setdefault(ns, set()).add((plural, name))
+        if self.subject.has_cluster_ready and not scaling:
+            for obj in self._list("clusters"):
                 m = by_ns.get(obj["metadata"]["namespace"])
-                if m is None or obj["metadata"]["name"] != CLUSTER:
-                    continue
-                if m.ready_at is None and is_true(obj, "Ready"):
-                    m.ready_at = now
-                if m.available_at is None and is_true(obj, "Available"):
-                    m.available_at = now
-            ready = sum(m.ready_at is not None for m in self.members)
+                if m and m.cluster_ready_at is None and is_true(obj, "Ready"):
+                    m.cluster_ready_at = now
+        for m in self.members:
+            groups = ready_groups.get(m.namespace, set())
+            tikv_ok = ("tikvgroups", self.subject.tikv_group) in groups
+            if scaling:
+                if m.scaled_at is None and tikv_ok:
+                    m.scaled_at = now
+            elif (
+                m.groups_ready_at is None
+                and tikv_ok
+                and ("pdgroups", self.subject.pd_group) in groups
+            ):
+                m.groups_ready_at = now
+
+    def ready_at(self, m: Member) -> float | None:
+        return m.cluster_ready_at if self.args.ready_by == "cluster" else m.groups_ready_at
+
+    def wait_ready(self) -> bool:
+        progress = Progress()
+        deadline = self.origin + self.args.ready_timeout
+        what = "Clusters Ready" if self.args.ready_by == "cluster" else "groups Ready"
+        while True:
+            self.tick()
+            try:
+                self._observe(None, scaling=False)
+            except httpx.HTTPError as err:
+                log(f"listing failed ({err}); retrying")
+            ready = sum(self.ready_at(m) is not None for m in self.members)
+            now = time.monotonic()
             progress.show(
-                f"Clusters Ready {bar(ready, len(self.members))}  {now - first_apply:6.1f}s"
+                f"[{self.subject.name}] {what} {bar(ready, len(self.members))}  "
+                f"{now - self.origin:6.1f}s"
             )
             if ready == len(self.members):
                 progress.done()
@@ -441,14 +564,133 @@ class Bench:
             time.sleep(self.args.poll)
 
     def idle(self, seconds: float, what: str) -> None:
-        """Wait without touching the API server, watching the operator's memory."""
+        """Wait without touching the API server."""
         progress = Progress()
         end = time.monotonic() + seconds
         while (left := end - time.monotonic()) > 0:
-            self.check_alive()
-            progress.show(f"{what}: {left:5.0f}s left")
+            self.tick()
+            progress.show(f"[{self.subject.name}] {what}: {left:5.0f}s left")
             time.sleep(min(1.0, left))
         progress.done()
+
+    def restart(self) -> dict[str, Any]:
+        """Stop the operator with everything converged and start it again: how long until
+        it has reconciled every object once with its work queues empty."""
+        assert self.operator is not None
+        objects = len(self.members) * (3 + self.args.pd + self.args.tikv)
+        old = self.operator
+        self.cpu_before_restart = cpu_seconds(old.pid)
+        stopped_at = time.monotonic()
+        old.stop()
+        self.processes.remove(old)
+        started = self._start_operator(restart=True)
+        up = time.monotonic()
+        progress = Progress()
+        deadline = started + self.args.ready_timeout
+        resynced: float | None = None
+        changed, total, depth = started, 0.0, 0.0
+        while time.monotonic() < deadline:
+            self.tick()
+            snapshot, _ = self.scrape()
+            now = time.monotonic()
+            seen = sum_of(snapshot, "controller_runtime_reconcile_total")
+            depth = sum_of(snapshot, "workqueue_depth")
+            if seen != total:
+                total, changed = seen, now
+            progress.show(
+                f"[{self.subject.name}] resync: reconciled {bar(int(min(total, objects)), objects)}"
+                f" ({total:.0f} in all), queued {depth:.0f}  {now - started:5.1f}s"
+            )
+            # Done once every object had its reconcile and nothing more happened for a
+            # while: the follow-ups a first reconcile requeues count as resync too.
+            if total >= objects and depth == 0 and now - changed >= self.args.resync_quiet:
+                resynced = changed
+                break
+            time.sleep(0.2)
+        progress.done()
+        after = self.sample()
+        self.phase("restart", stopped_at, after.at)
+        keys = [m.key for m in self.members]
+        base = Sample(at=started, operator=promtext.Snapshot({}), cpu=0.0, sim=None)
+        activity = figures.window(base, after, keys, self.subject.group)
+        return {
+            "objects": objects,
+            "stop_s": rnd(started - stopped_at),
+            "metrics_up_s": rnd(up - started),
+            "resync_s": rnd(resynced - started) if resynced is not None else None,
+            "quiet_s": self.args.resync_quiet,
+            "reconciles": total,
+            "api": activity["api"],
+            "reconcile_total": activity["reconcile_total"],
+            "operator_cpu_s": activity["operator_cpu"]["seconds"],
+        }
+
+    def scale(self) -> dict[str, Any]:
+        """Every TiKVGroup to `--scale-to` replicas at once; time until each is Ready again."""
+        log(f"scaling every TiKVGroup to {self.args.scale_to}")
+        before = self.sample()
+        first = time.monotonic()
+        for m in self.members:
+            m.scale_at = time.monotonic()
+            path = self.subject.plural_path(m.namespace, "tikvgroups")
+            self._patch(
+                f"{path}/{self.subject.tikv_group}", {"spec": {"replicas": self.args.scale_to}}
+            )
+        progress = Progress()
+        deadline = first + self.args.ready_timeout
+        while time.monotonic() < deadline:
+            self.tick()
+            try:
+                self._observe(self.args.scale_to, scaling=True)
+            except httpx.HTTPError as err:
+                log(f"listing failed ({err}); retrying")
+            done = sum(m.scaled_at is not None for m in self.members)
+            progress.show(
+                f"[{self.subject.name}] TiKVGroups at {self.args.scale_to} "
+                f"{bar(done, len(self.members))}  {time.monotonic() - first:6.1f}s"
+            )
+            if done == len(self.members):
+                break
+            time.sleep(self.args.poll)
+        progress.done()
+        after = self.sample()
+        self.phase("scale", first, after.at)
+        out = figures.milestone({m.key: (m.scale_at, m.scaled_at) for m in self.members}, first)
+        activity = figures.window(before, after, [m.key for m in self.members], self.subject.group)
+        out["api"] = activity["api"]
+        out["reconcile_total"] = activity["reconcile_total"]
+        out["per_cluster"] = [
+            {
+                "cluster": m.key,
+                "scaled_at_s": rnd(m.scaled_at - self.origin) if m.scaled_at else None,
+            }
+            for m in self.members
+        ]
+        return out
+
+    def ready_figures(self) -> dict[str, Any]:
+        out = figures.milestone(
+            {m.key: (m.applied_at, self.ready_at(m)) for m in self.members}, self.origin
+        )
+        out["by"] = self.args.ready_by
+        out["groups"] = figures.milestone(
+            {m.key: (m.applied_at, m.groups_ready_at) for m in self.members}, self.origin
+        )
+
+        def rel(t: float | None, since: float) -> float | None:
+            return rnd(t - since) if t is not None else None
+
+        out["per_cluster"] = [
+            {
+                "cluster": m.key,
+                "applied_s": rel(m.applied_at, self.origin),
+                "ready_at_s": rel(self.ready_at(m), self.origin),
+                "cluster_ready_s": rel(m.cluster_ready_at, m.applied_at),
+                "groups_ready_s": rel(m.groups_ready_at, m.applied_at),
+            }
+            for m in self.members
+        ]
+        return out
 
     def store_down(self) -> dict[str, Any]:
         """Stop one store's heartbeats in the simulator; time until its TiKV says Down."""
@@ -459,10 +701,10 @@ class Bench:
             raise BenchError(f"{m.key}: the simulator has no Up store")
         store = max(up, key=lambda s: int(s["id"]))
         address, store_id = store["address"], str(store["id"])
-        tikvs = self._get(f"/apis/{GROUP}/v1alpha1/namespaces/{m.namespace}/tikvs")["items"]
+        tikvs = self._get(self.subject.plural_path(m.namespace, "tikvs"))["items"]
         owner = next((t for t in tikvs if str((t.get("status") or {}).get("id")) == store_id), None)
         name = owner["metadata"]["name"] if owner else address.split(".")[0]
-        obj_path = f"/apis/{GROUP}/v1alpha1/namespaces/{m.namespace}/tikvs/{name}"
+        obj_path = self.subject.plural_path(m.namespace, "tikvs") + f"/{name}"
         log(f"store-down: stopping store {store_id} ({address}) of {m.key}, TiKV {name}")
 
         t0 = time.time()
@@ -545,349 +787,11 @@ class Bench:
         return result
 
 
-# ---- figures ----------------------------------------------------------------------------
-
-
-def window(a: Sample, b: Sample, clusters: Sequence[str]) -> dict[str, Any]:
-    """Every figure of the operator's activity between two samples."""
-    seconds = b.at - a.at
-    d = b.operator.minus(a.operator)
-    out: dict[str, Any] = {"seconds": rnd(seconds, 1)}
-
-    # API requests by the operator.
-    rest = d.select("rest_client_requests_total")
-    by_method = promtext.group(rest, lambda lb: lb.get("method", "?"))
-    by_method_code = promtext.group(rest, lambda lb: f"{lb.get('method')} {lb.get('code')}")
-    reads = sum(v for k, v in by_method.items() if k == "GET")
-    writes = sum(v for k, v in by_method.items() if k in WRITE_METHODS)
-    out["api"] = {
-        "by_method": {k: _count(v, seconds) for k, v in sorted(by_method.items()) if v},
-        "by_method_code": {k: _count(v, seconds) for k, v in sorted(by_method_code.items()) if v},
-        "reads": _count(reads, seconds),
-        "writes": _count(writes, seconds),
-        "writes_per_cluster_per_min": rnd(per_min(writes, seconds) / max(1, len(clusters)), 3),
-    }
-
-    # PD requests by the operator.
-    pd = d.select("tikv_operator_pd_requests_total")
-    out["pd"] = _pd_figures(
-        [
-            (lb.get("cluster", "?"), lb.get("api") or lb.get("path") or "?", lb.get("code", "?"), v)
-            for lb, v in ((dict(k), v) for k, v in pd.items())
-            if v
-        ],
-        seconds,
-        clusters,
-    )
-
-    # The same, as the simulator counted them.
-    if a.sim is not None and b.sim is not None:
-        rows = []
-        for cluster, sim_counts in b.sim.items():
-            before = a.sim.get(cluster, {})
-            for (method, route, code), v in sim_counts.items():
-                delta = v - before.get((method, route, code), 0)
-                if delta:
-                    route = route.removeprefix("/pd/api/v1")
-                    rows.append((cluster, f"{method} {route}", str(code), delta))
-        out["pd_sim"] = _pd_figures(rows, seconds, clusters)
-
-    # Reconciles.
-    total = d.select("controller_runtime_reconcile_total")
-    errors = d.select("controller_runtime_reconcile_errors_total")
-    buckets = d.select("controller_runtime_reconcile_time_seconds_bucket")
-    sums = d.select("controller_runtime_reconcile_time_seconds_sum")
-    counts = d.select("controller_runtime_reconcile_time_seconds_count")
-    controllers = sorted(
-        {dict(k).get("controller", "?") for k in total}
-        | {dict(k).get("controller", "?") for k in counts}
-    )
-    reconciles: dict[str, Any] = {}
-    for c in controllers:
-        n = sum(v for k, v in total.items() if dict(k).get("controller") == c)
-        by_result = promtext.group(
-            {k: v for k, v in total.items() if dict(k).get("controller") == c},
-            lambda lb: lb.get("result", "?"),
-        )
-        hist = promtext.buckets_of(buckets, controller=c)
-        count = sum(v for k, v in counts.items() if dict(k).get("controller") == c)
-        total_time = sum(v for k, v in sums.items() if dict(k).get("controller") == c)
-        p50 = promtext.histogram_quantile(0.5, hist)
-        p99 = promtext.histogram_quantile(0.99, hist)
-        reconciles[c] = {
-            "count": n,
-            "per_min": rnd(per_min(n, seconds)),
-            "by_result": {k: v for k, v in sorted(by_result.items()) if v},
-            "errors": sum(v for k, v in errors.items() if dict(k).get("controller") == c),
-            "p50_ms": rnd(p50 * 1000 if p50 is not None else None, 1),
-            "p99_ms": rnd(p99 * 1000 if p99 is not None else None, 1),
-            "mean_ms": rnd(total_time / count * 1000, 1) if count else None,
-            "busy_seconds": rnd(total_time),
-        }
-    out["reconcile"] = reconciles
-    adds = promtext.group(d.select("workqueue_adds_total"), lambda lb: lb.get("name", "?"))
-    retries = promtext.group(d.select("workqueue_retries_total"), lambda lb: lb.get("name", "?"))
-    out["workqueue"] = {
-        k: {
-            "adds_per_min": rnd(per_min(v, seconds)),
-            "retries_per_min": rnd(per_min(retries.get(k, 0.0), seconds)),
-        }
-        for k, v in sorted(adds.items())
-    }
-
-    cpu = b.cpu - a.cpu
-    out["operator_cpu"] = {"seconds": rnd(cpu), "percent_of_one_core": rnd(100 * cpu / seconds, 1)}
-
-    # The API server's own count (steady window only).
-    if a.apiserver is not None and b.apiserver is not None:
-        api = b.apiserver.minus(a.apiserver).select("apiserver_request_total")
-        rows_api: dict[str, float] = {}
-        for k, v in api.items():
-            lb = dict(k)
-            if not v or not lb.get("resource") or lb.get("verb") == "WATCH":
-                continue
-            resource = lb["resource"] + (f"/{lb['subresource']}" if lb.get("subresource") else "")
-            group_name = lb.get("group") or "core"
-            key = f"{lb.get('verb')} {group_name}/{resource}"
-            rows_api[key] = rows_api.get(key, 0.0) + v
-        ours = {k: v for k, v in rows_api.items() if f" {GROUP}/" in k}
-        out["apiserver"] = {
-            "note": f"all clients: {GROUP} writes come only from the operator here (the bench "
-            "is silent in this window), but reads also come from kube-controller-manager "
-            "(its garbage collector watches every resource); other rows include kwok, the "
-            "scheduler and the simulator's Pod followers",
-            "tikv_kinds": {k: _count(v, seconds) for k, v in sorted(ours.items())},
-            "all_writes": {
-                k: _count(v, seconds)
-                for k, v in sorted(rows_api.items())
-                if k.split()[0] in ("POST", "PUT", "PATCH", "DELETE", "APPLY", "CREATE", "UPDATE")
-            },
-        }
-    return out
-
-
-def _count(value: float, seconds: float) -> dict[str, float | None]:
-    return {"count": value, "per_min": rnd(per_min(value, seconds))}
-
-
-def _pd_figures(
-    rows: list[tuple[str, str, str, float]], seconds: float, clusters: Sequence[str]
-) -> dict[str, Any]:
-    """rows: (cluster, api, code, count)."""
-    n = max(1, len(clusters))
-    per_cluster: dict[str, dict[str, float]] = {
-        c: {"total": 0.0, "4xx": 0.0, "5xx": 0.0, "error": 0.0} for c in clusters
-    }
-    by_api: dict[str, dict[str, float]] = {}
-    for cluster, api, code, v in rows:
-        pc = per_cluster.setdefault(cluster, {"total": 0.0, "4xx": 0.0, "5xx": 0.0, "error": 0.0})
-        pc["total"] += v
-        klass = code[0] + "xx" if code[:1] in ("4", "5") else ("error" if code == "error" else "")
-        if klass:
-            pc[klass] += v
-        codes = by_api.setdefault(api, {})
-        codes[code] = codes.get(code, 0.0) + v
-    total = sum(p["total"] for p in per_cluster.values())
-    bad4 = sum(p["4xx"] for p in per_cluster.values())
-    bad5 = sum(p["5xx"] for p in per_cluster.values())
-    errs = sum(p["error"] for p in per_cluster.values())
-    return {
-        "total": total,
-        "per_cluster_per_min": rnd(per_min(total, seconds) / n),
-        "4xx": bad4,
-        "5xx": bad5,
-        "transport_errors": errs,
-        "4xx_per_cluster_per_min": rnd(per_min(bad4, seconds) / n),
-        "5xx_per_cluster_per_min": rnd(per_min(bad5, seconds) / n),
-        "by_api_per_cluster_per_min": {
-            api: {
-                "per_min": rnd(per_min(sum(codes.values()), seconds) / n),
-                "codes": {c: rnd(per_min(v, seconds) / n) for c, v in sorted(codes.items())},
-            }
-            for api, codes in sorted(by_api.items(), key=lambda kv: -sum(kv[1].values()))
-        },
-        "clusters": {
-            c: {k: rnd(per_min(v, seconds)) for k, v in p.items()}
-            for c, p in sorted(per_cluster.items())
-        },
-    }
-
-
-def ready_figures(members: Sequence[Member], first_apply: float) -> dict[str, Any]:
-    def rel(t: float | None, since: float) -> float | None:
-        return rnd(t - since) if t is not None else None
-
-    times = [m.ready_at - m.applied_at for m in members if m.ready_at is not None]
-    last = max((m.ready_at for m in members if m.ready_at is not None), default=None)
-    timeline = sorted(rel(m.ready_at, first_apply) or 0.0 for m in members if m.ready_at)
-    return {
-        "all_ready": len(times) == len(members),
-        "ready": len(times),
-        "clusters": len(members),
-        "first_s": rnd(min(times)) if times else None,
-        "median_s": rnd(statistics.median(times)) if times else None,
-        "last_s": rnd(max(times)) if times else None,
-        "last_over_median": rnd(max(times) / statistics.median(times)) if times else None,
-        "fleet_s": rel(last, first_apply),
-        "ready_timeline_s": timeline,
-        "per_cluster": [
-            {
-                "cluster": m.key,
-                "applied_s": rel(m.applied_at, first_apply),
-                "ready_s": rel(m.ready_at, m.applied_at),
-                "available_s": rel(m.available_at, m.applied_at),
-            }
-            for m in members
-        ],
-    }
-
-
-def machine() -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "host": platform.node(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "loadavg_1m_at_start": os.getloadavg()[0],
-    }
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu_model"] = line.split(":", 1)[1].strip()
-                break
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                info["memory_mb"] = int(line.split()[1]) // 1024
-    return info
-
-
-def git_revision() -> dict[str, Any]:
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
-        return done.stdout.strip()
-
-    return {
-        "commit": git("rev-parse", "HEAD"),
-        "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
-        "subject": git("log", "-1", "--format=%s"),
-        # The operator's own code: what a before/after comparison is about.
-        "operator_code_commit": git("log", "-1", "--format=%H", "--", *OPERATOR_CODE),
-        "dirty": bool(git("status", "--porcelain", "--", *OPERATOR_CODE)),
-    }
-
-
-# ---- the table --------------------------------------------------------------------------
-
-
-def print_report(result: dict[str, Any], out: Callable[[str], None] = print) -> None:
-    cfg = result["config"]
-    out("")
-    out(
-        f"fleet bench: {cfg['clusters']} cluster(s) x ({cfg['pd']} PD + {cfg['tikv']} TiKV), "
-        f"PD simulated ({cfg['sim']}), leader election {'on' if cfg['leader_elect'] else 'off'}, "
-        f"pd-poll-interval {cfg['pd_poll_interval'] or 'default'}"
-    )
-    rev = result["revision"]
-    code = rev.get("operator_code_commit") or rev["commit"]
-    out(
-        f"operator code at {code[:10]} ({rev['branch']}{', dirty' if rev['dirty'] else ''})"
-        f" on {result['machine']['cpus']} CPUs, {result['machine'].get('cpu_model', '?')}"
-    )
-    r = result["ready"]
-    out("")
-    out(
-        f"time to Ready ({r['ready']}/{r['clusters']} Ready): first {r['first_s']}s, "
-        f"median {r['median_s']}s, last {r['last_s']}s; whole fleet {r['fleet_s']}s "
-        f"after the first apply"
-    )
-    op = result["operator"]
-    out(
-        f"operator: CPU {op['cpu_seconds_total']}s in all (convergence "
-        f"{result['convergence']['operator_cpu']['seconds']}s, steady "
-        f"{result['steady']['operator_cpu']['percent_of_one_core']}% of a core); "
-        f"peak RSS {op['peak_rss_mb']} MB, RSS at end {op['rss_end_mb']} MB; "
-        f"/metrics scrape {op['metrics_scrape_ms']} ms"
-    )
-    for phase in ("convergence", "steady"):
-        w = result[phase]
-        out("")
-        out(f"== {phase} ({w['seconds']} s) ==")
-        api = w["api"]
-        out(
-            f"API requests by the operator: reads {api['reads']['per_min']}/min, writes "
-            f"{api['writes']['per_min']}/min ({api['writes_per_cluster_per_min']}/cluster/min)"
-        )
-        for k, v in api["by_method_code"].items():
-            out(f"    {k:<16} {v['count']:>8.0f}  {v['per_min']:>9.2f}/min")
-        if "apiserver" in w:
-            out("  API server's count on core.tikv.org, all clients (verb resource):")
-            for k, v in w["apiserver"]["tikv_kinds"].items():
-                out(f"    {k:<48} {v['count']:>6.0f}  {v['per_min']:>8.2f}/min")
-        for key, title in (("pd", "operator's count"), ("pd_sim", "simulator's count")):
-            if key not in w:
-                continue
-            pd = w[key]
-            out(
-                f"PD requests ({title}): {pd['total']:.0f}, "
-                f"{pd['per_cluster_per_min']}/cluster/min; "
-                f"4xx {pd['4xx']:.0f} ({pd['4xx_per_cluster_per_min']}/cluster/min), "
-                f"5xx {pd['5xx']:.0f} ({pd['5xx_per_cluster_per_min']}/cluster/min), "
-                f"transport errors {pd['transport_errors']:.0f}"
-            )
-            for api_name, v in pd["by_api_per_cluster_per_min"].items():
-                codes = " ".join(f"{c}:{n}" for c, n in v["codes"].items())
-                out(f"    {api_name:<48} {v['per_min']:>7.2f}/cluster/min  [{codes}]")
-        out("reconciles:      count    per min     p50 ms    p99 ms   mean ms  results")
-        for c, v in w["reconcile"].items():
-            results = " ".join(f"{k}={n:.0f}" for k, n in v["by_result"].items())
-            out(
-                f"    {c:<10} {v['count']:>7.0f} {v['per_min']:>10} "
-                f"{_ms(v['p50_ms'])} {_ms(v['p99_ms'])} "
-                f"{_ms(v['mean_ms'])}  {results}"
-            )
-    sd = result.get("store_down")
-    if sd:
-        out("")
-        out(f"== store down ({sd['cluster']} store {sd['store_id']}, TiKV {sd['tikv']}) ==")
-        out(
-            f"after the store's heartbeats stopped (simulator max-store-down-time "
-            f"{sd['max_store_down_time_s']}s):"
-        )
-        out(
-            f"    simulator   Disconnected {_s(sd['sim_disconnected_after_stop_s'])}  "
-            f"Down {_s(sd['sim_down_after_stop_s'])}"
-        )
-        out(
-            f"    TiKV object stateName=Disconnected {_s(sd['status_disconnected_after_stop_s'])}  "
-            f"Ready!=True {_s(sd['ready_not_true_after_stop_s'])}  "
-            f"stateName=Down {_s(sd['status_down_after_stop_s'])}"
-        )
-        out(
-            f"    simulator Down -> TiKV stateName=Down: {_s(sd['status_down_after_sim_down_s'])}"
-            f" (a condition says Down: {_s(sd['condition_mentions_down_after_sim_down_s'])}); "
-            f"simulator Disconnected -> Ready!=True: "
-            f"{_s(sd['ready_not_true_after_sim_disconnected_s'])}"
-        )
-        if sd["store_reconnected_in_sim"]:
-            out("WARNING: the store reconnected in the simulator during the measurement")
-    out("")
-    out(f"written to {result['out']}")
-
-
-def _s(v: float | None) -> str:
-    return f"{v}s" if v is not None else "not seen"
-
-
-def _ms(v: float | None) -> str:
-    return f"{v:>9.1f}" if v is not None else f"{'-':>9}"
-
-
 # ---- main -------------------------------------------------------------------------------
 
 
-def default_out(clusters: int) -> Path:
-    base = REPO / "bench" / "results" / f"{dt.date.today().isoformat()}-{clusters}"
+def default_out(clusters: int, suffix: str = "") -> Path:
+    base = REPO / "bench" / "results" / f"{dt.date.today().isoformat()}-{clusters}{suffix}"
     path, n = base.with_suffix(".json"), 2
     while path.exists():
         path = Path(f"{base}-{n}.json")
@@ -895,16 +799,17 @@ def default_out(clusters: int) -> Path:
     return path
 
 
-def run(args: argparse.Namespace) -> int:
-    out_path: Path = args.out or default_out(args.clusters)
-    # Absolute: the kubeconfig names its CA file by a path the components resolve themselves.
-    workdir: Path = args.workdir.resolve()
-    bench = Bench(args, workdir)
+def run_subject(args: argparse.Namespace, subject: Subject, workdir: Path) -> dict[str, Any]:
+    """Every phase of the bench for one operator, on its own fresh control plane."""
+    bench = Bench(args, subject, workdir)
     result: dict[str, Any] = {
+        "subject": subject.name,
         "config": {
             "clusters": args.clusters,
             "pd": args.pd,
             "tikv": args.tikv,
+            "scale_to": args.scale_to,
+            "ready_by": args.ready_by,
             "steady_s": args.steady,
             "settle_s": args.settle,
             "sim": args.sim,
@@ -915,56 +820,123 @@ def run(args: argparse.Namespace) -> int:
             "log_format": args.log_format,
         },
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "revision": git_revision(),
+        "load_at_start": os.getloadavg(),
     }
+    keys: list[str] = []
     try:
         bench.start()
         assert bench.operator is not None
         result["operator_argv"] = bench.operator_argv
-        base = bench.sample()
-        first_apply = bench.apply_fleet()
-        all_ready = bench.wait_ready(first_apply)
-        converged = bench.sample()
-        result["ready"] = ready_figures(bench.members, first_apply)
+        base = bench.sample(apiserver=True)
+        bench.apply_fleet()
+        all_ready = bench.wait_ready()
+        converged = bench.sample(apiserver=True)
+        bench.phase("converge", bench.origin, converged.at)
         keys = [m.key for m in bench.members]
-        result["convergence"] = window(base, converged, keys)
+        result["ready"] = bench.ready_figures()
+        result["convergence"] = figures.window(base, converged, keys, subject.group)
         if not all_ready:
-            log("not every Cluster became Ready in time; measuring the steady window anyway")
-            assert bench.cluster is not None
-            log(f"Clusters:\n{bench.cluster.kubectl('get', 'tc', '-A', check=False).stdout}")
+            log("not every cluster became Ready in time; measuring the rest anyway")
         if args.settle > 0:
             bench.idle(args.settle, "settling")
         start = bench.sample(apiserver=True)
         bench.idle(args.steady, "steady window")
         end = bench.sample(apiserver=True)
-        result["steady"] = window(start, end, keys)
-        mem = memory_mb(bench.operator.pid)
-        result["operator"] = {
-            "pid": bench.operator.pid,
-            "cpu_seconds_total": rnd(end.cpu),
-            "peak_rss_mb": rnd(mem.get("VmHWM"), 1),
-            "rss_end_mb": rnd(mem.get("VmRSS"), 1),
-            "metrics_scrape_ms": rnd(end.scrape_ms, 1),
-        }
+        bench.phase("steady", start.at, end.at)
+        result["steady"] = figures.window(start, end, keys, subject.group)
+        cost = bench.metrics_cost()
+        result["operator"] = {"metrics_scrape_ms": cost["wall_ms_median"], "metrics": cost}
         if args.store_down:
             result["store_down"] = bench.store_down()
-            mem = memory_mb(bench.operator.pid)
-            result["operator"]["peak_rss_mb"] = rnd(mem.get("VmHWM"), 1)
-            result["operator"]["cpu_seconds_total"] = rnd(cpu_seconds(bench.operator.pid))
-        result["machine"]["loadavg_1m_at_end"] = os.getloadavg()[0]
-        result["out"] = str(out_path)
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        out_path.write_text(json.dumps(result, indent=2) + "\n")
-        print_report(result)
-        return 0 if all_ready else 2
+        if args.restart:
+            result["restart"] = bench.restart()
+        if args.scale_to != args.tikv:
+            result["scale"] = bench.scale()
+        assert bench.operator is not None
+        mem = memory_mb(bench.operator.pid)
+        bench.tick(force=True)
+        result["operator"].update(
+            {
+                "pid": bench.operator.pid,
+                "cpu_seconds_total": rnd(
+                    bench.cpu_before_restart + cpu_seconds(bench.operator.pid)
+                ),
+                "peak_rss_mb": rnd(max(bench.peak_rss_mb, mem.get("VmHWM", 0.0)), 1),
+                "rss_end_mb": rnd(mem.get("VmRSS"), 1),
+                "metrics_scrape_ms_max": rnd(
+                    max((p.counts.get("metrics_ms", 0.0) for p in bench.points), default=0.0), 1
+                ),
+            }
+        )
+        result["load_at_end"] = os.getloadavg()
+        result["timeline"] = timeline.to_json(bench.points)
+        result["phases"] = bench.phases
+        result["complete"] = all_ready
+        result["summary_markdown"] = summary.markdown(result)
+        return result
     finally:
-        log("stopping everything the bench started")
+        log(f"[{subject.name}] stopping everything the bench started")
         bench.stop()
-        if not args.keep_workdir and "out" in result:
+        if not args.keep_workdir and "complete" in result:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             log(f"logs kept in {workdir / 'logs'}")
+
+
+def run(args: argparse.Namespace) -> int:
+    # Absolute: the kubeconfig names its CA file by a path the components resolve themselves.
+    workdir: Path = args.workdir.resolve()
+    header = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": provenance.machine(),
+        "revision": provenance.git_revision(),
+    }
+    if args.compare == "v2":
+        if not v2_binary().exists():
+            raise BenchError(f"no {v2_binary()}: run bash hack/build-binaries.sh tidb-operator-v2")
+        theirs = run_subject(args, TIDB_OPERATOR_V2, workdir / "v2")
+        ours = run_subject(args, TIKV_OPERATOR, workdir / "ours")
+        table = compare.rows(ours, theirs)
+        result: dict[str, Any] = {
+            **header,
+            "runs": [theirs, ours],
+            "compare": [
+                {
+                    "figure": r.figure.label,
+                    "path": r.figure.path,
+                    "ours": r.ours,
+                    "v2": r.theirs,
+                    "ratio": rnd(r.ratio, 3),
+                    "better": r.verdict,
+                }
+                for r in table
+            ],
+            "compare_markdown": compare.markdown_table(table),
+            "targets": [vars(v) for v in targets.judge(ours)],
+            "targets_compare": [vars(v) for v in targets.judge_compare(ours, theirs)],
+        }
+        runs = [ours, theirs]
+        out_path: Path = args.out or default_out(args.clusters, "-compare-v2")
+    else:
+        ours = run_subject(args, TIKV_OPERATOR, workdir / "ours")
+        result = {**header, **ours, "targets": [vars(v) for v in targets.judge(ours)]}
+        runs = [ours]
+        out_path = args.out or default_out(args.clusters)
+    result["machine"]["loadavg_1m_at_end"] = os.getloadavg()[0]
+    result["out"] = str(out_path)
+    result["chart"] = str(out_path.with_suffix(".png"))
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(result, indent=2) + "\n")
+    chart.render(runs, out_path.with_suffix(".png"))
+    for one in runs:
+        report.print_run(one, result)
+    targets.print_verdicts(f"ours, {args.clusters} clusters", targets.judge(ours))
+    if args.compare == "v2":
+        print(f"\n== ours / tidb-operator v2, {args.clusters} clusters ==")
+        compare.text_table(table)
+        targets.print_verdicts("ours against v2", targets.judge_compare(ours, theirs))
+    print(f"\nwritten to {out_path} and {out_path.with_suffix('.png')}")
+    return 0 if all(r["complete"] for r in runs) else 2
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -976,11 +948,39 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--clusters",
         type=int,
-        default=int(os.environ.get("BENCH_CLUSTERS", "5")),
+        default=int(os.environ.get("BENCH_CLUSTERS", "20")),
         help="clusters in the fleet (env BENCH_CLUSTERS)",
     )
     p.add_argument("--pd", type=int, default=3, help="PD replicas per cluster")
     p.add_argument("--tikv", type=int, default=3, help="TiKV replicas per cluster")
+    p.add_argument(
+        "--scale-to", type=int, default=4, help="TiKV replicas of the scale phase (= --tikv: none)"
+    )
+    p.add_argument(
+        "--restart",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="time the operator's resync after a restart",
+    )
+    p.add_argument(
+        "--resync-quiet",
+        type=float,
+        default=3.0,
+        help="seconds without a reconcile that end the resync after a restart",
+    )
+    p.add_argument(
+        "--compare",
+        choices=("v2",),
+        default=os.environ.get("COMPARE") or None,
+        help="also run the fleet through tidb-operator v2 and print both (env COMPARE)",
+    )
+    p.add_argument(
+        "--ready-by",
+        choices=("cluster", "groups"),
+        default=None,
+        help="what Ready means: the Cluster's condition (ours' default) or both groups' "
+        "(with --compare, always)",
+    )
     p.add_argument("--steady", type=float, default=60.0, help="steady-state window, seconds")
     p.add_argument(
         "--settle", type=float, default=20.0, help="seconds between all Ready and the steady window"
@@ -1015,29 +1015,36 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--leader-elect",
         action=argparse.BooleanOptionalAction,
         default=False,
-        help="run the operator with leader election",
+        help="run our operator with leader election (v2 runs without: out of cluster it has "
+        "no namespace for the lease)",
     )
     p.add_argument(
         "--pd-poll-interval",
         default=None,
-        help="passed to the operator (default: the operator's default)",
+        help="passed to our operator (default: its default; with --compare v2: 30s, v2's)",
     )
     p.add_argument("--log-format", default="json", choices=("json", "console"))
     p.add_argument(
         "--operator-arg",
         action="append",
         metavar="ARG",
-        help="extra argument for `tikv-operator run` (repeatable)",
+        help="extra argument for the operator under test (repeatable)",
     )
     p.add_argument("--nodes", type=int, default=0, help="kwok nodes (default: by pod count)")
     p.add_argument(
         "--ready-timeout",
         type=float,
         default=None,
-        help="seconds from the first apply (default 180 + 20 per cluster)",
+        help="seconds allowed for each phase (default 180 + 20 per cluster)",
     )
     p.add_argument(
-        "--poll", type=float, default=0.5, help="seconds between Cluster lists while converging"
+        "--poll", type=float, default=0.5, help="seconds between object lists while converging"
+    )
+    p.add_argument(
+        "--timeline-every",
+        type=float,
+        default=10.0,
+        help="seconds between timeline points (each scrapes the operator's /metrics)",
     )
     p.add_argument("--workdir", type=Path, default=REPO / ".local" / "bench-fleet")
     p.add_argument(
@@ -1048,6 +1055,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.clusters < 1:
         p.error("--clusters must be at least 1")
+    if args.compare:
+        if args.ready_by == "cluster":
+            p.error("--compare judges both operators by their groups: drop --ready-by cluster")
+        if args.sim != "shared" or args.store_down:
+            p.error("--compare needs the shared simulator and no --store-down")
+        args.ready_by = "groups"
+        args.pd_poll_interval = args.pd_poll_interval or "30s"
+    args.ready_by = args.ready_by or "cluster"
     if args.ready_timeout is None:
         args.ready_timeout = 180.0 + 20.0 * args.clusters
     if args.store_down_timeout is None:

@@ -13,7 +13,10 @@ Requests answered by the simulator's fault/no-leader middleware are counted too 
 counter is the outermost middleware).
 
     python -m tests.bench.pdfleet --kubeconfig K --cluster NS/NAME [--cluster ...] \\
-        --ready-file PATH [--max-store-down-time 60]
+        --ready-file PATH [--max-store-down-time 60] [--objects tidb-operator-v2]
+
+`--objects tidb-operator-v2` follows tidb-operator v2's Pods instead of ours (its labels,
+its PD member names, its store addresses: `hack.pdsim.v2`), for the side-by-side bench.
 
 Once every cluster listens, `--ready-file` receives `{"NS/NAME": "http://127.0.0.1:PORT"}`.
 """
@@ -34,8 +37,14 @@ from aiohttp import web
 
 from hack.pdsim.app import PREFIX, Handler, Simulator, ok
 from hack.pdsim.clock import ScaledClock
-from hack.pdsim.follow import follow
+from hack.pdsim.follow import TIKV_OPERATOR, Flavour, follow
 from hack.pdsim.model import PDCluster, Settings
+from hack.pdsim.v2 import TIDB_OPERATOR_V2
+
+FLAVOURS: dict[str, Flavour] = {
+    "tikv-operator": TIKV_OPERATOR,
+    "tidb-operator-v2": TIDB_OPERATOR_V2,
+}
 
 
 class CountingSimulator(Simulator):
@@ -92,6 +101,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--regions", type=int, default=12)
     p.add_argument("--moves-per-tick", type=int, default=2)
     p.add_argument("--max-store-down-time", type=float, default=1800.0, help="seconds")
+    p.add_argument("--objects", choices=sorted(FLAVOURS), default="tikv-operator")
     return p.parse_args(argv)
 
 
@@ -113,7 +123,11 @@ async def run(args: argparse.Namespace) -> None:
             urls[key] = await sim.start(args.host, 0)
             sims.append(sim)
             followers.append(
-                asyncio.create_task(follow(cluster, namespace, args.kubeconfig, name or None))
+                asyncio.create_task(
+                    follow(
+                        cluster, namespace, args.kubeconfig, name or None, FLAVOURS[args.objects]
+                    )
+                )
             )
         tmp = args.ready_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(urls, indent=2))

@@ -9,6 +9,7 @@ from controllers.cluster import build
 from controllers.cluster.consistency import examine, instance_ids
 from controllers.cluster.context import ClusterContext
 from controllers.common.clusterstate import is_compute_suspended, is_paused
+from controllers.common.pdview import PD_PENDING
 from controllers.common.runner import Complete, TaskResult
 from tikv_operator.kube import resources
 
@@ -63,6 +64,8 @@ def set_conditions(ctx: ClusterContext) -> None:
 
 
 async def update_status(ctx: ClusterContext) -> TaskResult:
+    if ctx.pd_state.pending:
+        return Complete(f"kept: {PD_PENDING}")
     set_conditions(ctx)
     extra = {
         "pd": build.pd_url(ctx.namespace, ctx.pd_groups, ctx.cluster.spec.tls_cluster.enabled),

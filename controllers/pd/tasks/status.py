@@ -9,9 +9,10 @@ from apis.meta import Condition
 from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.conditions import Status, is_true, set_condition
 from controllers.common.objects import Object
+from controllers.common.pdview import PD_PENDING
 from controllers.common.pods import pod_ready, pod_ready_since
 from controllers.common.restart import needs_recreate
-from controllers.common.runner import TaskResult
+from controllers.common.runner import Complete, TaskResult
 from controllers.pd import reasons
 from controllers.pd.build import build_config, build_pod
 from controllers.pd.context import PDContext
@@ -96,4 +97,6 @@ def desired_status(ctx: PDContext) -> PDStatus:
 
 
 async def write_status(ctx: PDContext) -> TaskResult:
+    if ctx.pd_state.pending:
+        return Complete(f"kept: {PD_PENDING}")
     return await ctx.write_status(ctx.pd.status, desired_status(ctx))

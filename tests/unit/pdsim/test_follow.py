@@ -11,6 +11,7 @@ from hack.pdsim.follow import (
     view,
 )
 from hack.pdsim.model import PDCluster
+from hack.pdsim.v2 import TIDB_OPERATOR_V2
 
 
 def pod(name: str, component: str, running: bool = True) -> PodView:
@@ -120,3 +121,47 @@ def test_view_names_the_data_claim_of_a_pod() -> None:
         "v8.5.1",
         True,
     )
+
+
+def v2_pod(name: str, component: str, instance: str) -> PodView:
+    labels = {
+        "pingcap.com/managed-by": "tidb-operator",
+        "pingcap.com/component": component,
+        "pingcap.com/cluster": "basic",
+        "pingcap.com/group": component,
+        "pingcap.com/instance": instance,
+    }
+    return PodView(name, "ns", labels, True, subdomain=f"{component}-{component}-peer")
+
+
+def test_v2_pd_member_is_named_after_its_pd_object_not_its_pod() -> None:
+    spec = TIDB_OPERATOR_V2.role_of(v2_pod("pd-pd-x1y2z", "pd", "pd-x1y2z"))
+    assert spec == PDMemberSpec(
+        "pd-x1y2z",
+        ["http://pd-pd-x1y2z.pd-pd-peer.ns:2380"],
+        ["http://pd-pd-x1y2z.pd-pd-peer.ns:2379"],
+    )
+
+
+def test_v2_store_is_at_the_address_v2_writes_into_tikv_config() -> None:
+    spec = TIDB_OPERATOR_V2.role_of(v2_pod("tikv-tikv-abc12", "tikv", "tikv-abc12"))
+    assert spec == TiKVStoreSpec(
+        "tikv-tikv-abc12.tikv-tikv-peer.ns:20160", "tikv-tikv-abc12.tikv-tikv-peer.ns:20180"
+    )
+
+
+def test_v2_selector_reads_only_v2_pods_of_the_cluster() -> None:
+    selector = TIDB_OPERATOR_V2.selector("basic")
+    assert selector.startswith("pingcap.com/managed-by=tidb-operator,")
+    assert selector.endswith(",pingcap.com/cluster=basic")
+    assert TIDB_OPERATOR_V2.role_of(pod("basic-pd-abc", "pd")) is None
+
+
+def test_v2_pods_join_under_v2_names() -> None:
+    cluster = PDCluster(ManualClock())
+    apply(cluster, v2_pod("pd-pd-x1y2z", "pd", "pd-x1y2z"), True, TIDB_OPERATOR_V2)
+    apply(cluster, v2_pod("tikv-tikv-abc12", "tikv", "tikv-abc12"), True, TIDB_OPERATOR_V2)
+    assert cluster.leader is not None and cluster.leader.name == "pd-x1y2z"
+    assert [s.address for s in cluster.stores.values()] == [
+        "tikv-tikv-abc12.tikv-tikv-peer.ns:20160"
+    ]

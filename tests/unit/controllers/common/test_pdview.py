@@ -84,3 +84,14 @@ def test_objects_appearing_or_going_always_pass() -> None:
     obj = {"metadata": {}}
     assert predicate(event("ADDED", None, obj))
     assert predicate(event("DELETED", obj, obj))
+
+
+def test_pd_is_pending_only_until_the_pollers_first_snapshot() -> None:
+    from controllers.common.pdview import PDState
+    from tests.unit.controllers.common.fakes import FakePoller
+
+    assert not PDState(None, None, "no PD URL").pending
+    waiting = FakePoller(None, None)  # type: ignore[arg-type]
+    assert PDState(waiting, None, "PD has not answered yet").pending  # type: ignore[arg-type]
+    failed = FakePoller(None, Snapshot(0, error=RuntimeError("refused")))
+    assert not PDState(failed, None, "PD cannot be asked").pending  # type: ignore[arg-type]
