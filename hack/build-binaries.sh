@@ -3,15 +3,10 @@
 # kube-controller-manager, kube-scheduler, etcd, kwok from the Go module proxy; pd-server
 # from PD's source snapshot, see build_pd; prometheus and promtool unpacked from Debian's
 # package, see build_prometheus) and caches them under
-<<<<<<< HEAD
 # $TIKV_OPERATOR_CACHE/bin/<component>-<version>/; storestub, the Go stand-in for
 # tikv-server in hack/storestub/, see build_storestub. Targets: etcd kwok kubernetes pd
-# storestub prometheus (all by default).
-=======
-# $TIKV_OPERATOR_CACHE/bin/<component>-<version>/. Targets: etcd kwok kubernetes pd
-# prometheus (all by default), and tidb-operator-v2 (only when named: `make bench
+# storestub prometheus (all by default), and tidb-operator-v2 (only when named: `make bench
 # COMPARE=v2` runs it beside ours, see build_tidb_operator_v2).
->>>>>>> bench
 # A binary that is already there is skipped; each one is built to a temporary name and
 # moved into place, so an interrupted build never leaves a half-written binary behind.
 set -euo pipefail
