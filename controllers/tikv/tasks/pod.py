@@ -164,24 +164,26 @@ async def _suspend(ctx: Context) -> TaskResult:
         ctx.requeue(POLL)
         return Complete(f"suspending after {', '.join(ahead)}: leaders leave one store at a time")
     pd = ctx.pd_client()
-    if ctx.view is not None and pd is not None:
-        running_stores = [find_store(ctx.view.live_stores, advertise_address(s)) for s in running]
-        decision = restart_decision(
-            store=ctx.store,
-            evicting=_evicting(ctx),
-            eviction_started=ctx.condition_since(cond.LEADERS_EVICTED, reasons.EVICTING_LEADERS),
-            now=ctx.now,
-            timeout=parse_duration(ctx.tikv.spec.evict_leader_timeout),
-            unready_siblings=[],
-            down_peer_stores=[],
-            other_up_stores=sum(
-                1
-                for s in running_stores
-                if s is not None and s.store.state_name == StoreStateName.UP
-            ),
-        )
-        if decision.step != RestartStep.GO:
-            return await _evict(ctx, pd, decision, "Suspend")
+    if ctx.view is None or pd is None:
+        # Rule 8: without PD the leaders cannot be moved first, and the Pod does not go
+        # with them still on it (a suspension is not an emergency).
+        ctx.requeue(POLL)
+        return Complete(f"suspension waits for PD to move the store's leaders ({ctx.pd_error})")
+    running_stores = [find_store(ctx.view.live_stores, advertise_address(s)) for s in running]
+    decision = restart_decision(
+        store=ctx.store,
+        evicting=_evicting(ctx),
+        eviction_started=ctx.condition_since(cond.LEADERS_EVICTED, reasons.EVICTING_LEADERS),
+        now=ctx.now,
+        timeout=parse_duration(ctx.tikv.spec.evict_leader_timeout),
+        unready_siblings=[],
+        down_peer_stores=[],
+        other_up_stores=sum(
+            1 for s in running_stores if s is not None and s.store.state_name == StoreStateName.UP
+        ),
+    )
+    if decision.step != RestartStep.GO:
+        return await _evict(ctx, pd, decision, "Suspend")
     await fresh_instance(ctx)
     await delete_pod(ctx.deps.client, ctx.pod)
     return Complete("Pod deleted for suspension; volumes kept")
