@@ -91,27 +91,29 @@ snapshot_dir() {
 PD_SNAPSHOT_DIR=${PD_SNAPSHOT_DIR:-$(snapshot_dir pd)}
 PD_SRC=$CACHE/src/pd-v$PD_VERSION
 
-# unpack_pd: verify the snapshot and unpack it into $PD_SRC (once per checksum).
-unpack_pd() {
-  local tarball=$PD_SNAPSHOT_DIR/pd-v$PD_VERSION.tar.gz stamp=$PD_SRC/.snapshot-sha256
+# unpack_snapshot TARBALL SHA256 NAME HINT: verify a source snapshot (its top folder NAME)
+# and unpack it into $CACHE/src/NAME, once per checksum; HINT says how to point at it.
+unpack_snapshot() {
+  local tarball=$1 want=$2 name=$3 hint=$4 src=$CACHE/src/$3
   if [[ ! -f $tarball ]]; then
-    log "no PD source snapshot at $tarball (set PD_SNAPSHOT_DIR to the folder that holds it)"
+    log "no source snapshot at $tarball ($hint)"
     return 1
   fi
   local sum
   sum=$(sha256sum "$tarball" | cut -d' ' -f1)
-  if [[ $sum != "$PD_SNAPSHOT_SHA256" ]]; then
-    log "checksum mismatch for $tarball: got $sum, want $PD_SNAPSHOT_SHA256 (hack/versions.sh)"
+  if [[ $sum != "$want" ]]; then
+    log "checksum mismatch for $tarball: got $sum, want $want (hack/versions.sh)"
     return 1
   fi
-  if [[ -f $stamp && $(cat "$stamp") == "$sum" ]]; then return; fi
-  log "unpacking $tarball into $PD_SRC"
+  if [[ -f $src/.snapshot-sha256 && $(cat "$src/.snapshot-sha256") == "$sum" ]]; then return; fi
+  log "unpacking $tarball into $src"
+  mkdir -p "$CACHE/src"
   local tmp
-  tmp=$(mktemp -d "$CACHE/src/.pd-unpack.XXXXXX")
+  tmp=$(mktemp -d "$CACHE/src/.$name-unpack.XXXXXX")
   tar -xzf "$tarball" -C "$tmp"
-  echo "$sum" >"$tmp/pd-v$PD_VERSION/.snapshot-sha256"
-  rm -rf "$PD_SRC"
-  mv "$tmp/pd-v$PD_VERSION" "$PD_SRC"
+  echo "$sum" >"$tmp/$name/.snapshot-sha256"
+  rm -rf "$src"
+  mv "$tmp/$name" "$src"
   rmdir "$tmp"
 }
 
@@ -129,8 +131,8 @@ pd_ldflags() {
 
 build_pd() {
   if [[ -x $PD_BIN/pd-server ]]; then log "have $PD_BIN/pd-server"; return; fi
-  mkdir -p "$CACHE/src"
-  unpack_pd
+  unpack_snapshot "$PD_SNAPSHOT_DIR/pd-v$PD_VERSION.tar.gz" "$PD_SNAPSHOT_SHA256" \
+    "pd-v$PD_VERSION" "set PD_SNAPSHOT_DIR to the folder that holds it"
   # without_dashboard: the dashboard's UI assets are not obtainable here.
   build "$PD_SRC" "$PD_BIN/pd-server" ./cmd/pd-server "$(pd_ldflags)" without_dashboard
 }
@@ -202,28 +204,9 @@ build_tidb_operator_v2() {
   if [[ -x $out ]]; then log "have $out"; return; fi
   local dir=${TIDB_OPERATOR_SNAPSHOT_DIR:-$(snapshot_dir tidb-operator)}
   local name=tidb-operator-v$TIDB_OPERATOR_V2_VERSION
-  local tarball=$dir/$name.tar.gz src=$CACHE/src/$name
-  if [[ ! -f $tarball ]]; then
-    log "no tidb-operator source snapshot at $tarball (set TIDB_OPERATOR_SNAPSHOT_DIR)"
-    return 1
-  fi
-  local sum
-  sum=$(sha256sum "$tarball" | cut -d' ' -f1)
-  if [[ $sum != "$TIDB_OPERATOR_V2_SNAPSHOT_SHA256" ]]; then
-    log "checksum mismatch for $tarball: got $sum, want $TIDB_OPERATOR_V2_SNAPSHOT_SHA256"
-    return 1
-  fi
-  if [[ ! -f $src/.snapshot-sha256 || $(cat "$src/.snapshot-sha256") != "$sum" ]]; then
-    log "unpacking $tarball into $src"
-    mkdir -p "$CACHE/src"
-    local tmp
-    tmp=$(mktemp -d "$CACHE/src/.tidb-operator-unpack.XXXXXX")
-    tar -xzf "$tarball" -C "$tmp"
-    echo "$sum" >"$tmp/$name/.snapshot-sha256"
-    rm -rf "$src"
-    mv "$tmp/$name" "$src"
-    rmdir "$tmp"
-  fi
+  unpack_snapshot "$dir/$name.tar.gz" "$TIDB_OPERATOR_V2_SNAPSHOT_SHA256" "$name" \
+    "set TIDB_OPERATOR_SNAPSHOT_DIR to the folder that holds it"
+  local src=$CACHE/src/$name
   build "$src" "$out" ./cmd/tidb-operator "-s -w"
 }
 
