@@ -107,18 +107,6 @@ class PD:
                     return r.json()
         return None
 
-    async def answering(self, addresses: list[str]) -> list[str]:
-        """Those of `addresses` where something still accepts PD's client port."""
-        out = []
-        async with httpx.AsyncClient(timeout=2) as client:
-            for ip in addresses:
-                try:
-                    await client.get(f"http://{ip}:{PD_PORT}/pd/api/v1/health")
-                except httpx.HTTPError:
-                    continue
-                out.append(ip)
-        return out
-
     async def post(self, path: str) -> None:
         """A write through the first member that answers (PD proxies it to the leader)."""
         async with httpx.AsyncClient(timeout=10) as client:
@@ -328,3 +316,16 @@ class RealPD:
                         f"{ended.get('message', '')}"
                     )
         return out
+
+
+async def answering(addresses: list[str], port: int, path: str) -> list[str]:
+    """Those of `addresses` where something still answers HTTP on `port` (any status)."""
+    out = []
+    async with httpx.AsyncClient(timeout=2) as client:
+        for ip in addresses:
+            try:
+                await client.get(f"http://{ip}:{port}{path}")
+            except httpx.HTTPError:
+                continue
+            out.append(ip)
+    return out

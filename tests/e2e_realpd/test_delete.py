@@ -3,29 +3,15 @@ the Retain policy (DESIGN §5 rule 1's exception: nothing is offlined)."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from tikv_operator.kube import resources
 
-from .harness import RealPD
+from .harness import PD_PORT, RealPD, answering
 
 pytestmark = pytest.mark.realpd
 
 TIKV_STATUS_PORT = 20180
-
-
-async def answering_status(addresses: list[str]) -> list[str]:
-    """Those of `addresses` where a store's status port still answers."""
-    out = []
-    async with httpx.AsyncClient(timeout=2) as client:
-        for ip in addresses:
-            try:
-                await client.get(f"http://{ip}:{TIKV_STATUS_PORT}/status")
-            except httpx.HTTPError:
-                continue
-            out.append(ip)
-    return out
 
 
 async def test_deleting_the_cluster_stops_pd_and_the_stores_and_keeps_the_pvcs(
@@ -37,7 +23,7 @@ async def test_deleting_the_cluster_stops_pd_and_the_stores_and_keeps_the_pvcs(
     pd_addresses = await realpd.pd.addresses()
     tikv_addresses = [p["status"]["podIP"] for p in (await realpd.tikv_pods()).values()]
     assert len(pd_addresses) == 3
-    assert len(await answering_status(tikv_addresses)) == 3
+    assert len(await answering(tikv_addresses, TIKV_STATUS_PORT, "/status")) == 3
     assert len(realpd.containers()) >= 6
     realpd.kubectl("delete", "tc", "basic", "--wait=false")
 
@@ -54,7 +40,7 @@ async def test_deleting_the_cluster_stops_pd_and_the_stores_and_keeps_the_pvcs(
 
     await realpd.eventually(gone, "the Cluster, its groups, instances and Pods deleted", 180)
     assert realpd.containers() == []
-    assert await realpd.pd.answering(pd_addresses) == []
-    assert await answering_status(tikv_addresses) == []
+    assert await answering(pd_addresses, PD_PORT, "/pd/api/v1/health") == []
+    assert await answering(tikv_addresses, TIKV_STATUS_PORT, "/status") == []
     pvcs = await realpd.names(resources.PVC)
     assert pvcs == sorted(f"data-{name}" for name in [*names, *ids])
