@@ -61,18 +61,20 @@ def judge(result: Mapping[str, Any]) -> list[Verdict]:
     def get(path: str) -> float | None:
         return lookup(result, path)
 
+    def at_most(target: str, path: str, bar: float, unit: str) -> Verdict:
+        """A figure of the run that must not exceed `bar`."""
+        value = get(path)
+        return Verdict(target, _fmt(value, unit), _at_most(value, bar))
+
     ready, clusters = get("ready.reached"), get("ready.clusters")
     out = [
         Verdict("all clusters Ready", f"{_fmt(ready)}/{_fmt(clusters)}", ready == clusters),
-        Verdict(
-            "0 API writes/min in the steady window",
-            _fmt(get("steady.api.writes.per_min"), "/min"),
-            _at_most(get("steady.api.writes.per_min"), 0.0),
-        ),
-        Verdict(
+        at_most("0 API writes/min in the steady window", "steady.api.writes.per_min", 0.0, "/min"),
+        at_most(
             "0 API reads/min by the operator in the steady window",
-            _fmt(get("steady.api.reads.per_min"), "/min"),
-            _at_most(get("steady.api.reads.per_min"), 0.0),
+            "steady.api.reads.per_min",
+            0.0,
+            "/min",
         ),
     ]
     budget = snapshot_budget(result)
@@ -93,36 +95,25 @@ def judge(result: Mapping[str, Any]) -> list[Verdict]:
     steady_p99 = get("steady.reconcile_total.worst_p99_ms")
     steady_count = get("steady.reconcile_total.count")
     out += [
-        Verdict(
-            "all Ready within 120 s",
-            _fmt(get("ready.fleet_s"), " s"),
-            _at_most(get("ready.fleet_s"), 120.0),
-        ),
+        at_most("all Ready within 120 s", "ready.fleet_s", 120.0, " s"),
         Verdict(
             "last cluster <= 1.5 x median",
             f"{_fmt(last, ' s')} vs median {_fmt(median, ' s')}",
             None if last is None or median is None else last <= 1.5 * median,
         ),
-        Verdict(
-            "peak RSS < 300 MB",
-            _fmt(get("operator.peak_rss_mb"), " MB"),
-            _at_most(get("operator.peak_rss_mb"), 300.0),
-        ),
+        at_most("peak RSS < 300 MB", "operator.peak_rss_mb", 300.0, " MB"),
         Verdict(
             "p99 reconcile < 50 ms steady",
             "no reconciles" if steady_count == 0 else _fmt(steady_p99, " ms"),
             True if steady_count == 0 else _at_most(steady_p99, 50.0),
         ),
-        Verdict(
+        at_most(
             "p99 reconcile < 250 ms converging",
-            _fmt(get("convergence.reconcile_total.worst_p99_ms"), " ms"),
-            _at_most(get("convergence.reconcile_total.worst_p99_ms"), 250.0),
+            "convergence.reconcile_total.worst_p99_ms",
+            250.0,
+            " ms",
         ),
-        Verdict(
-            "/metrics < 50 ms",
-            _fmt(get("operator.metrics_scrape_ms"), " ms"),
-            _at_most(get("operator.metrics_scrape_ms"), 50.0),
-        ),
+        at_most("/metrics < 50 ms", "operator.metrics_scrape_ms", 50.0, " ms"),
     ]
     return out
 
