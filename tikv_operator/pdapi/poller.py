@@ -7,6 +7,13 @@ scheduler's stores, the replication config and the cluster id. Controllers read 
 snapshot and its age instead of asking PD in a reconcile, and the change feed tells them
 which members (by name) and stores (by address) to look at again.
 
+A settled cluster costs two requests a poll: what moves without anybody asking (members
+with their leader and versions; stores with their states and counts) is read on every
+poll, the rest (member health, the leader cross-check, the evict-leader scheduler, the
+replication config) on a full poll: every `FULL_EVERY`th, every poll a controller asks for
+(`fresh`, `expedite`, the refresh after a write) and the one after a change. Between full
+polls a snapshot keeps the last full poll's answers for those.
+
 Writes to PD stay direct calls through the poller's client; each one refreshes the snapshot
 at once. A decision that must not act on stale data (a destructive step) asks `fresh()`.
 A failed poll keeps the previous data for display but marks the snapshot failed, so nobody
@@ -44,6 +51,12 @@ QUICK = 1.0
 controller waits on PD (`expedite`). A failing PD is polled again after QUICK, doubling up
 to the interval."""
 STALE_AFTER_POLLS = 3
+"""A snapshot older than this many poll intervals is not acted upon (a poll hangs or fails)."""
+FULL_EVERY = 8
+"""Every how many polls a settled cluster's poll is a full one (2 minutes at the default
+interval). Health between two is mostly seen sooner: a PD member that stops answering fails
+its Pod's readiness probe, the reconcile that sees it is not settled and expedites a full
+poll."""
 """A snapshot older than this many poll intervals is not acted upon (a poll hangs or fails)."""
 
 log = structlog.get_logger(__name__)
@@ -104,6 +117,10 @@ class Change:
     members: frozenset[str] = frozenset()
     stores: frozenset[str] = frozenset()
     everything: bool = False
+    counts_only: bool = False
+    """Only stores' leader and region counts moved: PD's scheduling at work, which in a busy
+    cluster never stops, so it does not hurry the next poll (a controller waiting for counts
+    to move expedites it)."""
 
     def __bool__(self) -> bool:
         return bool(self.members or self.stores or self.everything)
@@ -134,11 +151,13 @@ def _store_views(s: Snapshot) -> dict[str, Hashable]:
             i.store.version,
             i.store.start_timestamp,
             i.store.id in s.evict_leader_stores,
-            i.status.leader_count,
-            i.status.region_count,
         )
         for i in s.stores
     }
+
+
+def _store_counts(s: Snapshot) -> dict[str, Hashable]:
+    return {i.store.address: (i.status.leader_count, i.status.region_count) for i in s.stores}
 
 
 def _changed(old: Mapping[str, Hashable], new: Mapping[str, Hashable]) -> frozenset[str]:
@@ -157,27 +176,41 @@ def diff(old: Snapshot | None, new: Snapshot) -> Change:
         new.replication,
     ):
         return Change(everything=True)
-    return Change(
-        _changed(_member_views(old), _member_views(new)),
-        _changed(_store_views(old), _store_views(new)),
-    )
+    members = _changed(_member_views(old), _member_views(new))
+    stores = _changed(_store_views(old), _store_views(new))
+    counted = _changed(_store_counts(old), _store_counts(new))
+    moved = bool(members or stores)
+    return Change(members, stores | counted, counts_only=bool(counted) and not moved)
 
 
 OnChange = Callable[[Snapshot, Change], None]
 
 
-async def take_snapshot(client: PDClient, now: Callable[[], float]) -> Snapshot:
-    """Ask PD for everything a snapshot holds; a failure is a snapshot with `error` set."""
+async def take_snapshot(
+    client: PDClient, now: Callable[[], float], light: Snapshot | None = None
+) -> Snapshot:
+    """Ask PD for everything a snapshot holds; with `light` (the previous, successful
+    snapshot) only for members and stores, keeping `light`'s health, evictions and
+    replication config. A failure is a snapshot with `error` set."""
+    health: Mapping[str, bool]
     try:
-        members, leaders = await _members_and_leaders(client)
-        if len(leaders) > 1:
-            # A leader transfer between the two reads looks like two leaders; ask once more
-            # so that only a disagreement that persists is reported.
+        if light is None:
             members, leaders = await _members_and_leaders(client)
-        health = await client.get_health()
+            if len(leaders) > 1:
+                # A leader transfer between the two reads looks like two leaders; ask once
+                # more so that only a disagreement that persists is reported.
+                members, leaders = await _members_and_leaders(client)
+            health = _health_by_name(await client.get_health())
+        else:
+            members = await client.get_members()
+            leaders = _leaders_since(light.leaders, members)
+            health = light.health
         stores = await client.get_stores_if_bootstrapped()
-        evicting = await _evict_leader_stores(client) if stores else set()
-        replication = await client.get_replication_config()
+        if light is None:
+            evicting = frozenset(await _evict_leader_stores(client) if stores else ())
+            replication = await client.get_replication_config()
+        else:
+            evicting, replication = light.evict_leader_stores, light.replication
         cluster_id = members.header.cluster_id or (await client.get_cluster()).id
     except PDError as err:
         log.info("pd poll failed", cluster=client.cluster, error=str(err))
@@ -188,11 +221,22 @@ async def take_snapshot(client: PDClient, now: Callable[[], float]) -> Snapshot:
         members=members.members,
         leader=leaders[0] if len(leaders) == 1 else "",
         leaders=leaders,
-        health=_health_by_name(health),
+        health=health,
         stores=tuple(stores),
-        evict_leader_stores=frozenset(evicting),
+        evict_leader_stores=evicting,
         replication=replication,
     )
+
+
+def _leaders_since(checked: tuple[str, ...], members: Members) -> tuple[str, ...]:
+    """The leaders a light poll reports: the last full poll's cross-checked ones while
+    `/members` still names one of them (so a disagreement stays reported until a full poll
+    looks again), else the one `/members` names now (a changed leader makes the next poll
+    a full one)."""
+    leader = members.leader.name if members.leader else ""
+    if leader in checked:
+        return checked
+    return (leader,) if leader else ()
 
 
 async def _members_and_leaders(client: PDClient) -> tuple[Members, tuple[str, ...]]:
@@ -241,6 +285,8 @@ class Poller:
         self._wake = asyncio.Event()
         self._due = 0.0
         self._backoff = QUICK
+        self._full_wanted = True
+        self._light_polls = 0
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         client.on_write = self.refresh
@@ -266,30 +312,45 @@ class Poller:
             self._task = None
 
     def refresh(self) -> None:
-        """Poll now instead of waiting for the interval (e.g. right after a PD call)."""
+        """Take a full poll now instead of waiting for the interval (e.g. right after a PD
+        call)."""
         self._due = time.monotonic()
+        self._full_wanted = True
         self._wake.set()
 
     def expedite(self) -> None:
-        """Poll within QUICK seconds: a controller waits for PD's view to move (a member to
-        join, a store to register); the poll after that goes back to the interval."""
+        """Take a full poll within QUICK seconds: a controller waits for PD's view to move (a
+        member to join, a store to register); the poll after that goes back to the interval."""
         self._due = min(self._due, time.monotonic() + QUICK)
+        self._full_wanted = True
         self._wake.set()
 
     async def fresh(self) -> Snapshot:
-        """A snapshot taken after this call began (rules 7, 8, 10: no destructive step on
-        stale data)."""
+        """A full snapshot taken after this call began (rules 7, 8, 10: no destructive step
+        on stale data)."""
         return await self.poll_once()
 
     async def poll_once(self) -> Snapshot:
-        """Take a snapshot, publish it, and report what changed to the callback."""
-        snapshot, _ = await self._poll()
+        """Take a full snapshot, publish it, and report what changed to the callback."""
+        snapshot, _ = await self._poll(full=True)
         return snapshot
 
-    async def _poll(self) -> tuple[Snapshot, Change]:
+    def _wants_full(self) -> bool:
+        """Asked for, after a change, or the FULL_EVERYth poll in a row (a poll after a
+        failure is full anyway: there is nothing to keep)."""
+        return self._full_wanted or self._light_polls + 1 >= FULL_EVERY
+
+    async def _poll(self, full: bool) -> tuple[Snapshot, Change]:
         async with self._lock:
-            new = await take_snapshot(self.client, self._clock)
+            light = None if full or self.snapshot is None or not self.snapshot.ok else self.snapshot
+            if light is None:
+                self._full_wanted, self._light_polls = False, 0
+            else:
+                self._light_polls += 1
+            new = await take_snapshot(self.client, self._clock, light)
             change = diff(self.snapshot, new)
+            if change and not change.counts_only:
+                self._full_wanted = True
             if new.ok:
                 self.last_success = new.taken_at
             if not new.ok and self.snapshot is not None:
@@ -301,12 +362,12 @@ class Poller:
         return new, change
 
     def _next_delay(self, failed_before: bool, after: Snapshot, change: Change) -> float:
-        """The interval in steady state; QUICK after a change; after a failure QUICK doubling
-        up to the interval."""
+        """The interval in steady state; QUICK after a change other than counts; after a
+        failure QUICK doubling up to the interval."""
         if after.error is not None:
             self._backoff = min(self._backoff * 2, self.interval) if failed_before else QUICK
             return self._backoff
-        return QUICK if change else self.interval
+        return QUICK if change and not change.counts_only else self.interval
 
     async def _run(self) -> None:
         while True:
@@ -314,7 +375,7 @@ class Poller:
             self._due = math.inf
             failed_before = self.snapshot is not None and self.snapshot.error is not None
             try:
-                delay = self._next_delay(failed_before, *await self._poll())
+                delay = self._next_delay(failed_before, *await self._poll(self._wants_full()))
             except Exception:  # a bug in a listener must not stop the cluster's view
                 log.exception("pd poll crashed", cluster=self.client.cluster)
                 delay = self.interval

@@ -1,4 +1,6 @@
 import asyncio
+import dataclasses
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -8,7 +10,15 @@ from tikv_operator.metrics import PD_REQUESTS
 from tikv_operator.pdapi.client import PDClient, RetryPolicy
 from tikv_operator.pdapi.errors import Unavailable
 from tikv_operator.pdapi.models import Member, StoreInfo
-from tikv_operator.pdapi.poller import Change, Poller, Pollers, Snapshot, diff
+from tikv_operator.pdapi.poller import (
+    FULL_EVERY,
+    Change,
+    Poller,
+    Pollers,
+    Snapshot,
+    diff,
+    take_snapshot,
+)
 
 __all__ = ["simulator"]
 
@@ -56,7 +66,13 @@ def test_health_change_reports_the_member() -> None:
 def test_store_state_or_leader_count_change_reports_the_address() -> None:
     old = snap(stores=(store("a:1"), store("b:1")))
     new = snap(stores=(store("a:1", "Offline"), store("b:1", leaders=3)))
-    assert diff(old, new).stores == {"a:1", "b:1"}
+    assert diff(old, new) == Change(stores=frozenset({"a:1", "b:1"}))
+
+
+def test_a_change_of_counts_alone_is_told_apart() -> None:
+    old = snap(stores=(store("a:1"), store("b:1")))
+    new = snap(stores=(store("a:1", leaders=2), store("b:1")))
+    assert diff(old, new) == Change(stores=frozenset({"a:1"}), counts_only=True)
 
 
 def test_removed_member_and_store_are_reported() -> None:
@@ -292,3 +308,111 @@ async def test_a_settled_view_is_not_polled_again_before_the_interval(
         await poller.stop()
         await client.aclose()
     assert feed.changes[-1].stores == {"kv-9:20160"}
+
+
+def requests_by_api(cluster: str) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for metric in PD_REQUESTS.collect():
+        for s in metric.samples:
+            if s.name.endswith("_total") and s.labels.get("cluster") == cluster:
+                counts[s.labels["api"]] = counts.get(s.labels["api"], 0) + s.value
+    return counts
+
+
+def add_followers(simulator: SimulatorHandle) -> None:
+    for name in ("pd-1", "pd-2"):
+        simulator.cluster.add_member(name, [f"http://{name}:2380"], [f"http://{name}:2379"])
+
+
+async def test_a_light_poll_asks_for_members_and_stores_and_keeps_the_rest(
+    simulator: SimulatorHandle,
+) -> None:
+    start_cluster(simulator)
+    add_followers(simulator)
+    async with PDClient(simulator.url, cluster="ns/light") as client:
+        await client.begin_evict_leader(2)
+        full = await take_snapshot(client, lambda: 1.0)
+        simulator.cluster.set_member_health("pd-2", False)  # seen by the next full poll only
+        before = requests_by_api("ns/light")
+        light = await take_snapshot(client, lambda: 2.0, light=full)
+        after = requests_by_api("ns/light")
+    asked = {api: n - before.get(api, 0) for api, n in after.items() if n > before.get(api, 0)}
+    assert asked == {"members": 1, "stores": 1}
+    assert light.taken_at == 2.0 and light.ok
+    assert light.health == {"pd-0": True, "pd-1": True, "pd-2": True}
+    assert light.leaders == ("pd-0",)
+    assert (light.evict_leader_stores, light.replication) == (
+        frozenset({2}),
+        full.replication,
+    )
+
+
+async def test_a_light_poll_keeps_a_leader_disagreement_until_a_full_poll_looks_again(
+    simulator: SimulatorHandle, client: PDClient
+) -> None:
+    start_cluster(simulator)
+    add_followers(simulator)
+    full = await take_snapshot(client, lambda: 1.0)
+    disagreeing = dataclasses.replace(full, leader="", leaders=("pd-0", "pd-1"))
+    assert (await take_snapshot(client, lambda: 2.0, disagreeing)).leaders == ("pd-0", "pd-1")
+    simulator.cluster.transfer_leader("pd-1")
+    moved = await take_snapshot(client, lambda: 3.0, light=full)
+    assert (moved.leader, moved.leaders) == ("pd-1", ("pd-1",))
+    assert diff(full, moved) == Change(everything=True)  # the next poll is a full one
+
+
+class PollCounter:
+    """A poller's clock: read once per poll, so it tells when `polls` polls were taken."""
+
+    def __init__(self, polls: int) -> None:
+        self.left = polls
+        self.reached = asyncio.Event()
+
+    def __call__(self) -> float:
+        self.left -= 1
+        if self.left <= 0:
+            self.reached.set()
+        return time.time()
+
+
+async def test_a_settled_cluster_gets_a_full_poll_every_full_every_polls(
+    simulator: SimulatorHandle,
+) -> None:
+    start_cluster(simulator)
+    client = PDClient(simulator.url, cluster="ns/cadence")
+    counter = PollCounter(2 + 3 * FULL_EVERY)
+    poller = Poller(client, interval=0.02, clock=counter)
+    poller.start()
+    try:
+        await asyncio.wait_for(counter.reached.wait(), 20)
+        counts = requests_by_api("ns/cadence")
+    finally:
+        await poller.stop()
+        await client.aclose()
+    polls = counts["members"]
+    # The first poll and the quick one after it (everything changed) are full, then one in
+    # FULL_EVERY; a full poll caught between its /members and its /health counts one less.
+    full = 2 + (polls - 2) // FULL_EVERY
+    assert counts["health"] in (full - 1, full), counts
+    assert counts["stores"] in (polls - 1, polls), counts
+
+
+async def test_an_expedited_poll_is_a_full_one(simulator: SimulatorHandle) -> None:
+    start_cluster(simulator)
+    add_followers(simulator)
+    client = PDClient(simulator.url, cluster="ns/expedited")
+    feed = Feed()
+    counter = PollCounter(2)  # the first poll and the quick one after it
+    poller = Poller(client, interval=3600, on_change=feed, clock=counter)
+    poller.start()
+    try:
+        await asyncio.wait_for(counter.reached.wait(), 10)
+        simulator.cluster.set_member_health("pd-2", False)
+        feed.arrived.clear()
+        poller.expedite()
+        await asyncio.wait_for(feed.arrived.wait(), 5)
+    finally:
+        await poller.stop()
+        await client.aclose()
+    assert requests_by_api("ns/expedited")["health"] == 3
+    assert feed.changes[-1] == Change(members=frozenset({"pd-2"}))
