@@ -238,7 +238,7 @@ class PDClient:
             PD_REQUESTS.labels(self.cluster, api, "error").inc()
             raise Unavailable(f"{type(err).__name__}: {err}", api=api) from err
         finally:
-            PD_REQUEST_DURATION.labels(self.cluster, api).observe(time.perf_counter() - start)
+            PD_REQUEST_DURATION.labels(api).observe(time.perf_counter() - start)
         PD_REQUESTS.labels(self.cluster, api, str(response.status_code)).inc()
         if response.is_success:
             return response
