@@ -86,9 +86,7 @@ class TiKVStatusClient:
             TIKV_STATUS_REQUESTS.labels(self.cluster, api, "error").inc()
             raise TiKVUnreachable(f"{type(err).__name__}: {err}", address=self.address) from err
         finally:
-            TIKV_STATUS_REQUEST_DURATION.labels(api).observe(
-                time.perf_counter() - start
-            )
+            TIKV_STATUS_REQUEST_DURATION.labels(api).observe(time.perf_counter() - start)
         TIKV_STATUS_REQUESTS.labels(self.cluster, api, str(response.status_code)).inc()
         if response.is_success:
             return
