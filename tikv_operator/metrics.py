@@ -13,7 +13,7 @@ from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
 # client-go exports no `_created` series; prometheus_client would add one to every counter
 # and histogram child.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # unannotated upstream
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 _QUEUE_BUCKETS = tuple(10.0**e for e in range(-8, 4))
