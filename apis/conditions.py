@@ -24,6 +24,9 @@ POD_OUTDATED = "PodOutdated"
 """Synced=False on an instance: its Pod is to be recreated (the metrics count it)."""
 EVICTING_LEADERS = "EvictingLeaders"
 """LeadersEvicted=False on a TiKV: the operator is moving its leaders away."""
+STORES_NOT_ENOUGH = "StoresNotEnough"
+"""Offlined=False on a TiKV: PD refused to remove its store (too few Up stores would be left
+for max-replicas); its group is Blocked with PD's words."""
 EVICTION_ENDED = "EvictionEnded"
 """LeadersEvicted=False on a TiKV: the operator ended the eviction of its restart and leaders
 are coming back; its group waits for them before restarting the next store."""

@@ -27,7 +27,7 @@ EVICTION_TIMED_OUT = "EvictionTimedOut"
 # Offlined
 NOT_OFFLINE = "NotOffline"
 OFFLINING = "Offlining"
-STORES_NOT_ENOUGH = "StoresNotEnough"
+STORES_NOT_ENOUGH = cond.STORES_NOT_ENOUGH
 TOMBSTONE = "Tombstone"
 NEVER_REGISTERED = "NeverRegistered"
 PD_UNAVAILABLE = "PDUnavailable"

@@ -47,6 +47,7 @@ def instance_facts(
     conditions = tikv.status.conditions
     synced = find(conditions, cond.SYNCED)
     eviction = find(conditions, cond.LEADERS_EVICTED)
+    offlined = find(conditions, cond.OFFLINED)
     store = None
     in_evict_list = False
     if view is not None:
@@ -65,6 +66,11 @@ def instance_facts(
         deleting=tikv.metadata.deletion_timestamp is not None,
         offline=tikv.spec.offline,
         offlined=is_true(conditions, cond.OFFLINED),
+        removal_refused=offlined.message
+        if offlined is not None
+        and offlined.status == "False"
+        and offlined.reason == cond.STORES_NOT_ENOUGH
+        else "",
         state_name=tikv.status.state_name,
         topology=dict(tikv.spec.topology),
         created=tikv.metadata.creation_timestamp,

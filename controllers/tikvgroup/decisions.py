@@ -46,6 +46,9 @@ class Instance:
     """spec.offline: the store is asked to leave."""
     offlined: bool = False
     """Offlined=True: the store is Tombstone (or never registered)."""
+    removal_refused: str = ""
+    """PD's refusal to remove its store, as the instance reports it (Offlined=False
+    StoresNotEnough); empty otherwise."""
     state_name: str | None = None
     """PD's state name of its store, None when it never registered."""
     topology: Mapping[str, str] = field(default_factory=dict)
@@ -117,6 +120,14 @@ def scale_step(
         if offlining:
             return Revive(min(offlining, key=lambda i: i.name).name)
         return Create(replicas - len(active))
+    refused = [i for i in offlining if i.removal_refused]
+    if refused:
+        # PD's config changed after the operator's own check (rule 2): say it in PD's words.
+        return Hold(
+            f"{refused[0].name}: {refused[0].removal_refused}",
+            blocked=True,
+            reason=reasons.STORES_NOT_ENOUGH,
+        )
     if len(active) == replicas:
         return Settled()
     in_flight = [i for i in instances if not i.active]

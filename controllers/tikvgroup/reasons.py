@@ -1,9 +1,14 @@
 """Condition and event reasons of the TiKVGroup controller."""
 
+from apis import conditions as cond
+
 # Blocked
 NOT_BLOCKED = "NotBlocked"
 MAX_REPLICAS = "MaxReplicas"
 """Scale-in would leave fewer Up stores than PD's max-replicas (rule 2)."""
+STORES_NOT_ENOUGH = cond.STORES_NOT_ENOUGH
+"""PD itself refused to remove the store of an offlining instance (PD's config changed
+after the operator's own check)."""
 PD_UNAVAILABLE = "PDUnavailable"
 PD_NOT_UPGRADED = "PDNotUpgraded"
 """TiKV is upgraded only after every PDGroup of the cluster (rule 6, PD before TiKV)."""

@@ -381,6 +381,46 @@ async def test_a_scale_in_below_max_replicas_is_refused(harness: Harness) -> Non
     assert len(harness.live_stores()) == 3
 
 
+async def test_pd_refusing_a_removal_blocks_the_group_in_pd_s_words(harness: Harness) -> None:
+    # Max-replicas goes up in PD after the operator checked it (rule 2) and before it asks PD
+    # to remove the store: PD's own refusal is what the group reports.
+    await bootstrapped(harness, replicas=4, evict_leader_timeout="1h")
+    await eventually(lambda: _every_store_leads(harness))
+    harness.ticking.clear()  # leaders stay where they are: the eviction waits
+    await harness.scale(3)
+
+    async def evicting() -> bool:
+        leaving = [t for t in await harness.tikvs() if t.spec.offline]
+        c = find(leaving[0].status.conditions, cond.LEADERS_EVICTED) if leaving else None
+        return c is not None and c.reason == cond.EVICTING_LEADERS
+
+    await eventually(evicting)
+    (leaving,) = [t for t in await harness.tikvs() if t.spec.offline]
+    harness.pd.set_config({"replication.max-replicas": 4})
+    harness.ticking.set()
+
+    async def blocked() -> bool:
+        c = find((await harness.group()).status.conditions, cond.BLOCKED)
+        return c is not None and c.status == "True" and c.reason == "StoresNotEnough"
+
+    await eventually(blocked)
+    c = find((await harness.group()).status.conditions, cond.BLOCKED)
+    assert c is not None and c.message.startswith(f"{leaving.metadata.name}: PD refuses")
+    assert "[PD:core:ErrStoresNotEnough]" in c.message, c.message
+    await eventually(lambda: _has_event(harness, group_reasons.EVENT_SCALE_IN_REFUSED))
+    assert harness.store_at(advertise_address(leaving)) == StoreState.UP
+    assert harness.events("store-offline") == []
+
+    await harness.scale(4)  # the way out the message names: keep the store
+    await eventually(lambda: harness.settled(4))
+    c = find((await harness.group()).status.conditions, cond.BLOCKED)
+    assert c is not None and c.status == "False"
+
+
+async def _every_store_leads(h: Harness) -> bool:
+    return len(h.pd.stores) == 4 and all(s.leader_count for s in h.pd.stores.values())
+
+
 async def _has_event(h: Harness, reason: str) -> bool:
     return bool(await h.k8s_events(reason))
 

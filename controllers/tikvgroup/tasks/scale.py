@@ -62,7 +62,7 @@ async def scale(ctx: Context) -> TaskResult:
         case Hold(message=message, blocked=blocked, reason=reason):
             if blocked:
                 ctx.block(reason, message)
-                refused = reason == reasons.MAX_REPLICAS
+                refused = reason in (reasons.MAX_REPLICAS, reasons.STORES_NOT_ENOUGH)
                 ctx.event(
                     "Warning",
                     reasons.EVENT_SCALE_IN_REFUSED if refused else reasons.EVENT_BLOCKED,

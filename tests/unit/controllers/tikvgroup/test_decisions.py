@@ -99,6 +99,21 @@ def test_scale_in_below_max_replicas_is_refused_and_blocked() -> None:
     assert "max-replicas 3" in step.message
 
 
+def test_pd_refusing_the_removal_blocks_the_group_with_pd_s_words() -> None:
+    pd_said = (
+        "PD refuses to remove store 4: too few Up stores would remain for max-replicas "
+        "([PD:core:ErrStoresNotEnough]can not remove store 4 since the number of up stores "
+        "would be 3 while need 4); add stores or lower max-replicas to unblock"
+    )
+    instances = [up("a"), up("b"), up("c"), up("d", offline=True, removal_refused=pd_said)]
+    step = scale_step(3, instances, FIVE_STORES)
+    assert isinstance(step, Hold) and step.blocked
+    assert step.reason == reasons.STORES_NOT_ENOUGH == "StoresNotEnough"
+    assert step.message == f"d: {pd_said}"
+    # Scaling out again cancels the removal instead.
+    assert scale_step(4, instances, FIVE_STORES) == Revive("d")
+
+
 def test_scale_in_of_an_instance_without_an_up_store_is_not_limited_by_max_replicas() -> None:
     instances = [up("a"), up("b"), up("c"), up("d", state_name=None, ready=False)]
     assert scale_step(3, instances, THREE_STORES) == Offline("d")

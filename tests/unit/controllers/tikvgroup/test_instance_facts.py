@@ -46,3 +46,22 @@ def test_the_rolling_update_waits_for_the_updated_instance_to_be_available() -> 
     later = [instance_facts(t, 60, READY_AT + timedelta(seconds=61)) for t in instances]
     assert isinstance(update_step(soon, "r2", "v8.5.1", None), Hold)
     assert update_step(later, "r2", "v8.5.1", None) == Update("b")
+
+
+def test_pd_s_refusal_to_remove_the_store_is_carried_to_the_group() -> None:
+    tikv = ready("basic-tikv-a", "r1")
+    data = tikv.to_dict()
+    data["spec"]["offline"] = True
+    refused = {
+        "type": "Offlined",
+        "status": "False",
+        "reason": "StoresNotEnough",
+        "message": "PD refuses to remove store 4: [PD:core:ErrStoresNotEnough]...",
+        "lastTransitionTime": READY_AT.isoformat(),
+        "observedGeneration": 1,
+    }
+    data["status"]["conditions"].append(refused)
+    facts = instance_facts(TiKV.model_validate(data), 0, READY_AT)
+    assert facts.removal_refused == refused["message"]
+    refused["reason"] = "Offlining"
+    assert instance_facts(TiKV.model_validate(data), 0, READY_AT).removal_refused == ""
