@@ -30,3 +30,6 @@ for max-replicas); its group is Blocked with PD's words."""
 EVICTION_ENDED = "EvictionEnded"
 """LeadersEvicted=False on a TiKV: the operator ended the eviction of its restart and leaders
 are coming back; its group waits for them before restarting the next store."""
+PD_UNAVAILABLE = "PDUnavailable"
+"""Ready=False on a PD instance: PD could not be asked about its member, which says nothing
+about the instance itself (its group does not take it for broken)."""

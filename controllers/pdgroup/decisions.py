@@ -38,7 +38,8 @@ class Instance:
     synced: bool = False
     """Its Pod matches its spec, as reported for the spec's current generation."""
     broken: bool = False
-    """Not Ready at all (not merely within minReadySeconds), by a status about its spec."""
+    """Down, by a status about its spec: not Ready at all (not merely within minReadySeconds),
+    and not only because PD could not be asked."""
     deleting: bool = False
     member: bool = False
     """PD lists it as a member."""

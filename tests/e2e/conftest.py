@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from kubernetes_asyncio.client import ApiClient
 
@@ -12,11 +14,21 @@ from hack.localcluster import LocalCluster
 from tikv_operator.kube.client import Client
 
 from . import rbac
-from .harness import E2E, OPERATOR_FLAGS, Operator, start_simulator
+from .harness import E2E, OPERATOR_FLAGS, Operator, Simulator, start_simulator
 
 OPERATOR_NAMESPACE = "tikv-operator-e2e"
 """Where the operator's ServiceAccount lives in the end-to-end tier (the manifests' default is
 tikv-operator-system; a different one proves the binding follows the overlay's namespace)."""
+
+
+def keep_events(sim: Simulator, target: Path) -> None:
+    """The simulator's whole event log, kept beside the operator's logs (operator/run-N/) so
+    a failure, or a near miss, can be read against them; a failure message shows only its
+    member and leader events."""
+    try:
+        target.write_text(json.dumps(sim.events()))
+    except httpx.HTTPError as error:  # the simulator is gone: pdsim.log says why
+        target.write_text(json.dumps({"error": str(error)}))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -86,6 +98,7 @@ async def e2e(
         yield env
     finally:
         operator.stop()
+        keep_events(sim, tmp_path / "pdsim-events.json")
         sim.process.stop()
     # Some refusals never fail a reconcile (an event that could not be written is only
     # logged): the audit log sees them all.

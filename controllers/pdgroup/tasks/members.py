@@ -5,7 +5,7 @@ from __future__ import annotations
 from apis import PD, labels
 from apis import conditions as cond
 from apis.pd import initial_members
-from controllers.common.conditions import available_in, is_true
+from controllers.common.conditions import available_in, find, is_true
 from controllers.common.runner import Complete, Retry, TaskResult, Wait
 from controllers.common.safety import UnsafeToProceed, guard_instance
 from controllers.common.topology import choose_topology
@@ -29,6 +29,18 @@ def status_is_current(pd: PD) -> bool:
     return pd.status.observed_generation == pd.metadata.generation
 
 
+def reported_down(pd: PD) -> bool:
+    """Its status, about its current spec, says the instance is down: not Ready because of
+    the instance itself (no Pod, a Pod not Ready, a member PD calls unhealthy or has not
+    seen join). Not Ready only because PD could not be asked says nothing about it: taken
+    for down, a PD outage in a rolling update moved every outdated member to the new
+    template at once, and they restarted together once PD answered (rule 6)."""
+    ready = find(pd.status.conditions, cond.READY)
+    if ready is not None and (ready.status == "True" or ready.reason == cond.PD_UNAVAILABLE):
+        return False
+    return status_is_current(pd)
+
+
 def instance_view(ctx: GroupContext, pd: PD) -> Instance:
     """What the group's decisions know of one instance. It counts as Ready only once it has
     been Ready for the group's minReadySeconds."""
@@ -40,7 +52,7 @@ def instance_view(ctx: GroupContext, pd: PD) -> Instance:
         revision=pd.metadata.labels.get(labels.INSTANCE_REVISION_HASH),
         ready=available_in(pd.status.conditions, min_ready, ctx.now) == 0,
         synced=status_is_current(pd) and is_true(pd.status.conditions, cond.SYNCED),
-        broken=status_is_current(pd) and not is_true(pd.status.conditions, cond.READY),
+        broken=reported_down(pd),
         deleting=pd.metadata.deletion_timestamp is not None,
         member=view.member(name) is not None if view is not None else False,
         healthy=view.healthy(name) if view is not None else False,
