@@ -167,3 +167,12 @@ def deletions_rule(
         if kind == "tikvs" and address not in tombstones:
             broken.append(f"rule 1: TiKV {name} deleted before its store was Tombstone")
     return broken
+
+
+def pd_log(events: list[Event]) -> str:
+    """The simulator's member and leader events, for a failure message to be read alone."""
+    return "\n".join(
+        f"{e['time']:.2f} {e['kind']} {e['subject']} {e['detail']}"
+        for e in events
+        if e["kind"].startswith(("member-", "leader-"))
+    )

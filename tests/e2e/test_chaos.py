@@ -19,7 +19,6 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -34,6 +33,7 @@ from .rules import (
     deletion_rule,
     deletions_rule,
     identity_rule,
+    pd_log,
     pd_restarts_pair_up,
     pd_rules,
     store_rules,
@@ -261,13 +261,4 @@ async def test_a_seeded_scenario_under_faults_keeps_every_rule(
     assert not broken, (
         f"seed {seed} {scenario.__name__} ({replay}), faults {chaos.log}: {broken}\n"
         + pd_log(e2e.sim.events())
-    )
-
-
-def pd_log(events: list[dict[str, Any]]) -> str:
-    """The simulator's member and leader events, for a failure message to be read alone."""
-    return "\n".join(
-        f"{e['time']:.2f} {e['kind']} {e['subject']} {e['detail']}"
-        for e in events
-        if e["kind"].startswith(("member-", "leader-"))
     )

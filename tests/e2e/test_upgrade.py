@@ -3,6 +3,7 @@ log: what PD saw happen, and when."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from tikv_operator.kube import resources
 
 from .harness import E2E, eventually, is_true, until
-from .rules import EVICT
+from .rules import EVICT, pd_log, pd_rules
 
 pytestmark = pytest.mark.e2e
 
@@ -188,3 +189,34 @@ async def test_a_single_store_cluster_upgrades_without_waiting_for_an_impossible
     await wait_rolled(e2e, resources.TIKVGROUP, NEW, within=150)
     assert [s["store"]["version"] for s in e2e.sim.up_stores()] == [NEW.removeprefix("v")]
     assert evict_schedulers(e2e) == []
+
+
+async def test_a_pd_rolling_update_started_while_pd_cannot_be_asked_restarts_one_member_at_a_time(
+    e2e: E2E,
+) -> None:
+    # While PD answers 503 every PD instance reports Ready=False PDUnavailable; that is not
+    # a broken member to update out of turn (rule 6: two members restarted together).
+    e2e.apply_basic()
+    await e2e.wait_ready()
+    await e2e.scale(resources.PDGROUP, 5)
+    await e2e.wait_ready(pd=5, within=300)
+    e2e.sim.post("/sim/faults", {"status": 503, "message": "injected: PD unavailable"})
+
+    async def unavailable() -> bool:
+        pds = await e2e.list(resources.PD)
+        reasons = [
+            c["reason"]
+            for p in pds
+            for c in (p.get("status") or {}).get("conditions") or ()
+            if c["type"] == "Ready"
+        ]
+        return len(reasons) == 5 and set(reasons) == {"PDUnavailable"}
+
+    await eventually(unavailable, "every PD instance reporting PD unavailable", 60)
+    await set_version(e2e, resources.PDGROUP, NEW)
+    await asyncio.sleep(6)  # the group reconciles the new template while PD cannot answer
+    e2e.sim.delete("/sim/faults")
+    await wait_rolled(e2e, resources.PDGROUP, NEW, within=300)
+    await until(lambda: len(e2e.sim.member_names()) == 5 or None, "5 members", 60)
+    events = e2e.sim.events()
+    assert not pd_rules(events), pd_log(events)
