@@ -14,11 +14,11 @@ namespaces (`fleet-000`, ...) and goes through these phases, with a progress bar
 1. **converge**: time from apply to each cluster's Ready (first, median, last, whole
    fleet). Ours: the Cluster's `Ready`; `--ready-by groups` (and every `--compare` run):
    both groups `Ready` with every replica ready, which both operators report.
-2. **steady**: after `--settle` seconds, a `--steady` window in which the bench is silent
-   towards the API server: the operator's API requests by method and code
-   (`rest_client_requests_total`; the API server's own count on the operator's kinds,
-   `apiserver_request_total`), PD requests per cluster per minute as the simulator counted
-   them (and, for ours, as the operator did), reconciles and p50/p99 reconcile time per
+2. **steady**: after `--settle` seconds (20, or a PD poll interval + 10), a `--steady`
+   window in which the bench is silent towards the API server: the operator's API
+   requests by method and code (`rest_client_requests_total`; the API server's own count
+   on the operator's kinds, `apiserver_request_total`), PD requests per cluster per minute
+   as the simulator counted them (and, for ours, as the operator did), reconciles and p50/p99 reconcile time per
    controller (`controller_runtime_reconcile_*`, Prometheus' histogram_quantile over
    bucket deltas), CPU; and how long `/metrics` takes to answer.
 3. **restart**: the operator is stopped (SIGTERM) and started again with everything
@@ -983,7 +983,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--steady", type=float, default=60.0, help="steady-state window, seconds")
     p.add_argument(
-        "--settle", type=float, default=20.0, help="seconds between all Ready and the steady window"
+        "--settle",
+        type=float,
+        default=None,
+        help="seconds between all Ready and the steady window (default 20, or one PD poll "
+        "interval plus 10 when that is longer: an operator sees what PD settled to only at "
+        "its next poll, and that catching up is not steady state)",
     )
     p.add_argument(
         "--store-down", action="store_true", help="after the steady window, time a store going Down"
@@ -1063,6 +1068,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         args.ready_by = "groups"
         args.pd_poll_interval = args.pd_poll_interval or "30s"
     args.ready_by = args.ready_by or "cluster"
+    if args.settle is None:
+        args.settle = max(20.0, targets.duration_s(args.pd_poll_interval) + 10.0)
     if args.ready_timeout is None:
         args.ready_timeout = 180.0 + 20.0 * args.clusters
     if args.store_down_timeout is None:
