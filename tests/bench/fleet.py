@@ -18,9 +18,9 @@ namespaces (`fleet-000`, ...) and goes through these phases, with a progress bar
    window in which the bench is silent towards the API server: the operator's API
    requests by method and code (`rest_client_requests_total`; the API server's own count
    on the operator's kinds, `apiserver_request_total`), PD requests per cluster per minute
-   as the simulator counted them (and, for ours, as the operator did), reconciles and p50/p99 reconcile time per
-   controller (`controller_runtime_reconcile_*`, Prometheus' histogram_quantile over
-   bucket deltas), CPU; and how long `/metrics` takes to answer.
+   as the simulator counted them (and, for ours, as the operator did), reconciles and
+   p50/p99 reconcile time per controller (`controller_runtime_reconcile_*`, Prometheus'
+   histogram_quantile over bucket deltas), CPU; and how long `/metrics` takes to answer.
 3. **restart**: the operator is stopped (SIGTERM) and started again with everything
    converged; resync is the time from its start until every object has been reconciled
    once (`controller_runtime_reconcile_total` >= objects) with the work queues empty
