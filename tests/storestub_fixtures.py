@@ -110,6 +110,8 @@ class Stub:
     port: int = 0
     status_port: int = 0
     process: subprocess.Popen[bytes] | None = None
+    flags: list[str] = field(default_factory=list)
+    """More tikv-server (or stub) flags, after the addresses: a later flag wins."""
 
     def __post_init__(self) -> None:
         # 127.0.0.1 is everybody's; the stubs take addresses of their own.
@@ -152,6 +154,7 @@ class Stub:
             f"--status-addr={self.status_address}",
             f"--advertise-status-addr={self.status_address}",
             f"--data-dir={self.data_dir}",
+            *self.flags,
         ]
 
     def start(self) -> None:

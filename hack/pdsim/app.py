@@ -227,7 +227,7 @@ class Simulator:
 
     async def get_store(self, request: web.Request) -> web.Response:
         store = self.cluster.get_store(_uint(request.match_info["id"]))
-        return ok(render.store(self.cluster, store))
+        return ok(render.store(store))
 
     async def delete_store(self, request: web.Request) -> web.Response:
         self.cluster.remove_store(_uint(request.match_info["id"]))
@@ -432,7 +432,7 @@ class Simulator:
             data.get("version", ""),
             heartbeat=data.get("heartbeat", True),
         )
-        return ok(render.store(self.cluster, store))
+        return ok(render.store(store))
 
     async def sim_stop_store(self, request: web.Request) -> web.Response:
         self.cluster.stop_heartbeat(request.match_info["address"])

@@ -18,6 +18,9 @@ DISCONNECTED_AFTER = 20.0
 # etcd counts a peer as active only once it has been connected for HealthInterval.
 ETCD_HEALTH_INTERVAL = 5.0
 DEFAULT_MAX_STORE_DOWN_TIME = 30 * 60.0
+# PD's core.InitClusterRegionThreshold: in a cluster with fewer regions PD serves every
+# Preparing store at once instead of waiting until it holds its share.
+INIT_CLUSTER_REGION_THRESHOLD = 100
 VERSION = "v8.5.1"
 GIT_HASH = "5036cc277fc8c0e7fa1219265ae407de80b950b7"
 # A release pd-server reports when it was built, in PD's Makefile format
@@ -133,7 +136,8 @@ class Settings:
     max_store_down_time: float = DEFAULT_MAX_STORE_DOWN_TIME
     disconnected_after: float = DISCONNECTED_AFTER
     regions: int = 12
-    """Regions in the cluster once bootstrapped; each has up to max-replicas peers."""
+    """Regions in the cluster once bootstrapped; each has up to max-replicas peers. From
+    `INIT_CLUSTER_REGION_THRESHOLD` on, a new store is Preparing until it holds its share."""
     moves_per_tick: int = 2
     """Peer or leader moves the schedulers make per tick."""
 
@@ -342,12 +346,18 @@ class PDCluster:
             raise SimError(500, NOT_BOOTSTRAPPED)
 
     def put_store(
-        self, address: str, status_address: str = "", version: str = "", heartbeat: bool = True
+        self,
+        address: str,
+        status_address: str = "",
+        version: str = "",
+        heartbeat: bool = True,
+        labels: dict[str, str] | None = None,
     ) -> Store:
         """A TiKV (of `version`, default the simulator's) registering, or restarting at the
         same address, and starting to heartbeat. With `heartbeat` False a new store only
         registers, as a TiKV does before its first store heartbeat: PD then has its last
-        heartbeat at 0 and lists it Down, counting its down time from the epoch."""
+        heartbeat at 0 and lists it Down, counting its down time from the epoch. `labels`
+        are merged into the store's, as PD's PutStore does."""
         version = version or VERSION
         store = self.store_by_address(address)
         now = self.clock.now()
@@ -376,6 +386,7 @@ class PDCluster:
         if heartbeat:
             store.heartbeating = True
             store.last_heartbeat = now
+        store.labels.update(labels or {})
         self._refresh_state_name(store)
         return store
 
@@ -557,9 +568,14 @@ class PDCluster:
             self.record("store-tombstone", store.address, str(store.id))
 
     def _finish_preparing(self, store: Store) -> None:
-        if store.node_state != NodeState.PREPARING or not self._placeable(store):
+        """PD's node-state check (every 10 s there, every tick here): a small cluster serves
+        a Preparing store at once, even one never heard from; a larger one once the store
+        holds about its share of the regions."""
+        if store.node_state != NodeState.PREPARING:
             return
-        if store.region_count >= self._expected_share() - 1:
+        small = self.settings.regions < INIT_CLUSTER_REGION_THRESHOLD
+        filled = self._placeable(store) and store.region_count >= self._expected_share() - 1
+        if small or filled:
             store.node_state = NodeState.SERVING
 
     def _placeable(self, store: Store) -> bool:

@@ -69,19 +69,37 @@ def rfc3339(seconds: float) -> str:
     return stamp.rstrip("0").rstrip(".") + "Z"
 
 
+SECOND = 10**9
+SUBSECOND_UNITS = (("ms", 10**6), ("µs", 10**3), ("ns", 1))
+
+
 def go_duration(seconds: float) -> str:
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{secs:.9f}".rstrip("0").rstrip(".") + "s"
+    """As Go's time.Duration.String(): "1h0m5s", "2m3.5s", "20.39s", under a second in the
+    largest unit that is at least 1 ("651.8ms", "12µs"), and "0s"."""
+    nanos = round(seconds * SECOND)
+    if nanos == 0:
+        return "0s"
+    if nanos < SECOND:
+        unit, size = next((u, n) for u, n in SUBSECOND_UNITS if nanos >= n)
+        return decimal(nanos, size) + unit
+    hours, rest = divmod(nanos, 3600 * SECOND)
+    minutes, rest = divmod(rest, 60 * SECOND)
+    text = decimal(rest, SECOND) + "s"
     if minutes or hours:
-        text = f"{int(minutes)}m" + text
+        text = f"{minutes}m" + text
     if hours:
-        text = f"{int(hours)}h" + text
+        text = f"{hours}h" + text
     return text
 
 
-def store(cluster: PDCluster, s: Store) -> dict[str, Any]:
-    now = cluster.clock.now()
+def decimal(value: int, unit: int) -> str:
+    """`value / unit` (a power of ten) exactly, without trailing zeros in the fraction."""
+    whole, fraction = divmod(value, unit)
+    digits = str(fraction).rjust(len(str(unit)) - 1, "0").rstrip("0")
+    return f"{whole}.{digits}" if digits else str(whole)
+
+
+def store(s: Store) -> dict[str, Any]:
     meta = omit_zero(
         {
             "id": s.id,
@@ -89,6 +107,8 @@ def store(cluster: PDCluster, s: Store) -> dict[str, Any]:
             "state": int(s.state),
             "labels": [{"key": k, "value": v} for k, v in s.labels.items()],
             "version": s.version.removeprefix("v"),
+            # TiKV advertises one address to clients and to its raft peers.
+            "peer_address": s.address,
             "status_address": s.status_address,
             "git_hash": GIT_HASH,
             "start_timestamp": s.start_timestamp,
@@ -98,9 +118,11 @@ def store(cluster: PDCluster, s: Store) -> dict[str, Any]:
         }
     )
     meta["state_name"] = s.state_name
+    # PD has no stats of a store before its first heartbeat.
+    capacity, available = ("100GiB", "90GiB") if s.last_heartbeat else ("0B", "0B")
     status: dict[str, Any] = {
-        "capacity": "100GiB",
-        "available": "90GiB",
+        "capacity": capacity,
+        "available": available,
         "used_size": f"{s.region_count}MiB",
         "leader_count": s.leader_count,
         "leader_weight": 1,
@@ -113,13 +135,15 @@ def store(cluster: PDCluster, s: Store) -> dict[str, Any]:
         "start_ts": rfc3339(s.start_timestamp),
         "last_heartbeat_ts": rfc3339(s.last_heartbeat),
     }
-    if s.heartbeating and s.state != StoreState.TOMBSTONE:
-        status["uptime"] = go_duration(max(0.0, now - s.start_timestamp))
+    # PD's uptime runs from the start to the last heartbeat, and stays once they stop.
+    uptime = s.last_heartbeat - s.start_timestamp
+    if uptime > 0:
+        status["uptime"] = go_duration(uptime)
     return {"store": meta, "status": status}
 
 
 def stores(cluster: PDCluster, states: set[StoreState]) -> dict[str, Any]:
-    chosen = [store(cluster, s) for s in cluster.stores.values() if s.state in states]
+    chosen = [store(s) for s in cluster.stores.values() if s.state in states]
     return {"count": len(chosen), "stores": chosen}
 
 

@@ -29,6 +29,8 @@ type Config struct {
 	MaxPeerDownDuration     time.Duration
 	// Regions the bootstrapping store splits the first region into.
 	InitialRegions int
+	// NoStoreHeartbeat: register, but never send a store heartbeat (--stub-no-store-heartbeat).
+	NoStoreHeartbeat bool
 	// The document served by GET /config and changed by POST /config.
 	Document map[string]any
 }
@@ -46,6 +48,7 @@ type flagValues struct {
 	config, addr, statusAddr, advertiseAddr, advertiseStatusAddr string
 	pdEndpoints, dataDir, labels, version                        string
 	regions                                                      int
+	noStoreHeartbeat                                             bool
 }
 
 func parseFlags(args []string) (flagValues, error) {
@@ -67,6 +70,8 @@ func parseFlags(args []string) (flagValues, error) {
 	}
 	fs.IntVar(&f.regions, "stub-regions", regions,
 		"regions the bootstrapping store splits the key space into (default $TIKV_STUB_REGIONS or 12)")
+	fs.BoolVar(&f.noStoreHeartbeat, "stub-no-store-heartbeat", false,
+		"register the store but never send a store heartbeat, like a TiKV stuck between PutStore and its first heartbeat (PD lists it Down)")
 	return f, fs.Parse(args)
 }
 
@@ -117,6 +122,7 @@ func configFromDocument(doc map[string]any, f flagValues) (*Config, error) {
 		Labels:              map[string]string{},
 		Version:             strings.TrimPrefix(f.version, "v"),
 		InitialRegions:      f.regions,
+		NoStoreHeartbeat:    f.noStoreHeartbeat,
 		Document:            doc,
 		AdvertiseAddr:       stringAt(doc, "server.advertise-addr", ""),
 		AdvertiseStatusAddr: stringAt(doc, "server.advertise-status-addr", ""),

@@ -34,5 +34,7 @@
 // Stores are registered with AllocID/PutStore, the first one bootstraps the cluster
 // (register.go); a data dir whose store PD knows as Tombstone refuses to start, as
 // TiKV does. Store heartbeats carry the data dir's disk usage and region count
-// (heartbeat.go). The status port serves /status, /metrics and /config (status.go).
+// (heartbeat.go); --stub-no-store-heartbeat registers the store and sends none, as a
+// TiKV that never gets past PutStore, which PD lists Down. The status port serves
+// /status, /metrics and /config (status.go).
 package main

@@ -77,8 +77,11 @@ func run(ctx context.Context, cfg *Config) error {
 	}
 
 	var wg sync.WaitGroup
-	loops := []func(context.Context){
-		store.storeHeartbeatLoop, store.regionHeartbeatLoop, store.raftTickLoop, store.persistLoop,
+	loops := []func(context.Context){store.regionHeartbeatLoop, store.raftTickLoop, store.persistLoop}
+	if cfg.NoStoreHeartbeat {
+		log.Printf("store %d sends no store heartbeats (--stub-no-store-heartbeat)", storeID)
+	} else {
+		loops = append(loops, store.storeHeartbeatLoop)
 	}
 	for _, loop := range loops {
 		wg.Add(1)

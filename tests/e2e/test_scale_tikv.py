@@ -45,9 +45,11 @@ def serving_stores(e2e: E2E) -> list[dict[str, object]]:
 # Regions moved one at a time: the offline is still running when the scale-in is reverted.
 # That holds only once the store to be offlined holds its share of the regions: the newest
 # store (the one scale-in picks) joins empty, and offlining it right away ends in one tick.
-# Filling the 4th store takes about 2.25 x 80 moves (~55 s at one move per 0.3 s tick); its
-# ~60 regions then take ~18 s to drain, far longer than the revert takes to reach PD.
-@pytest.mark.parametrize("sim_args", [("--tick=0.3", "--regions=80", "--moves-per-tick=1")])
+# Serving marks a filled store only from 100 regions on (PD serves every new store at once
+# in a smaller cluster). Filling the 4th store takes about 2.25 x 100 moves (~70 s at one
+# move per 0.3 s tick); its ~75 regions then take ~23 s to drain, far longer than the
+# revert takes to reach PD.
+@pytest.mark.parametrize("sim_args", [("--tick=0.3", "--regions=100", "--moves-per-tick=1")])
 async def test_scale_in_reverted_halfway_cancels_the_offline(e2e: E2E) -> None:
     e2e.apply_basic()
     await e2e.wait_ready()

@@ -225,13 +225,51 @@ def test_a_store_registered_before_its_first_heartbeat_is_down_until_it_heartbea
     assert new.state_name == "Up"
 
 
+def test_a_small_cluster_serves_a_new_store_at_the_next_check_heard_from_or_not() -> None:
+    # pd v8.5.1 checkStores: under InitClusterRegionThreshold (100) regions, every
+    # Preparing store is served, even one that never sent a store heartbeat.
+    cluster, _ = with_stores(3, regions=99)
+    new = cluster.put_store("kv-3:20160", heartbeat=False)
+    assert new.node_state == NodeState.PREPARING
+    cluster.tick()
+    assert (new.node_state, new.state_name) == (NodeState.SERVING, "Down")
+
+
+def test_a_large_cluster_serves_a_new_store_once_it_holds_its_share() -> None:
+    cluster, _ = with_stores(3, regions=100)
+    settle(cluster)
+    new = cluster.put_store("kv-3:20160")
+    cluster.tick()
+    assert new.node_state == NodeState.PREPARING
+    settle(cluster)
+    assert (new.node_state, new.region_count) == (NodeState.SERVING, 75)
+
+
+def test_a_store_never_heard_from_in_a_large_cluster_stays_preparing() -> None:
+    cluster, _ = with_stores(3, regions=100)
+    new = cluster.put_store("kv-3:20160", heartbeat=False)
+    settle(cluster)
+    assert new.node_state == NodeState.PREPARING
+
+
+def test_registering_merges_the_stores_labels_like_pd_put_store() -> None:
+    cluster, _ = with_stores(1)
+    cluster.put_store("kv-0:20160", labels={"zone": "z1"})
+    cluster.set_store_labels(1, {"disk": "ssd"})
+    cluster.put_store("kv-0:20160", labels={"host": "h1"})
+    assert cluster.stores[1].labels == {"zone": "z1", "disk": "ssd", "host": "h1"}
+
+
 def test_a_store_before_its_first_heartbeat_renders_as_real_pd_lists_it() -> None:
     # pd v8.5.1 pkg/response/store.go: no last_heartbeat, the epoch as last_heartbeat_ts.
     cluster, _ = with_stores(3)
-    rendered = render.store(cluster, cluster.put_store("kv-3:20160", heartbeat=False))
+    rendered = render.store(cluster.put_store("kv-3:20160", heartbeat=False))
     assert "last_heartbeat" not in rendered["store"]
     assert rendered["store"]["state_name"] == "Down"
     assert rendered["status"]["last_heartbeat_ts"] == "1970-01-01T00:00:00Z"
+    # No stats yet, and no uptime: it runs from the start to the last heartbeat.
+    assert (rendered["status"]["capacity"], rendered["status"]["available"]) == ("0B", "0B")
+    assert "uptime" not in rendered["status"]
 
 
 def test_store_becomes_disconnected_after_20s_without_heartbeat() -> None:
