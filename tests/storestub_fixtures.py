@@ -214,8 +214,13 @@ class StubCluster:
         self.pd.start([f"pd-{i}" for i in range(1, pd_members + 1)], config=PD_CONFIG)
         stubs = [self.add() for _ in range(count)]
         wait_for("PD bootstrapped by a stub", self.bootstrapped, timeout)
-        self.api("POST", "/stores/limit", json={"rate": STORE_LIMIT_PER_MINUTE}).raise_for_status()
+        # Setting a rate is idempotent, so it is asked again until PD takes it: one run saw an
+        # HTTP error from a PD call right after bootstrap (not kept), most likely this one.
+        wait_for("PD taking the store limit", self._raise_store_limit, 20)
         return stubs
+
+    def _raise_store_limit(self) -> bool:
+        return self.api("POST", "/stores/limit", json={"rate": STORE_LIMIT_PER_MINUTE}).is_success
 
     def bootstrapped(self) -> bool:
         response = self.api("GET", "/cluster/status")
