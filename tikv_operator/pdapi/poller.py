@@ -125,6 +125,11 @@ class Change:
     def __bool__(self) -> bool:
         return bool(self.members or self.stores or self.everything)
 
+    @property
+    def moved(self) -> bool:
+        """Something other than counts changed: the poller looks again soon, fully."""
+        return bool(self) and not self.counts_only
+
 
 def _member_views(s: Snapshot) -> dict[str, Hashable]:
     return {
@@ -349,7 +354,7 @@ class Poller:
                 self._light_polls += 1
             new = await take_snapshot(self.client, self._clock, light)
             change = diff(self.snapshot, new)
-            if change and not change.counts_only:
+            if change.moved:
                 self._full_wanted = True
             if new.ok:
                 self.last_success = new.taken_at
@@ -367,7 +372,7 @@ class Poller:
         if after.error is not None:
             self._backoff = min(self._backoff * 2, self.interval) if failed_before else QUICK
             return self._backoff
-        return QUICK if change and not change.counts_only else self.interval
+        return QUICK if change.moved else self.interval
 
     async def _run(self) -> None:
         while True:
