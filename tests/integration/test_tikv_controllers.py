@@ -108,6 +108,16 @@ class Harness:
     def events(self, *kinds: str) -> list[tuple[str, str]]:
         return [(e.kind, e.subject) for e in self.pd.events if e.kind in kinds]
 
+    async def deletions_of(self, pods: set[str]) -> dict[str, PodDeletion]:
+        """The recorded deletions of `pods`, once the Pod watcher saw them all: the group
+        can be settled before the watcher's next list sees the last Pod go."""
+
+        async def seen() -> bool:
+            return pods <= {d.pod for d in self.deletions}
+
+        await eventually(seen, 10)
+        return {d.pod: d for d in self.deletions if d.pod in pods}
+
     async def k8s_events(self, reason: str) -> list[dict[str, Any]]:
         listed = await self.client.list(resources.EVENT, self.namespace)
         return [e for e in listed.items if e.get("reason") == reason]
@@ -313,7 +323,7 @@ async def test_scale_in_removes_a_pod_only_after_its_store_is_tombstone(
     removed = grown - remaining
     assert len(removed) == 2 and remaining <= grown
     assert initial <= grown
-    deleted = {d.pod: d for d in harness.deletions}
+    deleted = await harness.deletions_of(removed)
     for name in removed:
         # The Pod's deletion began only once PD had made its store Tombstone.
         assert deleted[name].store_state == StoreState.TOMBSTONE, deleted[name]
@@ -449,7 +459,7 @@ async def test_deleting_an_instance_keeps_its_pod_until_the_store_is_tombstone(
     await eventually(refused_or_replaced)
     await eventually(lambda: harness.settled(3))
     assert await harness.client.get_or_none(resources.TIKV, name, harness.namespace) is None
-    (deletion,) = [d for d in harness.deletions if d.pod == name]
+    deletion = (await harness.deletions_of({name}))[name]
     assert deletion.store_state == StoreState.TOMBSTONE
     assert deletion.address in {s for _, s in harness.events("store-tombstone")}
     assert deletion.address not in {s for _, s in harness.events("store-stopped")}
