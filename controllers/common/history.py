@@ -169,6 +169,24 @@ def reported_version(
     return version if instances and rolled_out(instances, update) else previous
 
 
+async def read_carried_status(ctx: GroupContext[Any, Any]) -> None:
+    """Until a rollout finishes, `currentRevision` and `version` are carried over from the
+    status the reconcile read; the cache may hold a copy older than this controller's last
+    status write, and carrying from it would write the old revision and version back (while
+    the instances are briefly not Ready, e.g. PD electing a leader). So while either is not
+    yet at its target, the status is the API server's (the spec stays the one decided on)."""
+    status = ctx.group.status
+    if (
+        status.current_revision == ctx.revision
+        and status.version == ctx.group.spec.template.spec.version
+    ):
+        return
+    fresh = await ctx.deps.client.get_or_none(ctx.KIND, ctx.name, ctx.namespace)
+    if fresh is not None and fresh["metadata"].get("uid") == ctx.group.metadata.uid:
+        read = type(ctx.group).model_validate(fresh)
+        ctx.loaded = ctx.group.model_copy(update={"status": read.status})
+
+
 def load_revision(ctx: GroupContext[Any, Any]) -> None:
     """Until the revision task decides, the revision the status last recorded: a reconcile
     that stops before that task then writes back what it read instead of another hash."""

@@ -8,7 +8,7 @@ from apis.meta import Condition
 from controllers.common.clusterstate import is_compute_suspended
 from controllers.common.conditions import Status, is_true, set_condition
 from controllers.common.group import selector
-from controllers.common.history import current_revision, reported_version
+from controllers.common.history import current_revision, read_carried_status, reported_version
 from controllers.common.runner import TaskResult
 from controllers.pdgroup import reasons
 from controllers.pdgroup.context import GroupContext
@@ -138,5 +138,6 @@ def desired_status(ctx: GroupContext) -> GroupStatus:
 
 
 async def write_status(ctx: GroupContext) -> TaskResult:
+    await read_carried_status(ctx)
     # status.failover is the failover task's, written with the group's resourceVersion.
     return await ctx.write_status(ctx.group.status, desired_status(ctx), untouched=("failover",))

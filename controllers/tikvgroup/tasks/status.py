@@ -6,7 +6,7 @@ from typing import Any
 
 from apis import conditions as cond
 from controllers.common.group import selector
-from controllers.common.history import current_revision, reported_version
+from controllers.common.history import current_revision, read_carried_status, reported_version
 from controllers.common.runner import TaskResult
 from controllers.tikvgroup import reasons
 from controllers.tikvgroup.context import Context
@@ -14,6 +14,7 @@ from controllers.tikvgroup.tasks.scale import desired_replicas
 
 
 async def write_status(ctx: Context) -> TaskResult:
+    await read_carried_status(ctx)
     group = ctx.group
     facts = ctx.facts()
     ctx.requeue_for_min_ready()
